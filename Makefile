@@ -1,0 +1,46 @@
+# bts-infra: the two commands of the Quickstart are `make demo` and `make test`.
+# Every target installs what it needs first (scripts/install-deps.sh, idempotent).
+SHELL := /bin/bash
+BUILD ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps test-deps configure build test unit-test oracle-test fuzz bench demo clean format
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh test
+
+configure: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+	@echo "built $(BUILD)/bin/bts-infra"
+
+# Everything: install, build, unit and integration tests (ctest), the bitsharesjs oracle
+# (npm, installed into $(BUILD)/oracle, never committed), and a bounded fuzz run.
+test: test-deps build
+	@scripts/prepare-oracle.sh $(BUILD)
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+fuzz: test-deps
+	@scripts/run-fuzz.sh build-fuzz $${FUZZ_SECONDS:-60}
+
+bench: test-deps build
+	@scripts/prepare-oracle.sh $(BUILD)
+	@bench/run.sh $(BUILD)
+
+demo: build
+	@scripts/demo.sh $(BUILD)
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD) build-fuzz

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what bts-infra needs from Debian bookworm packages. Idempotent and non-interactive:
+# packages already present are left alone; `apt-get update` runs only when something is missing.
+# Usage: scripts/install-deps.sh [build|test|demo]   (each level includes the one before)
+set -euo pipefail
+level=${1:-build}
+
+build_pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates
+  libssl-dev libsecp256k1-dev libboost1.81-dev libboost-json1.81-dev
+  libsqlite3-dev libyaml-cpp-dev libcli11-dev)
+test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev)
+
+pkgs=("${build_pkgs[@]}")
+if [[ $level == test || $level == demo ]]; then pkgs+=("${test_pkgs[@]}"); fi
+# Node.js and npm run the test oracles (bitsharesjs) and browser tests. Machines that already
+# have a node/npm (e.g. from another repository) keep theirs.
+if [[ $level == test ]] && ! command -v npm >/dev/null 2>&1; then pkgs+=(nodejs npm); fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

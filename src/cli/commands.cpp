@@ -1,0 +1,13 @@
+#include "cli/commands.hpp"
+
+namespace bts::cli {
+
+// Factories, one per src/cli/<name>_command.cpp.
+command make_key_command();
+command make_tx_command();
+
+std::vector<command> all_commands() {
+  return {make_key_command(), make_tx_command()};
+}
+
+}  // namespace bts::cli
