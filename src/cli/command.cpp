@@ -69,7 +69,7 @@ int run(int argc, const char* const* argv, io& streams) {
     }
     for (CLI::App* sub : subs) {
       if (sub->get_name() == help_topic) {
-        streams.out << sub->help(prog + " " + help_topic);
+        streams.out << sub->help(prog);
         return 0;
       }
     }
