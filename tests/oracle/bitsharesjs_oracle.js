@@ -14,7 +14,7 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const modules = process.env.ORACLE_MODULES || path.join(__dirname, "node_modules");
+const modules = path.resolve(process.env.ORACLE_MODULES || path.join(__dirname, "node_modules"));
 const bs = require(path.join(modules, "bitsharesjs"));
 // bitsharesjs checks key prefixes against the chain config; ours are BTS (mainnet form).
 require(path.join(modules, "bitsharesjs-ws")).ChainConfig.setPrefix("BTS");
@@ -71,7 +71,9 @@ function makeGen(seed) {
     weight_threshold: int(0, 2 ** 32 - 1),
     account_auths: uniq(account, int(0, 4)).map((a) => [a, int(0, 65535)]),
     key_auths: uniq(pub, int(0, 5)).map((k) => [k, int(0, 65535)]),
-    address_auths: uniq(() => PublicKey.fromPublicKeyString(pub(), "BTS").toAddressString("BTS"), int(0, 2)).map((a) => [a, int(0, 65535)]),
+    // At most one: bitsharesjs orders address_auths differently from fc (which compares the
+    // 20 address bytes, as bts-infra does), so two entries would only test bitsharesjs's bug.
+    address_auths: uniq(() => PublicKey.fromPublicKeyString(pub(), "BTS").toAddressString("BTS"), int(0, 1)).map((a) => [a, int(0, 65535)]),
   });
   const votes = () => uniq(() => `${int(0, 2)}:${int(0, 5000)}`, int(0, 6))
     // instances are unique across vote types on chain; keep them unique here too.
