@@ -1,0 +1,270 @@
+#include "stats/run_summary.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "stats/json_io.hpp"
+
+namespace bts::stats {
+namespace {
+
+std::string fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string ms(std::int64_t us) { return fixed(static_cast<double>(us) / 1000.0, 1) + " ms"; }
+
+std::string percent(double v) { return fixed(v, 1) + "%"; }
+
+std::optional<double> peak(const second_series& s, std::optional<double> second_row::*member) {
+  std::optional<double> p;
+  for (const auto& r : s.rows()) {
+    if (r.*member && (!p || *(r.*member) > *p)) p = r.*member;
+  }
+  return p;
+}
+
+double rate(std::int64_t n, double seconds) {
+  return seconds > 0 ? static_cast<double>(n) / seconds : 0.0;
+}
+
+boost::json::value optional_value(const std::optional<double>& v, int decimals) {
+  if (!v) return nullptr;
+  return json::rounded(*v, decimals);
+}
+
+void check_schedule_lag(const second_series& merged, const latency_set& cumulative,
+                        const validity_thresholds& t, run_summary& s) {
+  const std::int64_t p99 = cumulative[latency_kind::schedule_lag].percentile(99);
+  if (p99 <= t.max_lag_p99_us) return;
+  std::string evidence = "the beacons fell behind their schedule: schedule lag p99 was " + ms(p99) +
+                         " (limit " + ms(t.max_lag_p99_us) + ")";
+  const second_row* worst = nullptr;
+  std::int64_t late_seconds = 0;
+  for (const auto& r : merged.rows()) {
+    const std::int64_t v = r[latency_kind::schedule_lag].p99;
+    if (v > t.max_lag_p99_us) ++late_seconds;
+    if (worst == nullptr || v > (*worst)[latency_kind::schedule_lag].p99) worst = &r;
+  }
+  if (worst != nullptr) {
+    evidence += "; " + std::to_string(late_seconds) + " of " + std::to_string(merged.rows().size()) +
+                " seconds over the limit, worst second " + std::to_string(worst->second) +
+                " with p99 " + ms((*worst)[latency_kind::schedule_lag].p99) + " and max " +
+                ms((*worst)[latency_kind::schedule_lag].max);
+  }
+  s.invalid_reasons.push_back(std::move(evidence));
+}
+
+void check_achieved_rate(const validity_thresholds& t, run_summary& s) {
+  if (!s.achieved_ratio || *s.achieved_ratio >= t.min_achieved_ratio) return;
+  std::string evidence = "sent " + std::to_string(s.sent) + " of " + std::to_string(s.offered) +
+                         " offered transactions (" + percent(*s.achieved_ratio * 100) +
+                         ", limit " + percent(t.min_achieved_ratio * 100) + ")";
+  if (!s.peak_node_cpu_percent) {
+    s.invalid_reasons.push_back(evidence +
+                                " and node CPU was not measured, so the shortfall cannot be "
+                                "attributed to the node");
+  } else if (*s.peak_node_cpu_percent < t.node_busy_cpu_percent) {
+    s.invalid_reasons.push_back(evidence + " while the node had headroom (CPU peaked at " +
+                                percent(*s.peak_node_cpu_percent) + ")");
+  } else {
+    s.notes.push_back(evidence + "; the node's CPU reached " + percent(*s.peak_node_cpu_percent) +
+                      ", so the node limited the rate");
+  }
+}
+
+void check_pool(const second_series& merged, run_summary& s) {
+  if (s.pool_misses == 0) return;
+  std::int64_t dry_seconds = 0;
+  std::optional<std::int64_t> first;
+  for (const auto& r : merged.rows()) {
+    if (r.pool_misses > 0) {
+      ++dry_seconds;
+      if (!first) first = r.second;
+    }
+  }
+  s.invalid_reasons.push_back(
+      "the pre-signed transaction pool ran dry: " + std::to_string(s.pool_misses) +
+      " sends found no pre-signed transaction ready, in " + std::to_string(dry_seconds) +
+      " seconds (first at second " + std::to_string(first.value_or(0)) + ")");
+}
+
+void check_send_cpu(const second_series& merged, const validity_thresholds& t, run_summary& s) {
+  std::int64_t saturated = 0;
+  const second_row* worst = nullptr;
+  for (const auto& r : merged.rows()) {
+    if (!r.send_cpu_percent) continue;
+    if (*r.send_cpu_percent > t.max_send_cpu_percent) ++saturated;
+    if (worst == nullptr || *r.send_cpu_percent > *worst->send_cpu_percent) worst = &r;
+  }
+  if (saturated == 0) return;
+  s.invalid_reasons.push_back(
+      "a beacon's send thread was saturated: above " + percent(t.max_send_cpu_percent) +
+      " of a core in " + std::to_string(saturated) + " of " + std::to_string(merged.rows().size()) +
+      " seconds (peak " + percent(*worst->send_cpu_percent) + " at second " +
+      std::to_string(worst->second) + ")");
+}
+
+void consistency_notes(const second_series& merged, run_summary& s) {
+  if (merged.empty()) {
+    s.invalid_reasons.push_back("the run has no measured seconds");
+    return;
+  }
+  if (s.unanswered < 0) {
+    s.notes.push_back("inconsistent counts: " + std::to_string(s.accepted + s.rejected) +
+                      " answers for " + std::to_string(s.sent) + " sends");
+  }
+  std::int64_t by_reason = 0;
+  for (const auto& [reason, n] : s.rejected_by_reason) by_reason += n;
+  if (by_reason != s.rejected) {
+    s.notes.push_back("inconsistent counts: rejections by reason add up to " +
+                      std::to_string(by_reason) + ", not " + std::to_string(s.rejected));
+  }
+  const std::int64_t last_in_flight = merged.rows().back().in_flight;
+  if (s.unanswered >= 0 && last_in_flight != s.unanswered) {
+    s.notes.push_back(std::to_string(s.unanswered) + " transactions were never answered, but " +
+                      std::to_string(last_in_flight) + " were in flight at the end");
+  }
+  if (s.sent > 0 && s.included == 0) {
+    s.notes.push_back("no transaction was seen included in a block");
+  }
+  if (s.sent == 0) s.notes.push_back("no transaction was sent");
+}
+
+boost::json::object digest_json(const latency_digest& d) {
+  boost::json::object o;
+  o["count"] = d.count;
+  o["min"] = d.min;
+  o["p50"] = d.p50;
+  o["p90"] = d.p90;
+  o["p99"] = d.p99;
+  o["p999"] = d.p999;
+  o["max"] = d.max;
+  o["mean"] = d.mean;
+  return o;
+}
+
+}  // namespace
+
+run_summary summarize(const second_series& merged, const latency_set& cumulative,
+                      const summary_options& options) {
+  run_summary s;
+  s.seconds = static_cast<std::int64_t>(merged.rows().size());
+  if (options.duration_seconds) {
+    s.duration_seconds = *options.duration_seconds;
+  } else if (!merged.empty()) {
+    s.duration_seconds =
+        static_cast<double>(merged.rows().back().second - merged.rows().front().second + 1);
+  }
+  for (const auto& r : merged.rows()) {
+    s.beacons = std::max(s.beacons, r.beacons);
+    s.offered += r.offered;
+    s.sent += r.sent;
+    s.accepted += r.accepted;
+    s.rejected += r.rejected;
+    for (const auto& [reason, n] : r.rejected_by_reason) s.rejected_by_reason[reason] += n;
+    s.included += r.included;
+    s.ops_sent += r.ops_sent;
+    s.ops_included += r.ops_included;
+    s.bytes_sent += r.bytes_sent;
+    s.pool_misses += r.pool_misses;
+    s.expired += r.expired;
+    s.timeouts += r.timeouts;
+    s.disconnects += r.disconnects;
+    s.reconnects += r.reconnects;
+  }
+  s.unanswered = s.sent - s.accepted - s.rejected;
+
+  s.target_rate = options.target_rate;
+  s.offered_rate = rate(s.offered, s.duration_seconds);
+  s.achieved_rate = rate(s.sent, s.duration_seconds);
+  s.accepted_rate = rate(s.accepted, s.duration_seconds);
+  s.included_rate = rate(s.included, s.duration_seconds);
+  if (!options.unlimited && s.offered > 0) {
+    s.achieved_ratio = static_cast<double>(s.sent) / static_cast<double>(s.offered);
+  }
+  if (s.accepted > 0) {
+    s.inclusion_ratio = static_cast<double>(s.included) / static_cast<double>(s.accepted);
+  }
+  s.peak_beacon_cpu_percent = peak(merged, &second_row::beacon_cpu_percent);
+  s.peak_send_cpu_percent = peak(merged, &second_row::send_cpu_percent);
+  s.peak_node_cpu_percent = peak(merged, &second_row::node_cpu_percent);
+  for (latency_kind k : all_latency_kinds) {
+    s.latency[static_cast<std::size_t>(k)] = latency_digest::of(cumulative[k], false);
+  }
+
+  const validity_thresholds& t = options.thresholds;
+  if (!options.unlimited) {
+    check_schedule_lag(merged, cumulative, t, s);
+    check_achieved_rate(t, s);
+  }
+  check_pool(merged, s);
+  check_send_cpu(merged, t, s);
+  consistency_notes(merged, s);
+  s.valid_for_throughput = s.invalid_reasons.empty();
+  return s;
+}
+
+boost::json::object to_json(const run_summary& s) {
+  boost::json::object o;
+  boost::json::object verdict;
+  verdict["valid_for_throughput"] = s.valid_for_throughput;
+  boost::json::array reasons;
+  for (const auto& r : s.invalid_reasons) reasons.emplace_back(r);
+  verdict["invalid_reasons"] = std::move(reasons);
+  boost::json::array notes;
+  for (const auto& n : s.notes) notes.emplace_back(n);
+  verdict["notes"] = std::move(notes);
+  o["verdict"] = std::move(verdict);
+
+  o["duration_seconds"] = json::rounded(s.duration_seconds, 3);
+  o["seconds"] = s.seconds;
+  o["beacons"] = s.beacons;
+
+  boost::json::object totals;
+  totals["offered"] = s.offered;
+  totals["sent"] = s.sent;
+  totals["accepted"] = s.accepted;
+  totals["rejected"] = s.rejected;
+  totals["unanswered"] = s.unanswered;
+  boost::json::object reasons_by;
+  for (const auto& [reason, n] : s.rejected_by_reason) reasons_by[reason] = n;
+  totals["rejected_by_reason"] = std::move(reasons_by);
+  totals["included"] = s.included;
+  totals["ops_sent"] = s.ops_sent;
+  totals["ops_included"] = s.ops_included;
+  totals["bytes_sent"] = s.bytes_sent;
+  totals["pool_misses"] = s.pool_misses;
+  totals["expired"] = s.expired;
+  totals["timeouts"] = s.timeouts;
+  totals["disconnects"] = s.disconnects;
+  totals["reconnects"] = s.reconnects;
+  o["totals"] = std::move(totals);
+
+  boost::json::object rates;
+  rates["target"] = optional_value(s.target_rate, 2);
+  rates["offered"] = json::rounded(s.offered_rate, 2);
+  rates["achieved"] = json::rounded(s.achieved_rate, 2);
+  rates["accepted"] = json::rounded(s.accepted_rate, 2);
+  rates["included"] = json::rounded(s.included_rate, 2);
+  o["rates_tx_per_s"] = std::move(rates);
+  boost::json::object ratios;
+  ratios["achieved"] = optional_value(s.achieved_ratio, 4);
+  ratios["inclusion"] = optional_value(s.inclusion_ratio, 4);
+  o["ratios"] = std::move(ratios);
+
+  boost::json::object cpu;
+  cpu["beacon_peak"] = optional_value(s.peak_beacon_cpu_percent, 2);
+  cpu["send_thread_peak"] = optional_value(s.peak_send_cpu_percent, 2);
+  cpu["node_peak"] = optional_value(s.peak_node_cpu_percent, 2);
+  o["cpu_percent"] = std::move(cpu);
+
+  boost::json::object latency;
+  for (latency_kind k : all_latency_kinds) latency[name(k)] = digest_json(s[k]);
+  o["latency_us"] = std::move(latency);
+  return o;
+}
+
+}  // namespace bts::stats

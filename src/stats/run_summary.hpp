@@ -1,0 +1,104 @@
+// The numbers a run is judged by, and the verdict on whether its throughput can be trusted.
+//
+// Built from the run's merged per-second series and its cumulative histograms. Totals add up by
+// construction: sent = accepted + rejected + unanswered. The verdict follows what users of peer
+// tools asked for (k6 dropped_iterations, Nighthawk's send-rate >= 0.99, Diablo's
+// behind-schedule warnings): when the load generator itself was the bottleneck, the run is
+// "not valid for throughput claims", and every reason comes with its evidence as text.
+//
+// Threads: plain values and a pure function.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "stats/second_series.hpp"
+
+namespace bts::stats {
+
+// When a run stops being valid for throughput claims. Defaults follow the beacon issue.
+struct validity_thresholds {
+  // Cumulative schedule-lag p99 above this means the beacon fell behind its own schedule.
+  std::int64_t max_lag_p99_us = 10'000;
+  // sent / offered below this, while the node had headroom, means the beacon could not offer
+  // the load it was asked to.
+  double min_achieved_ratio = 0.99;
+  // A node whose CPU peaked below this had headroom (so a shortfall is the beacon's fault).
+  double node_busy_cpu_percent = 90;
+  // A send thread above this share of one core, in any second, was saturated.
+  double max_send_cpu_percent = 90;
+};
+
+struct summary_options {
+  // Nominal target rate in tx/s, for display (the check uses the offered count, which follows
+  // ramps and steps). Empty for unlimited or varying profiles.
+  std::optional<double> target_rate;
+  bool unlimited = false;  // no schedule: lag and achieved-ratio checks do not apply
+  // Exact run length; when empty, the span of seconds in the series is used.
+  std::optional<double> duration_seconds;
+  validity_thresholds thresholds;
+};
+
+struct run_summary {
+  double duration_seconds = 0;
+  std::int64_t seconds = 0;  // rows in the series
+  std::int64_t beacons = 0;  // most beacons seen in one second
+
+  // Totals; counters as in second_row.
+  std::int64_t offered = 0;
+  std::int64_t sent = 0;
+  std::int64_t accepted = 0;
+  std::int64_t rejected = 0;
+  std::int64_t unanswered = 0;  // sent - accepted - rejected
+  std::map<std::string, std::int64_t> rejected_by_reason;
+  std::int64_t included = 0;
+  std::int64_t ops_sent = 0;
+  std::int64_t ops_included = 0;
+  std::int64_t bytes_sent = 0;
+  std::int64_t pool_misses = 0;
+  std::int64_t expired = 0;
+  std::int64_t timeouts = 0;
+  std::int64_t disconnects = 0;
+  std::int64_t reconnects = 0;
+
+  // Rates in tx/s over duration_seconds.
+  std::optional<double> target_rate;
+  double offered_rate = 0;
+  double achieved_rate = 0;  // sent
+  double accepted_rate = 0;
+  double included_rate = 0;
+  std::optional<double> achieved_ratio;  // sent / offered; empty when unlimited or nothing offered
+  std::optional<double> inclusion_ratio;  // included / accepted; empty when nothing accepted
+
+  // Peaks over the run's seconds (% of one core).
+  std::optional<double> peak_beacon_cpu_percent;
+  std::optional<double> peak_send_cpu_percent;
+  std::optional<double> peak_node_cpu_percent;
+
+  // Cumulative latency percentiles (no hdr: the histograms are stored next to the summary).
+  std::array<latency_digest, latency_kind_count> latency;
+  const latency_digest& operator[](latency_kind k) const {
+    return latency[static_cast<std::size_t>(k)];
+  }
+
+  bool valid_for_throughput = true;
+  std::vector<std::string> invalid_reasons;  // why not, each with its evidence
+  std::vector<std::string> notes;            // observations that do not invalidate the run
+};
+
+// REQUIRES: `merged` is the run's merged series and `cumulative` the run's merged cumulative
+// histograms (counters come from the series, percentiles from the histograms).
+run_summary summarize(const second_series& merged, const latency_set& cumulative,
+                      const summary_options& options);
+
+// The form written to summary.json (docs/formats.md). Rates rounded to 0.01 tx/s, ratios to
+// 1e-4.
+boost::json::object to_json(const run_summary& s);
+
+}  // namespace bts::stats
