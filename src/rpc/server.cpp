@@ -4,6 +4,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,6 +16,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include <future>
 #include <mutex>
 #include <strings.h>
 #include <unordered_map>
@@ -50,7 +53,10 @@ class connection_base {
 
 struct server_state {
   server_state(asio::any_io_executor ex, server_options o)
-      : executor(std::move(ex)), options(std::move(o)), acceptor(asio::make_strand(executor)) {
+      : executor(std::move(ex)),
+        options(std::move(o)),
+        acceptor_strand(asio::make_strand(executor)),
+        acceptor(acceptor_strand) {
     if (options.tls) tls = make_server_tls_context(*options.tls);
   }
 
@@ -58,6 +64,7 @@ struct server_state {
   const server_options options;
   std::shared_ptr<ssl::context> tls;
   server_counters counters;
+  asio::strand<asio::any_io_executor> acceptor_strand;
   tcp::acceptor acceptor;
   std::atomic<std::uint64_t> next_id{1};
   std::atomic<std::size_t> ws_sessions{0};
@@ -81,14 +88,41 @@ struct server_state {
       stopping = true;
       for (auto& [id, c] : connections) open.push_back(c);
     }
-    asio::dispatch(acceptor.get_executor(), [this] {
-      error_code ignored;
-      acceptor.close(ignored);
-    });
+    close_acceptor();
     for (auto& weak : open) {
       if (auto c = weak.lock()) c->close();
     }
   }
+  // Closes the listening socket on its strand. From a thread that does not run the executor
+  // this waits for it (bounded), so that the port is free when ~server returns.
+  void close_acceptor() {
+    if (acceptor_strand.running_in_this_thread()) {
+      error_code ignored;
+      acceptor.close(ignored);
+      return;
+    }
+    auto done = std::make_shared<std::promise<void>>();
+    std::future<void> closed = done->get_future();
+    asio::post(acceptor_strand, [this, done] {
+      error_code ignored;
+      acceptor.close(ignored);
+      done->set_value();
+    });
+    if (!runs_in_this_thread(executor)) closed.wait_for(std::chrono::seconds(2));
+  }
+
+  static bool runs_in_this_thread(const asio::any_io_executor& ex) {
+    using io_executor = asio::io_context::executor_type;
+    if (const auto* e = ex.target<io_executor>()) return e->running_in_this_thread();
+    if (const auto* s = ex.target<asio::strand<io_executor>>()) {
+      return s->get_inner_executor().running_in_this_thread();
+    }
+    if (const auto* s = ex.target<asio::strand<asio::any_io_executor>>()) {
+      return runs_in_this_thread(s->get_inner_executor());
+    }
+    return false;  // unknown executor type: wait (bounded)
+  }
+
   bool is_stopping() {
     std::lock_guard lock(mu);
     return stopping;

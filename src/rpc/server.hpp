@@ -131,8 +131,9 @@ struct server_options {
   http_handler http;    // nullptr: 404 for non-POST requests
   auth_hook authenticate;
   session_hook on_open;   // after a websocket session (or a POST's session) opens
-  session_hook on_close;  // after it closed; no more handler calls follow... except ones
-                          // already suspended, which complete with nowhere to send
+  // After it closed. Handlers still suspended for the session may complete later; their
+  // answers are dropped.
+  session_hook on_close;
 };
 
 namespace detail {
@@ -151,7 +152,9 @@ class server {
   std::uint16_t port() const { return port_; }
 
   // Stops accepting and closes every connection (websocket close frame; HTTP connections
-  // dropped). Idempotent, thread-safe, does not wait.
+  // dropped). Idempotent, thread-safe. Called from a thread that does not run the executor
+  // (io_context or a strand of one), it returns once the listening socket is closed, so the
+  // port can be bound again at once; it does not wait for connections to finish closing.
   void stop();
 
   const server_counters& counters() const;
