@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test-deps configure build test unit-test oracle-test fuzz bench demo clean format
+.PHONY: all deps test-deps configure build test fuzz bench demo clean format
 
 all: build
 
@@ -25,12 +25,15 @@ build: configure
 
 # Everything: install, build, unit and integration tests (ctest), the bitsharesjs oracle
 # (npm, installed into $(BUILD)/oracle, never committed), and a bounded fuzz run.
+# ctest runs last so that its summary line closes the output.
 test: test-deps build
 	@scripts/prepare-oracle.sh $(BUILD)
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	@fuzz/run.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
+FUZZ_SECONDS ?= 60
 fuzz: test-deps
-	@scripts/run-fuzz.sh build-fuzz $${FUZZ_SECONDS:-60}
+	@fuzz/run.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
 
 bench: test-deps build
 	@scripts/prepare-oracle.sh $(BUILD)
@@ -43,4 +46,4 @@ format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) build-fuzz
+	rm -rf $(BUILD) $(BUILD)-fuzz
