@@ -64,6 +64,40 @@ void write_to(std::string& out, const boost::json::value& v) {
   }
 }
 
+void write_pretty_to(std::string& out, const boost::json::value& v, int depth) {
+  const auto newline = [&](int d) {
+    out += '\n';
+    out.append(static_cast<std::size_t>(d) * 2, ' ');
+  };
+  if (v.is_object() && !v.get_object().empty()) {
+    out += '{';
+    bool first = true;
+    for (const auto& m : v.get_object()) {
+      if (!first) out += ',';
+      first = false;
+      newline(depth + 1);
+      out += boost::json::serialize(boost::json::string_view(m.key()));
+      out += ": ";
+      write_pretty_to(out, m.value(), depth + 1);
+    }
+    newline(depth);
+    out += '}';
+  } else if (v.is_array() && !v.get_array().empty()) {
+    out += '[';
+    bool first = true;
+    for (const auto& e : v.get_array()) {
+      if (!first) out += ',';
+      first = false;
+      newline(depth + 1);
+      write_pretty_to(out, e, depth + 1);
+    }
+    newline(depth);
+    out += ']';
+  } else {
+    write_to(out, v);
+  }
+}
+
 const boost::json::value* find(const boost::json::object& o, std::string_view key) {
   auto it = o.find(key);
   return it == o.end() ? nullptr : &it->value();
@@ -91,6 +125,12 @@ std::optional<std::int64_t> int_of(const boost::json::value& v) {
 std::string write(const boost::json::value& v) {
   std::string out;
   write_to(out, v);
+  return out;
+}
+
+std::string write_pretty(const boost::json::value& v) {
+  std::string out;
+  write_pretty_to(out, v, 0);
   return out;
 }
 

@@ -21,6 +21,9 @@
 namespace bts::stats::json {
 
 std::string write(const boost::json::value& v);
+// The same, indented by two spaces per level with one member or element per line (empty
+// objects and arrays stay "{}" and "[]"); no trailing newline.
+std::string write_pretty(const boost::json::value& v);
 
 // Parses one JSON text; `where` names it in errors (a file, or file:line).
 boost::json::value parse(std::string_view text, const std::string& where);
