@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "protocol/wire.hpp"
 #include "util/hex.hpp"
 
 namespace bts::protocol {
@@ -164,6 +165,13 @@ std::uint64_t read_json_unsigned(const boost::json::value& json, std::uint64_t m
     throw_out_of_range(shown, type_name);
   }
   return d.magnitude;
+}
+
+void json_codec<std::string>::from(const boost::json::value& json, std::string& value,
+                                   const json_read_options&) {
+  const auto& text = expect_string(json);
+  if (!is_valid_utf8(text)) throw input_error("string is not valid UTF-8");
+  value = std::string(text);
 }
 
 void json_codec<bool>::from(const boost::json::value& json, bool& value, const json_read_options&) {

@@ -254,6 +254,10 @@ TEST(Json, StaticVariantsAndBytes) {
             "expected 65 bytes of hex (130 characters), got 2 characters");
   EXPECT_EQ(error_of<bool>("0"), "expected true or false, got 0");
   EXPECT_EQ(error_of<std::string>("5"), "expected a string, got 5");
+  std::string text;
+  EXPECT_THROW(from_json(boost::json::value(boost::json::string("\xc3\x28")), text), input_error);
+  from_json(boost::json::value("\xc3\xbc"), text);
+  EXPECT_EQ(text, "\xc3\xbc");
 }
 
 TEST(Json, ParseReportsLineAndColumn) {
