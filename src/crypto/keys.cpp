@@ -33,6 +33,9 @@ struct wipe_on_exit {
   Buffer& buffer;
   ~wipe_on_exit() { OPENSSL_cleanse(buffer.data(), buffer.size()); }
 };
+// clang 14 does not deduce aggregate template arguments (P1816) without a guide.
+template <typename Buffer>
+wipe_on_exit(Buffer&) -> wipe_on_exit<Buffer>;
 
 template <std::size_t N>
 std::string encode_with_checksum(std::string_view prefix,
