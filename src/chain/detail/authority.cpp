@@ -1,0 +1,173 @@
+#include "chain/detail/authority.hpp"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "chain/chain_error.hpp"
+#include "chain/config.hpp"
+
+namespace bts::chain::detail {
+namespace {
+
+using namespace protocol;
+
+template <class... Ts>
+struct overload : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+overload(Ts...) -> overload<Ts...>;
+
+// sign_state of bitshares-core: which provided signatures have been used so far, and which
+// accounts are already known to approve.
+class sign_state {
+ public:
+  sign_state(const std::vector<public_key_type>& signees,
+             const std::function<const authority&(account_id_type)>& get_active,
+             const std::function<const authority&(account_id_type)>& get_owner, std::uint32_t max_recursion)
+      : get_active_(get_active), get_owner_(get_owner), max_recursion_(max_recursion) {
+    for (const auto& key : signees) provided_.emplace_back(key, false);
+    approved_by_.insert(config::temp_account);
+  }
+
+  bool signed_by(const public_key_type& key) {
+    for (auto& [k, used] : provided_) {
+      if (k == key) {
+        used = true;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool signed_by(const address& addr) {
+    for (auto& [k, used] : provided_) {
+      if (crypto::to_address(k) == addr.data) {
+        used = true;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // check_authority(account_id): active, or owner (non-immediate owner allowed since HF 584).
+  bool check_account(account_id_type id) {
+    if (approved_by_.contains(id.instance)) return true;
+    return check(get_active_(id)) || check(get_owner_(id));
+  }
+
+  bool check(const authority& auth, std::uint32_t depth = 0) {
+    std::uint32_t total_weight = 0;
+    for (const auto& [key, weight] : auth.key_auths) {
+      if (signed_by(key)) {
+        total_weight += weight;
+        if (total_weight >= auth.weight_threshold) return true;
+      }
+    }
+    for (const auto& [addr, weight] : auth.address_auths) {
+      if (signed_by(addr)) {
+        total_weight += weight;
+        if (total_weight >= auth.weight_threshold) return true;
+      }
+    }
+    for (const auto& [account, weight] : auth.account_auths) {
+      if (!approved_by_.contains(account.instance)) {
+        if (depth == max_recursion_) continue;
+        if (check(get_active_(account), depth + 1) || check(get_owner_(account), depth + 1)) {
+          approved_by_.insert(account.instance);
+          total_weight += weight;
+          if (total_weight >= auth.weight_threshold) return true;
+        }
+      } else {
+        total_weight += weight;
+        if (total_weight >= auth.weight_threshold) return true;
+      }
+    }
+    return total_weight >= auth.weight_threshold;
+  }
+
+  bool remove_unused_signatures() {
+    const auto before = provided_.size();
+    std::erase_if(provided_, [](const auto& p) { return !p.second; });
+    return provided_.size() != before;
+  }
+
+ private:
+  const std::function<const authority&(account_id_type)>& get_active_;
+  const std::function<const authority&(account_id_type)>& get_owner_;
+  std::uint32_t max_recursion_;
+  std::vector<std::pair<public_key_type, bool>> provided_;
+  std::set<std::uint64_t> approved_by_;
+};
+
+boost::json::value id_json(account_id_type id) { return to_json(id); }
+
+}  // namespace
+
+required_authorities get_required_authorities(const std::vector<operation>& ops) {
+  std::set<std::uint64_t> active;
+  std::set<std::uint64_t> owner;
+  for (const auto& op : ops) {
+    std::visit(overload{
+                   [&](const transfer_operation& o) { active.insert(o.from.instance); },
+                   [&](const limit_order_create_operation& o) { active.insert(o.seller.instance); },
+                   [&](const limit_order_cancel_operation& o) { active.insert(o.fee_paying_account.instance); },
+                   [&](const call_order_update_operation& o) { active.insert(o.funding_account.instance); },
+                   [&](const account_create_operation& o) { active.insert(o.registrar.instance); },
+                   [&](const account_update_operation& o) {
+                     // is_owner_update(): changing the owner authority needs the owner.
+                     if (o.owner || o.extensions.value.owner_special_authority) {
+                       owner.insert(o.account.instance);
+                     } else {
+                       active.insert(o.account.instance);
+                     }
+                   },
+                   [&](const account_upgrade_operation& o) { active.insert(o.account_to_upgrade.instance); },
+                   [&](const asset_create_operation& o) { active.insert(o.issuer.instance); },
+                   [&](const asset_update_operation& o) { active.insert(o.issuer.instance); },
+                   [&](const asset_issue_operation& o) { active.insert(o.issuer.instance); },
+                   [&](const asset_reserve_operation& o) { active.insert(o.payer.instance); },
+                   [&](const asset_fund_fee_pool_operation& o) { active.insert(o.from_account.instance); },
+                   [&](const override_transfer_operation& o) { active.insert(o.issuer.instance); },
+               },
+               op.value);
+  }
+  required_authorities out;
+  for (const auto i : active) out.active.push_back(account_id_type{i});
+  for (const auto i : owner) out.owner.push_back(account_id_type{i});
+  return out;
+}
+
+void verify_authority(const std::vector<operation>& ops, const std::vector<public_key_type>& signees,
+                      const std::function<const authority&(account_id_type)>& get_active,
+                      const std::function<const authority&(account_id_type)>& get_owner,
+                      std::uint32_t max_recursion_depth) {
+  const required_authorities required = get_required_authorities(ops);
+  for (const auto& id : required.active) {
+    if (id.instance == config::committee_account) {
+      throw_error(fc_kind::invalid_committee_approval, "verify_authority",
+                  "Committee account may only propose transactions");
+    }
+  }
+  sign_state s(signees, get_active, get_owner, max_recursion_depth);
+  for (const auto& id : required.active) {
+    if (!(s.check_account(id) || s.check(get_owner(id)))) {
+      throw_error(fc_kind::tx_missing_active_auth, "verify_authority", "Missing Active Authority ${id}",
+                  {{"id", id_json(id)},
+                   {"auth", to_json(get_active(id))},
+                   {"owner", to_json(get_owner(id))}});
+    }
+  }
+  for (const auto& id : required.owner) {
+    if (!s.check(get_owner(id))) {
+      throw_error(fc_kind::tx_missing_owner_auth, "verify_authority", "Missing Owner Authority ${id}",
+                  {{"id", id_json(id)}, {"auth", to_json(get_owner(id))}});
+    }
+  }
+  if (s.remove_unused_signatures()) {
+    throw_error(fc_kind::tx_irrelevant_sig, "verify_authority", "Unnecessary signature(s) detected");
+  }
+}
+
+}  // namespace bts::chain::detail
