@@ -100,9 +100,8 @@ void sequencer::change_profile(rate_profile p) {
   // of a send already accumulated (no burst, no gap). Around unlimited spans the count is
   // simply what has been granted.
   double count = static_cast<double>(next_index_);
-  if (!last.profile.is_unlimited() && !p.is_unlimited()) {
-    count = std::max(count_at(now), last.first_count);
-  }
+  if (!last.profile.is_unlimited() && !p.is_unlimited()) count = count_at(now);
+  count = std::max(count, last.first_count);  // segments never start below their predecessor
   segments_.push_back({std::max(now, last.start), count, std::move(p)});
   next_cache_.reset();
 }

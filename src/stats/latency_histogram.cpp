@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -57,57 +58,57 @@ std::uint64_t read_be64(const std::uint8_t* p) {
   return (std::uint64_t{read_be32(p)} << 32) | read_be32(p + 4);
 }
 
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
+// Value of each base64 character, -1 for anything else.
+constexpr std::array<std::int8_t, 256> base64_table = [] {
+  std::array<std::int8_t, 256> t{};
+  t.fill(-1);
+  const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+  return t;
+}();
 
-// Strict standard base64 (RFC 4648 with padding, no whitespace).
-std::vector<std::uint8_t> base64_decode(std::string_view text) {
+// Strict standard base64 (RFC 4648 with padding, no whitespace), into `out`.
+void base64_decode(std::string_view text, std::vector<std::uint8_t>& out) {
   if (text.empty()) fail("empty text");
   if (text.size() % 4 != 0) fail("base64 length is not a multiple of 4");
   std::size_t pad = 0;
   if (text.back() == '=') pad = text[text.size() - 2] == '=' ? 2 : 1;
-  std::vector<std::uint8_t> out;
-  out.reserve(text.size() / 4 * 3);
+  out.resize(text.size() / 4 * 3);
+  std::uint8_t* o = out.data();
   for (std::size_t i = 0; i < text.size(); i += 4) {
     std::uint32_t block = 0;
-    const bool last = i + 4 == text.size();
     for (std::size_t j = 0; j < 4; ++j) {
       const char c = text[i + j];
-      int v;
-      if (c == '=' && last && j >= 4 - pad) {
+      int v = base64_table[static_cast<unsigned char>(c)];
+      if (v < 0) {
+        if (c != '=' || i + 4 != text.size() || j < 4 - pad) {
+          fail("invalid base64 character at offset " + std::to_string(i + j));
+        }
         v = 0;
-      } else {
-        v = base64_value(c);
-        if (v < 0) fail("invalid base64 character at offset " + std::to_string(i + j));
       }
       block = (block << 6) | static_cast<std::uint32_t>(v);
     }
-    out.push_back(static_cast<std::uint8_t>(block >> 16));
-    if (!last || pad < 2) out.push_back(static_cast<std::uint8_t>(block >> 8));
-    if (!last || pad < 1) out.push_back(static_cast<std::uint8_t>(block));
+    *o++ = static_cast<std::uint8_t>(block >> 16);
+    *o++ = static_cast<std::uint8_t>(block >> 8);
+    *o++ = static_cast<std::uint8_t>(block);
   }
-  return out;
+  out.resize(out.size() - pad);
 }
 
-// Inflates a zlib stream into at most `limit` bytes; the stream must end within the input and
-// within the limit.
-std::vector<std::uint8_t> inflate_bounded(const std::uint8_t* data, std::size_t size,
-                                          std::size_t limit) {
-  std::vector<std::uint8_t> out(limit + 1);
+// Inflates a zlib stream into `out` (at most `limit` bytes); the stream must end within the
+// input and within the limit. `out` is per-thread scratch, so its capacity is reused: a fresh
+// 200 KB buffer per call would cost more in page faults than the decoding itself.
+void inflate_bounded(const std::uint8_t* data, std::size_t size, std::size_t limit,
+                     std::vector<std::uint8_t>& out) {
+  if (out.size() < limit + 1) out.resize(limit + 1);
   z_stream strm{};
   if (inflateInit(&strm) != Z_OK) throw std::bad_alloc();
   strm.next_in = const_cast<Bytef*>(data);
   strm.avail_in = static_cast<uInt>(size);
   strm.next_out = out.data();
-  strm.avail_out = static_cast<uInt>(out.size());
+  strm.avail_out = static_cast<uInt>(limit + 1);
   const int rc = inflate(&strm, Z_FINISH);
-  const std::size_t produced = out.size() - strm.avail_out;
+  const std::size_t produced = limit + 1 - strm.avail_out;
   const std::size_t unused_input = strm.avail_in;
   inflateEnd(&strm);
   if (rc != Z_STREAM_END) {
@@ -116,7 +117,6 @@ std::vector<std::uint8_t> inflate_bounded(const std::uint8_t* data, std::size_t 
   }
   if (unused_input != 0) fail("trailing bytes after the compressed payload");
   out.resize(produced);
-  return out;
 }
 
 // Reads one LEB128 ZigZag value as zig_zag_decode_i64 does (8 bytes of 7 bits, a 9th of 8),
@@ -144,7 +144,9 @@ struct decoded_counts {
 };
 
 decoded_counts decode_counts(std::string_view encoded, std::int32_t counts_len) {
-  const std::vector<std::uint8_t> bytes = base64_decode(encoded);
+  thread_local std::vector<std::uint8_t> bytes;
+  thread_local std::vector<std::uint8_t> raw;
+  base64_decode(encoded, bytes);
   if (bytes.size() < compression_header_size) fail("too short to be a compressed histogram");
   if (cookie_base(read_be32(bytes.data())) != v2_compression_cookie) {
     char cookie[16];
@@ -157,9 +159,8 @@ decoded_counts decode_counts(std::string_view encoded, std::int32_t counts_len) 
     fail("compressed length does not match the text");
   }
   const std::size_t max_payload = static_cast<std::size_t>(counts_len) * max_leb128_bytes;
-  const std::vector<std::uint8_t> raw =
-      inflate_bounded(bytes.data() + compression_header_size,
-                      static_cast<std::size_t>(compressed_len), encoding_header_size + max_payload);
+  inflate_bounded(bytes.data() + compression_header_size, static_cast<std::size_t>(compressed_len),
+                  encoding_header_size + max_payload, raw);
   if (raw.size() < encoding_header_size) fail("encoding header is truncated");
   const std::uint8_t* h = raw.data();
   if (cookie_base(read_be32(h)) != v2_encoding_cookie) fail("not a V2 encoded histogram");
@@ -185,6 +186,7 @@ decoded_counts decode_counts(std::string_view encoded, std::int32_t counts_len) 
   (void)ratio_bits;
 
   decoded_counts result;
+  result.buckets.reserve(256);
   const std::uint8_t* p = h + encoding_header_size;
   const std::uint8_t* end = p + payload_len;
   std::int64_t index = 0;
@@ -242,6 +244,7 @@ latency_histogram& latency_histogram::operator=(latency_histogram&& other) noexc
 }
 
 bool latency_histogram::record(std::int64_t micros, std::int64_t count) {
+  assert(count >= 0);
   const std::int64_t v = std::clamp<std::int64_t>(micros, 0, highest_trackable_us);
   hdr_record_values(h_, v, count);
   return v == micros;
@@ -264,8 +267,16 @@ void latency_histogram::merge_encoded(std::string_view encoded) {
   if (d.total > std::numeric_limits<std::int64_t>::max() / 2 - h_->total_count) {
     fail("total count overflows");
   }
+  if (d.buckets.empty()) return;
   for (const auto& [index, count] : d.buckets) h_->counts[index] += count;
-  hdr_reset_internal_counters(h_);
+  // Update the totals as hdr_reset_internal_counters would, without rescanning every bucket.
+  h_->total_count += d.total;
+  const auto first_non_zero = d.buckets.front().first != 0 ? d.buckets.begin() : d.buckets.begin() + 1;
+  if (first_non_zero != d.buckets.end()) {
+    h_->min_value = std::min(h_->min_value, hdr_value_at_index(h_, first_non_zero->first));
+  }
+  const std::int64_t top = hdr_value_at_index(h_, d.buckets.back().first);
+  h_->max_value = std::max(h_->max_value, hdr_next_non_equivalent_value(h_, top) - 1);
 }
 
 void latency_histogram::reset() { hdr_reset(h_); }
