@@ -5,7 +5,7 @@
 // coordinated omission.
 //
 // Usage, on the send thread:
-//   sequencer seq(clock, rate_profile::constant(5000), {.max_in_flight = 0});
+//   sequencer seq(clock, rate_profile::constant(5000));  // or with sequencer_options for a window
 //   seq.start();
 //   for (;;) {
 //     if (auto t = seq.try_next()) { send(t->index); lag.record(t->lag()); continue; }

@@ -252,7 +252,7 @@ bool latency_histogram::record(std::int64_t micros, std::int64_t count) {
 
 void latency_histogram::merge(const latency_histogram& other) {
   // Both sides always have the same bucket layout, so adding counts index by index is exact
-  // (and ~50x faster than hdr_add, which re-records value by value).
+  // (and about 10x faster than hdr_add, which walks and re-records every recorded value).
   const std::int64_t* from = other.h_->counts;
   std::int64_t* to = h_->counts;
   const std::int32_t n = h_->counts_len;
