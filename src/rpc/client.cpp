@@ -105,7 +105,7 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
     parser_.reset();
     parser_.write(text.data(), text.size(), ec);
     if (ec) {
-      bump(counters_.invalid_messages);
+      bump(counters_->invalid_messages);
       return;
     }
     incoming_message m = classify_incoming(parser_.release());
@@ -113,7 +113,7 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
       case incoming_message::kind::response: {
         call_handler h = take(m.id);
         if (!h) {
-          bump(counters_.late_responses);
+          bump(counters_->late_responses);
           return;
         }
         complete(std::move(h), std::move(m.result));
@@ -122,16 +122,16 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
       case incoming_message::kind::notice: {
         const auto it = subscribers_.find(m.callback_id);
         if (it == subscribers_.end()) {
-          bump(counters_.unhandled_notices);
+          bump(counters_->unhandled_notices);
           return;
         }
-        bump(counters_.notices);
+        bump(counters_->notices);
         notice_handler h = it->second;  // a copy: the handler may unsubscribe itself
         h(std::move(m.notice_args));
         return;
       }
       case incoming_message::kind::invalid:
-        bump(counters_.invalid_messages);
+        bump(counters_->invalid_messages);
         return;
     }
   }
@@ -157,7 +157,8 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
   strand_type strand_;
   const client_options options_;
   const url endpoint_;
-  client_counters counters_;
+  // Shared with the transports, which must not keep the whole client alive.
+  const std::shared_ptr<client_counters> counters_ = std::make_shared<client_counters>();
   std::atomic<bool> connected_{false};
 
  private:
@@ -178,7 +179,7 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
 
   void submit_on_strand(const api_ref& api, std::string_view method, const json::array& params,
                         call_handler done, std::optional<std::chrono::milliseconds> timeout) {
-    bump(counters_.calls);
+    bump(counters_->calls);
     if (phase_ == phase::closed) {
       complete(std::move(done), rpc_error::disconnected(closed_reason()));
       return;
@@ -241,16 +242,16 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
   // for handlers without one). Callers must not be iterating over state the handler may change.
   void complete(call_handler h, call_result r) {
     if (r.ok()) {
-      bump(counters_.succeeded);
+      bump(counters_->succeeded);
     } else {
       switch (r.error().kind) {
         case error_kind::server:
-          bump(counters_.server_errors);
-          counters_.count_error_code(r.error().code);
+          bump(counters_->server_errors);
+          counters_->count_error_code(r.error().code);
           break;
-        case error_kind::timeout: bump(counters_.timeouts); break;
-        case error_kind::disconnected: bump(counters_.disconnected); break;
-        case error_kind::protocol: bump(counters_.protocol_errors); break;
+        case error_kind::timeout: bump(counters_->timeouts); break;
+        case error_kind::disconnected: bump(counters_->disconnected); break;
+        case error_kind::protocol: bump(counters_->protocol_errors); break;
       }
     }
     asio::dispatch(asio::append(std::move(h), std::move(r)));
@@ -366,7 +367,7 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
   }
 
   connect_options transport_options() {
-    return connect_options{&endpoint_, &options_, tls_.get(), &counters_};
+    return connect_options{&endpoint_, &options_, tls_.get(), counters_};
   }
 
   asio::awaitable<void> run_websocket() {
@@ -374,7 +375,7 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
     bool ever_connected = false;
     while (phase_ != phase::closed) {
       phase_ = phase::connecting;
-      bump(counters_.connect_attempts);
+      bump(counters_->connect_attempts);
       ws_connect_result r = co_await connect_websocket(strand_, transport_options(), self);
       if (phase_ == phase::closed) {
         if (r.transport) r.transport->close();
@@ -392,15 +393,15 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
       if (ready && transport_live_ && phase_ != phase::closed) {
         phase_ = phase::ready;
         connected_.store(true);
-        bump(counters_.connects);
-        if (ever_connected) bump(counters_.reconnects);
+        bump(counters_->connects);
+        if (ever_connected) bump(counters_->reconnects);
         ever_connected = true;
         backoff_.reset();
         flush_held();
         if (transport_live_) co_await wait_signal();  // until on_closed or close()
-        if (phase_ != phase::closed) bump(counters_.disconnects);
+        if (phase_ != phase::closed) bump(counters_->disconnects);
       } else if (phase_ != phase::closed) {
-        bump(counters_.connect_failures);
+        bump(counters_->connect_failures);
         if (transport_live_) {
           const std::string why = last_error_;  // keep the hook's error, not "closed by client"
           transport_->close();
@@ -461,18 +462,18 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
       if (!http_ || !http_->reusable()) {
         http_.reset();
         connected_.store(false);
-        bump(counters_.connect_attempts);
+        bump(counters_->connect_attempts);
         http_connect_result r = co_await connect_http(strand_, transport_options());
         if (phase_ == phase::closed) break;
         if (!r.error.empty()) {
-          bump(counters_.connect_failures);
+          bump(counters_->connect_failures);
           set_error(r.error);
           if (!options_.reconnect) break;
           co_await sleep_for(backoff_.next());
           continue;
         }
-        bump(counters_.connects);
-        if (ever_connected) bump(counters_.reconnects);
+        bump(counters_->connects);
+        if (ever_connected) bump(counters_->reconnects);
         ever_connected = true;
         backoff_.reset();
         http_ = std::move(r.transport);
@@ -482,9 +483,8 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
       held_.pop_front();
       if (slot* s = find(request.id)) s->held = false;
       // A reused keep-alive connection may have been closed by the server meanwhile; such a
-      // request is resent once on a new connection if nothing came back.
-      const bool may_retry = http_->used();
-      std::string copy = may_retry ? request.message : std::string();
+      // request is resent once on a new connection if nothing came back (reply.retryable).
+      std::string copy = http_->used() ? request.message : std::string();
       std::shared_ptr<http_transport> conn = http_;
       http_in_flight_ = request.id;
       http_reply reply = co_await conn->post(std::move(request.message));
@@ -495,13 +495,13 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
         connected_.store(false);
         slot* s = find(request.id);
         if (!s) continue;  // timed out: expire_due closed the connection
-        if (may_retry && reply.status == 0 && conn->used()) {
+        if (reply.retryable) {
           s->held = true;
           held_.push_front({request.id, std::move(copy)});
           continue;
         }
         set_error(reply.error);
-        bump(counters_.disconnects);
+        bump(counters_->disconnects);
         complete(take(request.id), rpc_error::disconnected(reply.error));
         continue;
       }
@@ -521,13 +521,13 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
   void handle_http_reply(std::uint64_t id, http_reply& reply) {
     call_handler h = take(id);
     if (!h) {
-      bump(counters_.late_responses);
+      bump(counters_->late_responses);
       return;
     }
     boost::system::error_code ec;
     json::value v = json::parse(reply.body, ec, {}, wire_parse_options());
     if (ec) {
-      bump(counters_.invalid_messages);
+      bump(counters_->invalid_messages);
       const std::string head = reply.body.substr(0, 200);
       complete(std::move(h), rpc_error::protocol("HTTP " + std::to_string(reply.status) +
                                                  " with a body that is not JSON: " + head));
@@ -538,7 +538,7 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
       complete(std::move(h), std::move(m.result));
       return;
     }
-    bump(counters_.invalid_messages);
+    bump(counters_->invalid_messages);
     if (m.type == incoming_message::kind::invalid) {
       complete(std::move(h), rpc_error::protocol("HTTP " + std::to_string(reply.status) + ": " +
                                                  m.problem));
@@ -625,7 +625,7 @@ void client::unsubscribe(std::uint64_t callback_id) { impl_->unsubscribe(callbac
 std::uint64_t client::reserve_id() { return impl_->reserve_id(); }
 std::string client::last_error() const { return impl_->last_error(); }
 bool client::connected() const { return impl_->connected_.load(); }
-const client_counters& client::counters() const { return impl_->counters_; }
+const client_counters& client::counters() const { return *impl_->counters_; }
 const url& client::endpoint() const { return impl_->endpoint_; }
 asio::strand<asio::any_io_executor> client::get_executor() const { return impl_->strand_; }
 

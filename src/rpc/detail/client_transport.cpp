@@ -84,8 +84,9 @@ template <class Stream>
 class ws_connection final : public ws_transport,
                             public std::enable_shared_from_this<ws_connection<Stream>> {
  public:
-  ws_connection(Stream&& stream, std::shared_ptr<transport_sink> sink, client_counters& counters)
-      : ws_(std::move(stream)), sink_(std::move(sink)), counters_(counters) {}
+  ws_connection(Stream&& stream, const std::shared_ptr<transport_sink>& sink,
+                std::shared_ptr<client_counters> counters)
+      : ws_(std::move(stream)), sink_(sink), counters_(std::move(counters)) {}
 
   websocket::stream<Stream>& ws() { return ws_; }
 
@@ -95,7 +96,7 @@ class ws_connection final : public ws_transport,
 
   void send(std::string message) override {
     if (closed_) {
-      sink_->recycle(std::move(message));
+      recycle(std::move(message));
       return;
     }
     queue_.push_back(std::move(message));
@@ -119,12 +120,12 @@ class ws_connection final : public ws_transport,
           fail(describe("write", ec));
           break;
         }
-        bump(counters_.bytes_sent, n);
+        bump(counters_->bytes_sent, n);
       }
-      for (std::string& message : batch_) sink_->recycle(std::move(message));
+      for (std::string& message : batch_) recycle(std::move(message));
       batch_.clear();
     }
-    for (std::string& message : queue_) sink_->recycle(std::move(message));  // left by a failure
+    for (std::string& message : queue_) recycle(std::move(message));  // left by a failure
     queue_.clear();
     writing_ = false;
   }
@@ -144,9 +145,11 @@ class ws_connection final : public ws_transport,
         co_return;
       }
       if (closed_) co_return;
-      bump(counters_.bytes_received, n);
+      bump(counters_->bytes_received, n);
       const auto data = buffer.cdata();
-      sink_->on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
+      if (auto sink = sink_.lock()) {
+        sink->on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
+      }
       buffer.consume(buffer.size());
       if (buffer.capacity() > 1024 * 1024) buffer.shrink_to_fit();  // after a huge message
     }
@@ -157,12 +160,16 @@ class ws_connection final : public ws_transport,
     closed_ = true;
     error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
-    sink_->on_closed(reason);
+    if (auto sink = sink_.lock()) sink->on_closed(reason);
+  }
+
+  void recycle(std::string&& message) {
+    if (auto sink = sink_.lock()) sink->recycle(std::move(message));
   }
 
   websocket::stream<Stream> ws_;
-  std::shared_ptr<transport_sink> sink_;
-  client_counters& counters_;  // owned by the sink's client, which sink_ keeps alive
+  std::weak_ptr<transport_sink> sink_;
+  std::shared_ptr<client_counters> counters_;
   std::vector<std::string> queue_;
   std::vector<std::string> batch_;
   bool writing_ = false;
@@ -176,8 +183,7 @@ asio::awaitable<ws_connect_result> connect_ws_over(Stream stream, connect_option
   result.error = co_await open_stream(stream, o);
   if (!result.error.empty()) co_return result;
 
-  auto conn = std::make_shared<ws_connection<Stream>>(std::move(stream), std::move(sink),
-                                                      *o.counters);
+  auto conn = std::make_shared<ws_connection<Stream>>(std::move(stream), sink, o.counters);
   auto& ws = conn->ws();
   beast::get_lowest_layer(ws).expires_never();  // the websocket timeouts take over
   websocket::stream_base::timeout timeouts;
@@ -217,6 +223,7 @@ class http_connection final : public http_transport {
 
   asio::awaitable<http_reply> post(std::string body) override {
     http_reply reply;
+    const bool reused = used_;
     used_ = true;
     http::request<http::string_body> req{http::verb::post, o_.endpoint->target, 11};
     req.set(http::field::host, o_.endpoint->host_header());
@@ -229,6 +236,7 @@ class http_connection final : public http_transport {
     auto [wec, wn] = co_await http::async_write(stream_, req, tuple_awaitable);
     if (wec) {
       reusable_ = false;
+      reply.retryable = reused;
       reply.error = describe("http write", wec);
       co_return reply;
     }
@@ -238,6 +246,7 @@ class http_connection final : public http_transport {
     auto [rec, rn] = co_await http::async_read(stream_, buffer_, parser, tuple_awaitable);
     if (rec) {
       reusable_ = false;
+      reply.retryable = reused && !parser.got_some();
       reply.error = describe("http read", rec);
       co_return reply;
     }

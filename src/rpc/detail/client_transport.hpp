@@ -44,11 +44,13 @@ class ws_transport {
   virtual void close() = 0;
 };
 
+// `endpoint`, `options` and `tls` belong to the client and must outlive the connect call and,
+// for HTTP, the transport (the client owns it).
 struct connect_options {
   const url* endpoint;
   const client_options* options;
   boost::asio::ssl::context* tls;  // REQUIRES: non-null when endpoint->tls()
-  client_counters* counters;
+  std::shared_ptr<client_counters> counters;
 };
 
 struct ws_connect_result {
@@ -57,12 +59,16 @@ struct ws_connect_result {
 };
 
 // Resolves, connects, and performs the TLS and websocket handshakes; on success the transport
-// is reading and reports to `sink` (which it keeps alive until on_closed).
+// is reading and reports to `sink`. The transport holds the sink weakly (the client owns the
+// transport), so an abandoned client is not kept alive by its connection.
 asio::awaitable<ws_connect_result> connect_websocket(strand_type strand, connect_options o,
                                                      std::shared_ptr<transport_sink> sink);
 
 struct http_reply {
   std::string error;  // empty when a response arrived
+  // The request failed on a reused keep-alive connection before any byte of a response came
+  // back: the server most likely closed the idle connection, and did not see the request.
+  bool retryable = false;
   unsigned status = 0;
   std::string body;
 };
@@ -74,7 +80,7 @@ class http_transport {
   // both sides keep it alive.
   virtual asio::awaitable<http_reply> post(std::string body) = 0;
   virtual bool reusable() const = 0;
-  // True once a request was sent on this connection (a failure may then be a stale keep-alive).
+  // True once a request was sent on this connection.
   virtual bool used() const = 0;
   // Aborts a post in progress (it returns an error) and closes the connection.
   virtual void close() = 0;
