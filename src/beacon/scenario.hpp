@@ -1,0 +1,109 @@
+// A beacon's scenario: which nodes, which accounts, which operations in which mix, how many per
+// transaction, how large, at what rate, for how long. Read from YAML (docs/scenarios.md documents
+// every field); command-line flags override single fields after parsing.
+//
+//   beacon::scenario s = beacon::parse_scenario(text, "max.yaml");   // throws input_error
+//   s.rate = load::rate_profile::parse(...);                         // a flag overriding it
+//
+// Errors name the file, line and column (yaml-cpp's Mark, 1-based) and what was expected:
+//   "max.yaml:7:11: mix.transfer: expected a non-negative number, got \"lots\"".
+// Keys are never part of a scenario: the accounts file (or an environment variable) holds them.
+//
+// Threads: plain values; parse functions are pure.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "load/rate_profile.hpp"
+
+namespace bts::beacon {
+
+enum class spread_kind { round_robin, weighted };
+
+struct node_endpoint {
+  std::string url;
+  double weight = 1;     // used by spread_kind::weighted
+  int connections = 1;   // websocket connections the beacon opens to this node
+};
+
+// Weights of each operation type; they need not sum to anything, only one must be positive.
+struct operation_mix {
+  double transfer = 1;
+  double transfer_with_memo = 0;
+  double limit_order_create = 0;
+  double limit_order_cancel = 0;  // of the beacon's own open orders; a transfer when it has none
+  double total() const { return transfer + transfer_with_memo + limit_order_create + limit_order_cancel; }
+};
+
+// Operations per transaction.
+struct ops_per_tx {
+  enum class kind { fixed, uniform, weighted };
+  kind type = kind::fixed;
+  std::uint32_t fixed = 1;
+  std::uint32_t min = 1, max = 1;                              // uniform, inclusive
+  std::vector<std::pair<std::uint32_t, double>> choices;       // weighted: (count, weight)
+};
+
+// A distribution of positive integers (amounts in the asset's smallest unit).
+struct int_distribution {
+  enum class kind { fixed, uniform, log_uniform };
+  kind type = kind::uniform;
+  std::int64_t min = 1, max = 100000;  // fixed uses min
+};
+
+// Prices of limit orders, in test asset per core asset unit (satoshi/satoshi), uniform in
+// [min, max].
+struct price_distribution {
+  double min = 0.5, max = 2.0;
+};
+
+struct scenario {
+  std::string name;  // from the file name or `name:`; for manifests
+  std::vector<node_endpoint> nodes;
+  spread_kind spread = spread_kind::round_robin;
+
+  // Accounts: a file of "name WIF" lines, or an environment variable holding the same text
+  // (lines or ';'-separated). Never the keys themselves.
+  std::string accounts_file;
+  std::string accounts_env;
+
+  operation_mix mix;
+  ops_per_tx ops;
+  int_distribution amount;        // transfers and orders' amount_to_sell (core asset)
+  price_distribution price;
+  std::string order_asset;        // symbol of the test asset limit orders buy ("BEACON")
+
+  load::rate_profile rate = load::rate_profile::constant(10);
+  std::string rate_text = "constant 10";  // as given, for manifests
+  std::optional<std::chrono::nanoseconds> duration;  // stop after this long ...
+  std::optional<std::uint64_t> count;                // ... or after this many transactions
+  std::size_t max_in_flight = 1000;                  // window (required > 0 for unlimited)
+
+  std::size_t presign_depth = 0;     // pre-signed pool size; 0 = from rate x refill lead time
+  std::uint32_t signer_threads = 0;  // 0 = hardware threads - 1 (at least 1)
+  std::uint32_t expiration_seconds = 120;
+  std::uint64_t seed = 1;
+  bool broadcast_with_callback = false;  // broadcast_transaction_with_callback instead
+  std::string node_metrics_url;          // optional Prometheus /metrics (devnet or node_exporter)
+};
+
+// Parses a scenario from YAML text. `source` names it in errors ("max.yaml", "preset max").
+// Missing fields keep the defaults above. Throws bts::input_error.
+scenario parse_scenario(std::string_view yaml_text, const std::string& source);
+
+// The built-in presets (scenarios/*.yaml, compiled in): names in order, and their text.
+std::vector<std::string> preset_names();
+// Throws input_error("--preset", "unknown preset \"x\"; known: ...").
+std::string preset_text(std::string_view name);
+
+// "30s", "1.5m" etc. for duration, integers with optional k/M suffix for count.
+std::uint64_t parse_count(std::string_view text, const std::string& where);
+
+// Pool size that sustains `rate` tx/s for `lead` seconds of refill time, with bounds.
+std::size_t default_presign_depth(const load::rate_profile& rate, std::size_t max_in_flight);
+
+}  // namespace bts::beacon
