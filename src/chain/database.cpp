@@ -376,10 +376,17 @@ void database::note_changed(object_id_type id) {
   if (track_changes_) changes_.changed.insert(id);
 }
 
+void database::note_created(object_id_type id) {
+  if (track_changes_) {
+    changes_.changed.insert(id);
+    changes_.created.insert(id);
+  }
+}
+
 void database::note_removed(object_id_type id) {
   if (track_changes_) {
     changes_.changed.erase(id);
-    changes_.removed.insert(id);
+    if (changes_.created.erase(id) == 0) changes_.removed.insert(id);
   }
 }
 
@@ -399,8 +406,8 @@ account_object& database::create_account(account_object account) {
     accounts_.pop_back();
     account_statistics_.pop_back();
   });
-  note_changed(object_id_type::of(accounts_.back().id));
-  note_changed(object_id_type::of(account_statistics_.back().id));
+  note_created(object_id_type::of(accounts_.back().id));
+  note_created(object_id_type::of(account_statistics_.back().id));
   return accounts_.back();
 }
 
@@ -431,8 +438,8 @@ asset_object& database::create_asset(asset_object a, asset_dynamic_data_object d
     assets_.pop_back();
     asset_dynamic_data_.pop_back();
   });
-  note_changed(object_id_type::of(assets_.back().id));
-  note_changed(object_id_type::of(asset_dynamic_data_.back().id));
+  note_created(object_id_type::of(assets_.back().id));
+  note_created(object_id_type::of(asset_dynamic_data_.back().id));
   return assets_.back();
 }
 
@@ -467,7 +474,7 @@ void database::adjust_balance(account_id_type account, const asset& delta) {
       balance_index_.erase(key);
       balances_.pop_back();
     });
-    note_changed(object_id_type::of(b.id));
+    note_created(object_id_type::of(b.id));
     return;
   }
   auto& b = balances_[it->second];
@@ -507,7 +514,7 @@ limit_order_object& database::create_limit_order(limit_order_object order) {
     limit_orders_.erase(instance);
     --next_limit_order_id_;
   });
-  note_changed(object_id_type::of(stored.id));
+  note_created(object_id_type::of(stored.id));
   return stored;
 }
 

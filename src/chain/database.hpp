@@ -68,8 +68,13 @@ struct produced_block {
 // What applying a block changed, for subscriptions (database_api's set_subscribe_callback).
 struct block_changes {
   std::set<object_id_type> changed;  // created or modified, still present
+  std::set<object_id_type> created;  // the subset of `changed` that is new
   std::set<object_id_type> removed;
 };
+
+// A block read back from storage: ids, sizes and digests computed, signatures not recovered
+// (push_block applies it with skip_transaction_signatures).
+std::shared_ptr<const produced_block> import_block(signed_block block, const chain_id_type& chain_id);
 
 struct database_options {
   // Blocks kept for get_block; older ones are dropped once their total size exceeds this.
@@ -169,6 +174,13 @@ class database {
   // if the block does not link to the head or does not apply; the state is then unchanged.
   void push_block(const std::shared_ptr<const produced_block>& block);
 
+  // database_api::get_required_signatures / get_potential_signatures for a transaction.
+  std::vector<public_key_type> get_required_signatures(const precomputed_transaction& trx,
+                                                       const std::vector<public_key_type>& available) const;
+  std::vector<public_key_type> get_potential_signatures(const protocol::transaction& trx) const;
+  // verify_authority of database_api: throws the chain_error _apply_transaction would.
+  void verify_authority(const precomputed_transaction& trx) const;
+
   // The block with that number, if still kept (see database_options).
   std::shared_ptr<const produced_block> fetch_block_by_number(std::uint32_t num) const;
 
@@ -221,6 +233,7 @@ class database {
   template <class T>
   void modify_singleton(T& object, const std::function<void(T&)>& f);
   void note_changed(object_id_type id);
+  void note_created(object_id_type id);
   void note_removed(object_id_type id);
 
   // ---- transaction processing (db_block.cpp) ----

@@ -84,6 +84,67 @@ std::shared_ptr<const precomputed_transaction> database::precompute(protocol::si
   return out;
 }
 
+std::shared_ptr<const produced_block> import_block(signed_block block, const chain_id_type& chain_id) {
+  auto out = std::make_shared<produced_block>();
+  out->transactions.reserve(block.transactions.size());
+  for (const auto& trx : block.transactions) {
+    auto p = std::make_shared<precomputed_transaction>();
+    std::vector<std::uint8_t> buffer(chain_id.begin(), chain_id.end());
+    trx.pack_unsigned(buffer);
+    p->sig_digest = crypto::sha256(buffer);
+    const auto digest = crypto::sha256(std::span<const std::uint8_t>(buffer).subspan(chain_id.size()));
+    std::copy_n(digest.begin(), p->id.size(), p->id.begin());
+    p->packed_size = buffer.size() - chain_id.size() + varint_size(trx.signatures.size()) +
+                     trx.signatures.size() * sizeof(signature_type);
+    p->trx = trx;
+    out->transactions.push_back(std::move(p));
+  }
+  out->id = block.id();
+  out->packed_size = packed_size(block);
+  out->block = std::move(block);
+  return out;
+}
+
+namespace {
+
+struct authority_lookup {
+  const database& db;
+  const account_object& account(account_id_type id) const {
+    const account_object* a = db.find_account(id);
+    if (a == nullptr) {
+      throw_assert("maybe_found != nullptr", "get", "Unable to find Object",
+                   {{"id", object_id_type::of(id).to_string()}});
+    }
+    return *a;
+  }
+  std::function<const authority&(account_id_type)> active() const {
+    return [this](account_id_type id) -> const authority& { return account(id).active; };
+  }
+  std::function<const authority&(account_id_type)> owner() const {
+    return [this](account_id_type id) -> const authority& { return account(id).owner; };
+  }
+};
+
+}  // namespace
+
+std::vector<public_key_type> database::get_required_signatures(const precomputed_transaction& trx,
+                                                               const std::vector<public_key_type>& available) const {
+  const authority_lookup lookup{*this};
+  return detail::get_required_signatures(trx.trx.operations, trx.signees, available, lookup.active(), lookup.owner(),
+                                         parameters().max_authority_depth);
+}
+
+std::vector<public_key_type> database::get_potential_signatures(const protocol::transaction& trx) const {
+  const authority_lookup lookup{*this};
+  return detail::get_potential_signatures(trx.operations, lookup.active(), lookup.owner());
+}
+
+void database::verify_authority(const precomputed_transaction& trx) const {
+  const authority_lookup lookup{*this};
+  detail::verify_authority(trx.trx.operations, trx.signees, lookup.active(), lookup.owner(),
+                           parameters().max_authority_depth);
+}
+
 database::block_context database::pending_context() const {
   return {head_block_num() + 1, time_point_sec{head_block_time().sec_since_epoch + parameters().block_interval}};
 }

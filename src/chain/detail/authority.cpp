@@ -25,12 +25,14 @@ class sign_state {
  public:
   sign_state(const std::vector<public_key_type>& signees,
              const std::function<const authority&(account_id_type)>& get_active,
-             const std::function<const authority&(account_id_type)>& get_owner, std::uint32_t max_recursion)
-      : get_active_(get_active), get_owner_(get_owner), max_recursion_(max_recursion) {
+             const std::function<const authority&(account_id_type)>& get_owner, std::uint32_t max_recursion,
+             const std::vector<public_key_type>& available = {})
+      : get_active_(get_active), get_owner_(get_owner), max_recursion_(max_recursion), available_(available) {
     for (const auto& key : signees) provided_.emplace_back(key, false);
     approved_by_.insert(config::temp_account);
   }
 
+  // A key counts if it signed, or (get_required_signatures) if it is available to sign.
   bool signed_by(const public_key_type& key) {
     for (auto& [k, used] : provided_) {
       if (k == key) {
@@ -38,8 +40,14 @@ class sign_state {
         return true;
       }
     }
+    if (std::find(available_.begin(), available_.end(), key) != available_.end()) {
+      provided_.emplace_back(key, true);
+      return true;
+    }
     return false;
   }
+
+  const std::vector<std::pair<public_key_type, bool>>& provided() const { return provided_; }
 
   bool signed_by(const address& addr) {
     for (auto& [k, used] : provided_) {
@@ -97,6 +105,7 @@ class sign_state {
   const std::function<const authority&(account_id_type)>& get_active_;
   const std::function<const authority&(account_id_type)>& get_owner_;
   std::uint32_t max_recursion_;
+  const std::vector<public_key_type>& available_;
   std::vector<std::pair<public_key_type, bool>> provided_;
   std::set<std::uint64_t> approved_by_;
 };
@@ -168,6 +177,49 @@ void verify_authority(const std::vector<operation>& ops, const std::vector<publi
   if (s.remove_unused_signatures()) {
     throw_error(fc_kind::tx_irrelevant_sig, "verify_authority", "Unnecessary signature(s) detected");
   }
+}
+
+std::vector<public_key_type> get_potential_signatures(
+    const std::vector<operation>& ops, const std::function<const authority&(account_id_type)>& get_active,
+    const std::function<const authority&(account_id_type)>& get_owner) {
+  std::vector<public_key_type> keys;
+  const auto add = [&](const authority& a, const auto& self, int depth) -> void {
+    for (const auto& [k, w] : a.key_auths) {
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+    }
+    if (depth > 0) return;
+    for (const auto& [acct, w] : a.account_auths) {
+      self(get_active(acct), self, depth + 1);
+      self(get_owner(acct), self, depth + 1);
+    }
+  };
+  const required_authorities required = get_required_authorities(ops);
+  for (const auto& id : required.active) {
+    add(get_active(id), add, 0);
+    add(get_owner(id), add, 0);
+  }
+  for (const auto& id : required.owner) add(get_owner(id), add, 0);
+  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return crypto::address_less(a, b); });
+  return keys;
+}
+
+std::vector<public_key_type> get_required_signatures(
+    const std::vector<operation>& ops, const std::vector<public_key_type>& signees,
+    const std::vector<public_key_type>& available, const std::function<const authority&(account_id_type)>& get_active,
+    const std::function<const authority&(account_id_type)>& get_owner, std::uint32_t max_recursion_depth) {
+  const required_authorities required = get_required_authorities(ops);
+  sign_state s(signees, get_active, get_owner, max_recursion_depth, available);
+  for (const auto& id : required.owner) s.check(get_owner(id));
+  for (const auto& id : required.active) {
+    if (!s.check_account(id)) s.check(get_owner(id));
+  }
+  s.remove_unused_signatures();
+  std::vector<public_key_type> out;
+  for (const auto& [key, used] : s.provided()) {
+    if (std::find(signees.begin(), signees.end(), key) == signees.end()) out.push_back(key);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return crypto::address_less(a, b); });
+  return out;
 }
 
 }  // namespace bts::chain::detail

@@ -1,0 +1,193 @@
+// `bts-infra devnet`: run a local BitShares node (see docs/devnet.md). Prints one line when it is
+// ready, serves until SIGINT/SIGTERM, then exits 0.
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "chain/config.hpp"
+#include "chain/genesis.hpp"
+#include "cli/command.hpp"
+#include "crypto/keys.hpp"
+#include "devnet/devnet.hpp"
+#include "util/error.hpp"
+
+namespace bts::cli {
+namespace {
+
+namespace asio = boost::asio;
+
+struct devnet_flags {
+  std::string listen = "127.0.0.1:8090";
+  std::size_t nodes = 1;
+  std::uint64_t propagation_delay_ms = 0;
+  unsigned block_interval = 1;
+  std::uint32_t max_block_size = 2000000;
+  std::uint32_t max_transaction_size = 2048;
+  std::string genesis_file;
+  bool print_genesis = false;
+  std::vector<std::string> witness_keys;
+  std::string data_dir;
+  unsigned threads = 2;
+  std::size_t block_history_mb = 512;
+  std::size_t p2p_max_message_size = chain::config::p2p_max_message_size;
+};
+
+constexpr const char* footer = R"(
+Accounts of the built-in genesis (bitshares-core's genesis-dev.json layout):
+  1.2.0 committee-account, 1.2.1 witness-account, 1.2.2 relaxed-committee-account,
+  1.2.3 null-account, 1.2.4 temp-account, 1.2.5 proxy-to-self (as bitshares-core creates them)
+  1.2.6 .. 1.2.16  init0 .. init10: the 11 witnesses (1.6.1 .. 1.6.11) and committee members
+  1.2.17 nathan: lifetime member holding all 10,000,000,000 BTS (core asset 1.3.0, precision 5)
+Every account above uses the development key (owner, active, memo and block signing):
+  private key (WIF)  5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3   (= sha256("nathan"))
+  public key         BTS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV
+The chain id is sha256 of the genesis JSON bytes; --print-genesis shows them. The first line on
+stdout is "devnet listening <ws url> chain_id <hex> endpoints <url,...> block_interval <s>".
+API: ws:// and HTTP POST JSON-RPC as witness_node (login, database, network_broadcast, history),
+GET /metrics (Prometheus) on the same port. See docs/devnet.md for what differs from witness_node.
+)";
+
+std::pair<std::string, std::uint16_t> parse_listen(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    throw input_error("--listen", "expected HOST:PORT, got '" + text + "'");
+  }
+  const std::string host = text.substr(0, colon);
+  unsigned long port = 0;
+  try {
+    std::size_t used = 0;
+    port = std::stoul(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1) throw std::invalid_argument("trailing");
+  } catch (const std::exception&) {
+    throw input_error("--listen", "port must be a number, got '" + text.substr(colon + 1) + "'");
+  }
+  if (port > 65535) throw input_error("--listen", "port must be at most 65535");
+  return {host, static_cast<std::uint16_t>(port)};
+}
+
+int run_devnet(const devnet_flags& f, const CLI::App& app, io& s) {
+  const bool genesis_flags = app.count("--block-interval") + app.count("--max-block-size") +
+                                 app.count("--max-transaction-size") > 0;
+  if (!f.genesis_file.empty() && genesis_flags) {
+    throw input_error("--genesis", "cannot be combined with --block-interval, --max-block-size or "
+                                   "--max-transaction-size: set initial_parameters in the file");
+  }
+  if (f.block_interval < 1 || f.block_interval > 30) {
+    throw input_error("--block-interval", "must be between 1 and 30 seconds");
+  }
+  if (f.max_block_size < 5120) throw input_error("--max-block-size", "must be at least 5120 bytes");
+  if (f.max_transaction_size < 1024) throw input_error("--max-transaction-size", "must be at least 1024 bytes");
+  if (f.nodes < 1 || f.nodes > 64) throw input_error("--nodes", "must be between 1 and 64");
+  if (f.threads < 1 || f.threads > 64) throw input_error("--threads", "must be between 1 and 64");
+
+  devnet::devnet_options o;
+  o.builtin.block_interval = static_cast<std::uint8_t>(f.block_interval);
+  o.builtin.maximum_block_size = f.max_block_size;
+  o.builtin.maximum_transaction_size = f.max_transaction_size;
+  if (f.print_genesis) {
+    s.out << chain::builtin_genesis_json(o.builtin);
+    s.out.flush();
+    return 0;
+  }
+  const auto [host, port] = parse_listen(f.listen);
+  o.host = host;
+  o.port = port;
+  o.nodes = f.nodes;
+  o.propagation_delay = std::chrono::milliseconds(f.propagation_delay_ms);
+  o.p2p_max_message_size = f.p2p_max_message_size;
+  o.block_history_bytes = f.block_history_mb * 1024 * 1024;
+  if (!f.genesis_file.empty()) {
+    std::ifstream in(f.genesis_file, std::ios::binary);
+    if (!in) throw input_error("--genesis " + f.genesis_file, "cannot read the file");
+    o.genesis_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    try {
+      chain::parse_genesis(o.genesis_text, f.genesis_file);
+    } catch (const input_error& e) {
+      throw e.within("--genesis");
+    }
+  }
+  for (const auto& wif : f.witness_keys) {
+    try {
+      o.witness_keys.push_back(crypto::private_key::from_wif(wif));
+    } catch (const input_error& e) {
+      throw e.within("--witness-key");
+    }
+  }
+  if (!f.data_dir.empty()) o.data_dir = f.data_dir;
+
+  asio::io_context io(static_cast<int>(f.threads));
+  devnet::devnet node(io.get_executor(), std::move(o));
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    node.stop();
+    io.stop();
+  });
+  node.start();
+  s.out << node.banner() << std::endl;
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < f.threads; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  s.err << "devnet: stopped at block "
+        << node.net().read(0, [](const auto& db) { return db.head_block_num(); }) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+command make_devnet_command() {
+  return {"devnet", "Run a local BitShares node: witness_node's API, validation and block production",
+          [](CLI::App& app) {
+            auto f = std::make_shared<devnet_flags>();
+            app.description(
+                "Run a local BitShares (Graphene) node that speaks bitshares-core's websocket/HTTP "
+                "JSON-RPC API and validates transactions as witness_node does, producing a block every "
+                "block interval. Prints one line when ready; stops on SIGINT/SIGTERM.");
+            app.footer(footer);
+            app.add_option("--listen", f->listen, "HOST:PORT of the first endpoint (port 0: ephemeral ports)")
+                ->capture_default_str();
+            app.add_option("--nodes", f->nodes,
+                           "endpoints on consecutive ports over one chain, each with its own pending pool; "
+                           "endpoint 0 produces the blocks")
+                ->capture_default_str();
+            app.add_option("--propagation-delay-ms", f->propagation_delay_ms,
+                           "delay before a transaction or block reaches the other endpoints")
+                ->capture_default_str();
+            app.add_option("--block-interval", f->block_interval, "seconds between blocks (built-in genesis)")
+                ->capture_default_str();
+            app.add_option("--max-block-size", f->max_block_size, "maximum_block_size in bytes (built-in genesis)")
+                ->capture_default_str();
+            app.add_option("--max-transaction-size", f->max_transaction_size,
+                           "maximum_transaction_size in bytes (built-in genesis)")
+                ->capture_default_str();
+            app.add_option("--p2p-max-message-size", f->p2p_max_message_size,
+                           "blocks larger than this never reach the other endpoints (graphene MAX_MESSAGE_SIZE)")
+                ->capture_default_str();
+            app.add_option("--genesis", f->genesis_file,
+                           "a bitshares-core genesis JSON file instead of the built-in genesis");
+            app.add_flag("--print-genesis", f->print_genesis, "print the built-in genesis JSON (the bytes the "
+                                                             "chain id hashes) and exit");
+            app.add_option("--witness-key", f->witness_keys,
+                           "WIF of a witness signing key (repeatable; the development key is always known)");
+            app.add_option("--data-dir", f->data_dir,
+                           "keep the chain across restarts: genesis.json and an append-only blocks.log here");
+            app.add_option("--threads", f->threads, "threads serving the API")->capture_default_str();
+            app.add_option("--block-history-mb", f->block_history_mb,
+                           "megabytes of recent blocks kept in memory for get_block")
+                ->capture_default_str();
+            return [f, &app](io& s) -> int { return run_devnet(*f, app, s); };
+          }};
+}
+
+}  // namespace bts::cli
