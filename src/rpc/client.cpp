@@ -127,7 +127,11 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
         }
         bump(counters_->notices);
         notice_handler h = it->second;  // a copy: the handler may unsubscribe itself
-        h(std::move(m.notice_args));
+        try {
+          h(std::move(m.notice_args));
+        } catch (...) {
+          bump(counters_->callback_exceptions);  // must not stop the read loop
+        }
         return;
       }
       case incoming_message::kind::invalid:
@@ -253,6 +257,17 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
         case error_kind::disconnected: bump(counters_->disconnected); break;
         case error_kind::protocol: bump(counters_->protocol_errors); break;
       }
+    }
+    // Handlers without an executor of their own run right here (on the strand), guarded: a
+    // throwing callback must not break the client (and asio would terminate if it threw from
+    // inside an executor). Others (e.g. coroutines) are dispatched to their executor.
+    if (asio::get_associated_executor(h, strand_) == asio::any_completion_executor(strand_)) {
+      try {
+        std::move(h)(std::move(r));
+      } catch (...) {
+        bump(counters_->callback_exceptions);
+      }
+      return;
     }
     asio::dispatch(asio::append(std::move(h), std::move(r)));
   }

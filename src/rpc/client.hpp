@@ -79,7 +79,9 @@ struct client_options {
   std::chrono::milliseconds timeout_resolution{10};
 };
 
-// Completion of async_call; invoked exactly once, with the result.
+// Completion of async_call; invoked exactly once, with the result. Completion and notice
+// handlers should not throw: an exception is caught and counted (callback_exceptions) so that
+// it cannot stop the connection's read loop.
 using call_handler = asio::any_completion_handler<void(call_result)>;
 // Receives the [args...] of {"method":"notice","params":[callback_id,[args...]]}.
 using notice_handler = std::function<void(json::array args)>;
@@ -111,7 +113,8 @@ class client {
   void start();
 
   // Closes the connection and stops reconnecting. Pending and held calls fail with
-  // `disconnected`, later calls too. Idempotent.
+  // `disconnected`, later calls too. Idempotent. A connect attempt already under way is not
+  // interrupted: it ends (at most connect_timeout later) and is then dropped.
   void close();
 
   // Sends ["call", [api, method, params]] and waits for the answer, the timeout (the option's

@@ -33,6 +33,7 @@ client_stats client_counters::snapshot() const {
   s.late_responses = get(late_responses);
   s.notices = get(notices);
   s.unhandled_notices = get(unhandled_notices);
+  s.callback_exceptions = get(callback_exceptions);
   s.bytes_sent = get(bytes_sent);
   s.bytes_received = get(bytes_received);
   s.errors_by_code = errors_by_code();

@@ -31,6 +31,7 @@ struct client_stats {
   std::uint64_t late_responses = 0;    // answers to calls that had already timed out
   std::uint64_t notices = 0;           // dispatched to a subscriber
   std::uint64_t unhandled_notices = 0; // no subscriber for the callback id
+  std::uint64_t callback_exceptions = 0;  // thrown by completion or notice handlers (caught)
   std::uint64_t bytes_sent = 0;        // message payload bytes (not framing, not HTTP headers)
   std::uint64_t bytes_received = 0;
   std::map<std::int64_t, std::uint64_t> errors_by_code;
@@ -41,8 +42,8 @@ class client_counters {
   using counter = std::atomic<std::uint64_t>;
   counter connect_attempts{0}, connect_failures{0}, connects{0}, reconnects{0}, disconnects{0},
       calls{0}, succeeded{0}, server_errors{0}, timeouts{0}, disconnected{0}, protocol_errors{0},
-      invalid_messages{0}, late_responses{0}, notices{0}, unhandled_notices{0}, bytes_sent{0},
-      bytes_received{0};
+      invalid_messages{0}, late_responses{0}, notices{0}, unhandled_notices{0},
+      callback_exceptions{0}, bytes_sent{0}, bytes_received{0};
 
   void count_error_code(std::int64_t code);
   std::map<std::int64_t, std::uint64_t> errors_by_code() const;

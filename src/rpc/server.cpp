@@ -152,6 +152,15 @@ asio::awaitable<call_result> invoke_handler(std::shared_ptr<server_state> st,
   }
 }
 
+// on_open/on_close must not take a session down half-way; their exceptions are dropped.
+void call_session_hook(const session_hook& hook, session& s) {
+  if (!hook) return;
+  try {
+    hook(s);
+  } catch (const std::exception&) {
+  }
+}
+
 template <class Socket>
 std::string remote_of(const Socket& socket) {
   error_code ec;
@@ -239,14 +248,14 @@ class ws_session final : public session,
     }
     bump(st_->counters.sessions_opened);
     st_->ws_sessions.fetch_add(1);
-    if (st_->options.on_open) st_->options.on_open(*this);
+    call_session_hook(st_->options.on_open, *this);
     co_await read_loop();
     closed_ = true;
     queue_.clear();
     wake_.cancel();
     st_->ws_sessions.fetch_sub(1);
     bump(st_->counters.sessions_closed);
-    if (st_->options.on_close) st_->options.on_close(*this);
+    call_session_hook(st_->options.on_close, *this);
     st_->remove(id());
   }
 
@@ -401,7 +410,17 @@ class http_connection final : public connection_base,
       http::request_parser<http::string_body> parser;
       parser.body_limit(st_->options.max_message_size);
       beast::get_lowest_layer(stream_).expires_after(st_->options.http_timeout);
-      auto [ec, n] = co_await http::async_read(stream_, buffer, parser, tuple_awaitable);
+      auto [ec, n] = co_await http::async_read_header(stream_, buffer, parser, tuple_awaitable);
+      if (!ec && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        // curl sends this for bodies over 1 KiB and would otherwise wait a second.
+        http::response<http::empty_body> go_on{http::status::continue_, 11};
+        auto [cec, cn] = co_await http::async_write(stream_, go_on, tuple_awaitable);
+        ec = cec;
+      }
+      if (!ec && !parser.is_done()) {
+        auto [bec, bn] = co_await http::async_read(stream_, buffer, parser, tuple_awaitable);
+        ec = bec;
+      }
       if (ec == http::error::body_limit) {
         http_response too_big{413, "text/plain", "message too large\n", {}};
         co_await write(to_beast(std::move(too_big), 11, false));
@@ -414,7 +433,7 @@ class http_connection final : public connection_base,
       http::request<http::string_body> req = parser.release();
       http_request_info info = make_info(req, remote_);
       if (st_->options.authenticate) {
-        if (std::optional<http_response> refusal = st_->options.authenticate(info)) {
+        if (std::optional<http_response> refusal = guarded_auth(info)) {
           bump(st_->counters.auth_rejections);
           co_await write(to_beast(std::move(*refusal), req.version(), false));
           break;
@@ -435,7 +454,7 @@ class http_connection final : public connection_base,
       if (req.method() == http::verb::post) {
         res = co_await handle_post(std::move(info), req.version(), keep_alive);
       } else if (st_->options.http) {
-        res = to_beast(st_->options.http(info), req.version(), keep_alive);
+        res = to_beast(guarded_http(info), req.version(), keep_alive);
       } else {
         res = to_beast(http_response{404, "text/plain", "not found\n", {}}, req.version(),
                        keep_alive);
@@ -467,9 +486,9 @@ class http_connection final : public connection_base,
       const bool jsonrpc = p.request->jsonrpc;
       auto s = std::make_shared<post_session>(st_->next_id.fetch_add(1), std::move(info),
                                               stream_.get_executor());
-      if (st_->options.on_open) st_->options.on_open(*s);
+      call_session_hook(st_->options.on_open, *s);
       call_result r = co_await invoke_handler(st_, s, std::move(*p.request));
-      if (st_->options.on_close) st_->options.on_close(*s);
+      call_session_hook(st_->options.on_close, *s);
       if (has_id) {
         bump(st_->counters.responses);
         if (!r.ok()) {
@@ -488,6 +507,22 @@ class http_connection final : public connection_base,
     out.content_type = "application/json";
     out.body = std::move(body);
     co_return to_beast(std::move(out), version, keep_alive);
+  }
+
+  // User hooks must not take the connection down with an exception: it becomes a 500.
+  std::optional<http_response> guarded_auth(const http_request_info& info) {
+    try {
+      return st_->options.authenticate(info);
+    } catch (const std::exception& e) {
+      return http_response{500, "text/plain", std::string("authenticate: ") + e.what() + "\n", {}};
+    }
+  }
+  http_response guarded_http(const http_request_info& info) {
+    try {
+      return st_->options.http(info);
+    } catch (const std::exception& e) {
+      return http_response{500, "text/plain", std::string("internal error: ") + e.what() + "\n", {}};
+    }
   }
 
   asio::awaitable<bool> write(http::response<http::string_body> res) {

@@ -101,6 +101,24 @@ TEST_F(ClientServer, NoticesAreDispatchedByCallbackId) {
   EXPECT_EQ(s.counters().snapshot().notices, 4u);
 }
 
+TEST_F(ClientServer, ThrowingCallbacksAreCountedAndDoNotStopTheConnection) {
+  server s(server_io.executor(), service.options());
+  client c(client_io.executor(), ws_options(s.port()));
+  c.start();
+  const std::uint64_t cb = c.reserve_id();
+  c.subscribe(cb, [](json::array) { throw std::runtime_error("bad subscriber"); });
+  ASSERT_TRUE(call_sync(c, 0, "subscribe", json::array{cb}).ok());
+  std::promise<void> thrown;
+  c.async_call(0, "echo", {}, [&](call_result) {
+    thrown.set_value();
+    throw std::runtime_error("bad callback");
+  });
+  ASSERT_EQ(thrown.get_future().wait_for(max_wait), std::future_status::ready);
+  EXPECT_TRUE(call_sync(c, 0, "echo", json::array{1}).ok());
+  EXPECT_EQ(c.counters().callback_exceptions.load(), 4u);  // three notices, one completion
+  EXPECT_EQ(c.counters().disconnects.load(), 0u);
+}
+
 TEST_F(ClientServer, PerCallTimeoutFiresOnTheInjectedClock) {
   server s(server_io.executor(), service.options());
   manual_clock time;
@@ -251,6 +269,7 @@ TEST_F(ClientServer, HttpPostJsonRpcOnTheSamePort) {
   server_options so = service.options();
   so.http = [](const http_request_info& req) {
     if (req.target == "/metrics") return http_response{200, "text/plain", "rpc_up 1\n", {}};
+    if (req.target == "/boom") throw std::runtime_error("boom");
     return http_response{404, "text/plain", "no\n", {}};
   };
   server s(server_io.executor(), so);
@@ -287,6 +306,14 @@ TEST_F(ClientServer, HttpPostJsonRpcOnTheSamePort) {
   h = raw_http(s.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(h.status, 200u);
   EXPECT_EQ(h.body, "rpc_up 1\n");
+  h = raw_http(s.port(), "GET /boom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(h.status, 500u);
+  // curl's "Expect: 100-continue" for larger bodies gets its interim answer.
+  h = raw_http(s.port(), http_post(R"({"id":3,"method":"call","params":[0,"echo",[]]})",
+                                   "Expect: 100-continue\r\n"));
+  EXPECT_EQ(h.status, 100u);
+  EXPECT_NE(h.body.find("HTTP/1.1 200"), std::string::npos) << h.body;
+  EXPECT_NE(h.body.find(R"({"id":3,"result":[]})"), std::string::npos) << h.body;
 }
 
 TEST_F(ClientServer, HttpClientReconnectsWhenTheServerDropsKeepAlive) {
