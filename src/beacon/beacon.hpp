@@ -1,0 +1,82 @@
+// One beacon run against real nodes: the parts of this module wired to the rpc client.
+//
+//   beacon b({.sc = scenario, .name = "b1", .accounts = accounts, .on_second = print});
+//   std::signal(SIGINT, ...) -> b.request_stop();
+//   beacon_result r = b.run();        // blocks: setup, pre-fill, paced run, drain
+//
+// run():
+//   1. setup over a blocking connection to the first node: chain id, fee schedule and limits
+//      (get_global_properties), head (get_dynamic_global_properties), key prefix (get_config),
+//      account ids and memo keys (lookup_account_names), the order asset (lookup_asset_symbols).
+//      Problems here are bad configuration: bts::input_error ("accounts: bob not found on
+//      ws://...: run `bts-infra beacon provision`").
+//   2. signer threads pre-fill the pool; one io_context thread owns the send loop, the
+//      recorder, the websocket connections (scenario nodes x connections, pipelined
+//      broadcast_transaction[_with_callback]) and an inclusion watcher (a separate connection to
+//      the first node: set_block_applied_callback, then get_block for every block number, gaps
+//      after a reconnect included, matching transaction ids computed locally).
+//   3. when the schedule ends (duration, count, or request_stop) it waits for answers and
+//      inclusions up to `drain_timeout`, then closes the last second.
+// Disconnects are reconnected by the rpc client and counted; rejections are counted by fc code;
+// neither stops the run.
+//
+// Threads: run() blocks its caller; request_stop() may be called from any thread or a signal
+// handler (it only stores to an atomic). on_second runs on the beacon's event-loop thread.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "beacon/chain_context.hpp"
+#include "beacon/scenario.hpp"
+#include "stats/second_series.hpp"
+
+namespace bts::beacon {
+
+struct beacon_options {
+  scenario sc;
+  std::string name = "beacon";
+  std::vector<account_entry> accounts;
+  // After every closed second: that second's row and the run totals so far (event-loop thread).
+  std::function<void(const stats::second_row& row, const stats::second_row& totals)> on_second;
+  std::chrono::milliseconds call_timeout{10'000};
+  // How long to wait for answers and inclusions after the last send (Ctrl-C: a third of it).
+  std::chrono::milliseconds drain_timeout{15'000};
+  std::chrono::milliseconds connect_timeout{10'000};
+};
+
+struct beacon_result {
+  stats::second_series series;
+  stats::latency_set cumulative;
+  double duration_seconds = 0;  // first send schedule slot to the end of the drain
+  bool interrupted = false;     // request_stop() ended the schedule early
+  // Chain id, parameters, node info, factory/pool/connectivity counters: for manifest.json.
+  boost::json::object info;
+  std::vector<std::string> notes;  // e.g. "12 pool misses: signers could not keep up"
+};
+
+class beacon {
+ public:
+  explicit beacon(beacon_options options);
+  ~beacon();
+  beacon(const beacon&) = delete;
+  beacon& operator=(const beacon&) = delete;
+
+  // REQUIRES: called once.
+  beacon_result run();
+
+  // Ends the schedule; a second call also cuts the drain short. Async-signal-safe.
+  void request_stop() { stop_requests_.fetch_add(1, std::memory_order_relaxed); }
+
+ private:
+  beacon_options options_;
+  std::atomic<int> stop_requests_{0};
+};
+
+}  // namespace bts::beacon

@@ -1,0 +1,58 @@
+// `bts-infra beacon provision`: the accounts and the test asset a beacon needs, created through a
+// node by a lifetime-member registrar.
+//
+//   provision_report r = provision({.node = "ws://127.0.0.1:8090", .registrar = "nathan",
+//                                   .registrar_wif_file = "nathan.wif", .count = 20,
+//                                   .accounts_out = "accounts.txt"});
+//
+// Idempotent: the accounts file, when it exists, supplies the keys of accounts made before;
+// lookup_account_names tells which of the N names exist. Only missing accounts are created
+// (account_create, a fresh key each as owner, active and memo key), only accounts below half of
+// `fund` are topped up (transfer), the asset is created only when lookup_asset_symbols does not
+// find it and issued only to accounts holding none. A name taken on chain whose key is not in
+// the file is skipped (reported) and the next index used. The accounts file is written with
+// mode 0600; keys are never printed.
+//
+// Each step broadcasts and then waits (polling, up to `wait`) until the node shows its effect,
+// so a later step can rely on it.
+//
+// Threads: blocking; call from one thread. Errors: bts::input_error for bad input, unreachable
+// nodes and rejected transactions (with the node's message).
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bts::beacon {
+
+struct provision_options {
+  std::string node;
+  std::string registrar;
+  std::string registrar_wif_file;
+  std::uint32_t count = 10;
+  std::string accounts_out;
+  std::string name_prefix = "beacon-";
+  std::int64_t fund = 100'000'000'000;  // core units per account (1,000,000 BTS at precision 5)
+  std::string asset_symbol = "BEACON";
+  std::int64_t asset_issue = 100'000'000'000;  // test asset units per account
+  std::chrono::seconds wait{60};
+};
+
+struct provision_report {
+  std::uint32_t existing = 0;  // accounts found (with keys) before
+  std::uint32_t created = 0;
+  std::uint32_t funded = 0;
+  std::uint32_t issued = 0;
+  bool asset_created = false;
+  std::vector<std::string> skipped;  // names taken on chain without a key in the file
+  std::string accounts_file;
+  boost::json::object to_json() const;
+};
+
+provision_report provision(const provision_options& options);
+
+}  // namespace bts::beacon
