@@ -204,6 +204,31 @@ struct call_context {
 
 using sync_method = std::function<json::value(call_context&, const json::array&)>;
 
+// get_account_balances(account_name_or_id, [asset ids]): every balance for an empty list,
+// else one per asset in id order (a flat_set), zero when there is none.
+json::value account_balances(call_context& c, const json::array& args) {
+  const auto account = str_arg(arg(args, 0));
+  const auto* list = arg(args, 1).if_array();
+  if (list == nullptr) bad_cast("Invalid cast from " + protocol::describe_json(args[1]) + " to array");
+  std::set<std::uint64_t> assets;
+  for (const auto& v : *list) assets.insert(from_json_arg<protocol::asset_id_type>(v).instance);
+  return c.net.read(c.node, [&](const auto& db) {
+    const auto& a = account_arg(db, account);
+    json::array result;
+    if (assets.empty()) {
+      for (const auto* b : db.account_balances(a.id)) {
+        result.push_back(protocol::to_json(protocol::asset{b->balance, b->asset_type}));
+      }
+    } else {
+      for (const auto id : assets) {
+        const protocol::asset_id_type asset_id{id};
+        result.push_back(protocol::to_json(protocol::asset{db.get_balance(a.id, asset_id), asset_id}));
+      }
+    }
+    return result;
+  });
+}
+
 const std::unordered_map<std::string_view, sync_method>& database_methods() {
   static const std::unordered_map<std::string_view, sync_method> methods = {
       {"get_chain_id",
@@ -313,29 +338,8 @@ const std::unordered_map<std::string_view, sync_method>& database_methods() {
          if (subscribe) c.net.subscribe_objects(c.node, c.session->id(), ids);
          return out;
        }},
-      {"get_account_balances",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto account = str_arg(arg(args, 0));
-         const auto* list = arg(args, 1).if_array();
-         if (list == nullptr) bad_cast("Invalid cast from " + protocol::describe_json(args[1]) + " to array");
-         std::set<std::uint64_t> assets;
-         for (const auto& v : *list) assets.insert(from_json_arg<protocol::asset_id_type>(v).instance);
-         return c.net.read(c.node, [&](const auto& db) {
-           const auto& a = account_arg(db, account);
-           json::array result;
-           if (assets.empty()) {
-             for (const auto* b : db.account_balances(a.id)) {
-               result.push_back(protocol::to_json(protocol::asset{b->balance, b->asset_type}));
-             }
-           } else {
-             for (const auto id : assets) {
-               const protocol::asset_id_type asset_id{id};
-               result.push_back(protocol::to_json(protocol::asset{db.get_balance(a.id, asset_id), asset_id}));
-             }
-           }
-           return result;
-         });
-       }},
+      {"get_account_balances", account_balances},
+      {"get_named_account_balances", account_balances},
       {"lookup_asset_symbols",
        [](call_context& c, const json::array& args) -> json::value {
          const auto symbols = strings_arg(arg(args, 0));
@@ -516,7 +520,7 @@ const std::unordered_map<std::string_view, sync_method>& database_methods() {
        }},
       {"set_auto_subscription",
        [](call_context& c, const json::array& args) -> json::value {
-         c.net.set_auto_subscription(c.node, c.session->id(), bool_arg(arg(args, 0)));
+         c.net.set_auto_subscription(c.node, c.session, bool_arg(arg(args, 0)));
          return nullptr;
        }},
       {"cancel_all_subscriptions",

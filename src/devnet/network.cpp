@@ -364,15 +364,11 @@ void network::set_pending_transaction_callback(std::size_t i, std::shared_ptr<rp
   sub.pending_transaction_callback = callback;
 }
 
-void network::set_auto_subscription(std::size_t i, std::uint64_t session_id, bool enabled) {
+void network::set_auto_subscription(std::size_t i, std::shared_ptr<rpc::session> s, bool enabled) {
   std::lock_guard lock(mu_);
-  auto& subs = nodes_.at(i)->subscribers;
-  const auto it = subs.find(session_id);
-  if (it != subs.end()) {
-    it->second.auto_subscribe = enabled;
-  } else if (!enabled) {
-    subs[session_id].auto_subscribe = false;
-  }
+  auto& sub = nodes_.at(i)->subscribers[s->id()];
+  sub.session = s;
+  sub.auto_subscribe = enabled;
 }
 
 bool network::should_subscribe(std::size_t i, std::uint64_t session_id, std::optional<bool> requested) const {

@@ -125,7 +125,7 @@ class network : public std::enable_shared_from_this<network> {
   void set_subscribe_callback(std::size_t i, std::shared_ptr<rpc::session> s, std::uint64_t callback,
                               bool notify_remove_create);
   void set_pending_transaction_callback(std::size_t i, std::shared_ptr<rpc::session> s, std::uint64_t callback);
-  void set_auto_subscription(std::size_t i, std::uint64_t session_id, bool enabled);
+  void set_auto_subscription(std::size_t i, std::shared_ptr<rpc::session> s, bool enabled);
   // get_whether_to_subscribe: a subscribe callback is set and (`requested` or, when absent, auto
   // subscription is on).
   bool should_subscribe(std::size_t i, std::uint64_t session_id, std::optional<bool> requested) const;
