@@ -308,6 +308,8 @@ class runner : public tx_sender {
         },
         *this, limits);
     started_at_ = now;
+    offered_at_ = now;
+    if (limits.end) offered_until_ = *limits.end;
     last_cpu_wall_ = now;
     cpu_thread_ = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
     tick();
@@ -343,6 +345,7 @@ class runner : public tx_sender {
   void begin_drain() {
     if (draining_) return;
     draining_ = true;
+    offered_until_ = std::min(offered_until_, clock_.now());
     pace_timer_.cancel();
     interrupted_ = stop_requests_.load() > 0;
     drain_deadline_ = clock_.now() + (interrupted_ ? o_.drain_timeout / 3 : o_.drain_timeout);
@@ -394,7 +397,11 @@ class runner : public tx_sender {
   }
 
   void fill_gauges(stats::second_row& row, load::clock::time_point end) {
-    const auto offered = seq_.started() ? seq_.offered_by(end - 1ns) : 0;
+    // Nothing is offered after the schedule ended (duration, count or stop).
+    const auto at = std::min(end - 1ns, offered_until_ - 1ns);
+    auto offered = seq_.started() ? std::max<std::uint64_t>(offered_so_far_, seq_.offered_by(std::max(at, offered_at_))) : 0;
+    offered_at_ = std::max(at, offered_at_);
+    if (o_.sc.count) offered = std::min<std::uint64_t>(offered, *o_.sc.count);
     row.offered = static_cast<std::int64_t>(offered - offered_so_far_);
     offered_so_far_ = offered;
     // Unlimited mode offers what it sends.
@@ -606,6 +613,7 @@ class runner : public tx_sender {
   bool waiting_answer_ = false;
   bool draining_ = false;
   bool interrupted_ = false;
+  load::clock::time_point offered_until_ = load::clock::time_point::max(), offered_at_{};
   load::clock::time_point started_at_{}, ended_at_{}, drain_deadline_{}, last_head_refresh_{}, last_cpu_wall_{};
   std::uint64_t offered_so_far_ = 0, expired_so_far_ = 0, disconnects_so_far_ = 0, reconnects_so_far_ = 0;
   double cpu_process_ = 0, cpu_thread_ = 0;

@@ -60,7 +60,9 @@ std::int64_t fee_schedule::fee_of(const protocol::operation& op) const {
   std::int64_t base = 0;
   if (const auto* t = op.get_if<transfer_operation>()) {
     base = transfer_fee;
-    if (t->memo) base += data_fee(pack_to_bytes(*t->memo).size(), transfer_price_per_kbyte);
+    // pack_size(memo) of an optional<memo_data>, as bitshares-core computes it: the presence byte
+    // counts.
+    if (t->memo) base += data_fee(pack_to_bytes(*t->memo).size() + 1, transfer_price_per_kbyte);
   } else if (op.get_if<limit_order_create_operation>()) {
     base = limit_order_create_fee;
   } else if (op.get_if<limit_order_cancel_operation>()) {
@@ -74,7 +76,7 @@ std::int64_t fee_schedule::fee_of(const protocol::operation& op) const {
     base += data_fee(pack_to_bytes(*c).size(), asset_create_price_per_kbyte);
   } else if (const auto* i = op.get_if<asset_issue_operation>()) {
     base = asset_issue_fee;
-    if (i->memo) base += data_fee(pack_to_bytes(*i->memo).size(), asset_issue_price_per_kbyte);
+    if (i->memo) base += data_fee(pack_to_bytes(*i->memo).size() + 1, asset_issue_price_per_kbyte);
   }
   // bitshares-core: scaled = base * scale / GRAPHENE_100_PERCENT, 128-bit intermediate.
   return static_cast<std::int64_t>(static_cast<__int128>(base) * scale / 10000);

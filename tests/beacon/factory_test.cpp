@@ -94,7 +94,8 @@ TEST_F(fixture, memo_fee_includes_data_fee) {
   const auto tx = protocol::transaction_from_json(t.json);
   const auto* op = tx.operations[0].get_if<protocol::transfer_operation>();
   ASSERT_TRUE(op && op->memo);
-  const auto memo_size = protocol::pack_to_bytes(*op->memo).size();
+  // optional<memo_data>: the presence byte counts, as in bitshares-core.
+  const auto memo_size = protocol::pack_to_bytes(*op->memo).size() + 1;
   EXPECT_EQ(op->fee.amount, 2000000 + static_cast<std::int64_t>(memo_size * 1000000 / 1024));
 }
 
