@@ -382,11 +382,9 @@ void database::apply_block_effects(const signed_block& block, const block_id_typ
   if (missed == 0) throw_assert("missed_blocks != 0", "update_witness_missed_blocks",
                                 "Trying to push double-produced block onto current block?!");
   --missed;
-  if (head_block_num() != 0) {
-    // Bounded: after a long pause every active witness has missed its slots many times over.
-    const std::uint32_t counted = std::min<std::uint32_t>(missed, 64u * static_cast<std::uint32_t>(
-                                                                       witness_schedule_.current_shuffled_witnesses.size()));
-    for (std::uint32_t i = 0; i < counted; ++i) {
+  // Missed slots are charged to their witnesses only when fewer than a full round was missed.
+  if (head_block_num() != 0 && missed < witness_schedule_.current_shuffled_witnesses.size()) {
+    for (std::uint32_t i = 0; i < missed; ++i) {
       const witness_id_type w = get_scheduled_witness(i + 1);
       if (w != block.witness) {
         auto& wo = witnesses_[w.instance];
