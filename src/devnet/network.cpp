@@ -310,6 +310,27 @@ void network::on_applied_block(std::size_t i, const std::shared_ptr<const chain:
     }
   }
 
+  // Object notices: JSON and owners are computed once per block, and only if someone listens.
+  std::map<object_id_type, json::value> json_cache;
+  std::optional<std::map<object_id_type, std::uint64_t>> owners;
+  const auto object_json = [&](object_id_type id) -> const json::value* {
+    auto it = json_cache.find(id);
+    if (it == json_cache.end()) {
+      auto j = db.object_to_json(id);
+      it = json_cache.emplace(id, j ? std::move(*j) : json::value(nullptr)).first;
+    }
+    return it->second.is_null() ? nullptr : &it->second;
+  };
+  const auto owner_map = [&]() -> const std::map<object_id_type, std::uint64_t>& {
+    if (!owners) {
+      owners.emplace();
+      for (const auto& id : changes.changed) {
+        if (const auto o = owner_of(db, id)) owners->emplace(id, *o);
+      }
+    }
+    return *owners;
+  };
+
   for (auto it = n.subscribers.begin(); it != n.subscribers.end();) {
     auto& sub = it->second;
     auto s = sub.session.lock();
@@ -319,15 +340,18 @@ void network::on_applied_block(std::size_t i, const std::shared_ptr<const chain:
     }
     if (sub.block_applied_callback) s->notify(*sub.block_applied_callback, json::array{json::string(block_id)});
     if (sub.subscribe_callback) {
+      bool has_accounts = false;
+      for (const auto& id : sub.objects) has_accounts = has_accounts || (id.space() == 1 && id.type() == 2);
       json::array updates;
       for (const auto& id : changes.changed) {
         bool wanted = sub.objects.contains(id) || (sub.notify_remove_create && changes.created.contains(id));
-        if (!wanted) {
-          const auto owner = owner_of(db, id);
-          wanted = owner && sub.objects.contains(object_id_type::make(1, 2, *owner));
+        if (!wanted && has_accounts) {
+          const auto& map = owner_map();
+          const auto owner = map.find(id);
+          wanted = owner != map.end() && sub.objects.contains(object_id_type::make(1, 2, owner->second));
         }
         if (!wanted) continue;
-        if (auto json = db.object_to_json(id)) updates.push_back(std::move(*json));
+        if (const auto* j = object_json(id)) updates.push_back(*j);
       }
       if (!updates.empty()) s->notify(*sub.subscribe_callback, json::array{std::move(updates)});
       json::array removed;
