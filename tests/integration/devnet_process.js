@@ -95,7 +95,7 @@ async function main() {
     if (metrics.status !== 200 || !metrics.body.includes("devnet_head_block_number{node=")) fail(`${url}: /metrics`);
   }
   let synced = false;
-  for (let i = 0; i < 40 && !synced; i++) {
+  for (let i = 0; i < 150 && !synced; i++) {
     const heads = await Promise.all(endpoints.map(headNumber));
     synced = heads[0] >= 2 && heads.every((h) => h === heads[0]);
     if (!synced) await sleep(100);
@@ -111,7 +111,7 @@ async function main() {
     const b = start(["--data-dir", dir]);
     const url = /^devnet listening (\S+)/.exec((await b.banner).line)[1];
     let head = 0;
-    for (let i = 0; i < 50 && head < 2; i++) {
+    for (let i = 0; i < 150 && head < 2; i++) {
       head = await headNumber(url);
       if (head < 2) await sleep(100);
     }
