@@ -199,8 +199,12 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
     const std::chrono::milliseconds t = timeout.value_or(options_.call_timeout);
     if (t.count() > 0) {
       s.deadline = clock_.now() + t;
-      deadlines_.emplace_back(s.deadline, id);
-      std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
+      if (t == options_.call_timeout) {
+        default_deadlines_.emplace_back(s.deadline, id);  // in deadline order already
+      } else {
+        deadlines_.emplace_back(s.deadline, id);
+        std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
+      }
       if (!sweeping_) {
         sweeping_ = true;
         asio::co_spawn(strand_, sweep(shared_from_this()), asio::detached);
@@ -318,9 +322,9 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
 
   asio::awaitable<void> sweep([[maybe_unused]] std::shared_ptr<client_impl> self) {
     const auto step = std::min<clock::duration>(options_.timeout_resolution, clock_.poll_interval());
-    while (!deadlines_.empty()) {
+    while (!deadlines_.empty() || !default_deadlines_.empty()) {
       expire_due();
-      if (deadlines_.empty()) break;
+      if (deadlines_.empty() && default_deadlines_.empty()) break;
       sweep_timer_.expires_after(step);
       co_await sweep_timer_.async_wait(tuple_awaitable);
     }
@@ -330,6 +334,19 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
   void expire_due() {
     const clock::time_point now = clock_.now();
     std::vector<call_handler> expired;
+    // Calls with the default timeout: a FIFO; answered calls at its front are dropped too,
+    // so it stays about as long as the number of calls in flight.
+    while (!default_deadlines_.empty()) {
+      const auto [deadline, id] = default_deadlines_.front();
+      slot* s = find(id);
+      const bool live = s && s->deadline == deadline;
+      if (live && deadline > now) break;
+      default_deadlines_.pop_front();
+      if (!live) continue;
+      if (id == http_in_flight_ && http_) http_->close();  // the loop must not wait for it
+      expired.push_back(take(id));
+    }
+    // Other timeouts: a min-heap, entries of answered calls removed when they come due.
     while (!deadlines_.empty() && deadlines_.front().first <= now) {
       std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
       const auto [deadline, id] = deadlines_.back();
@@ -360,6 +377,7 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
     phase_ = phase::closed;
     connected_.store(false);
     deadlines_.clear();
+    default_deadlines_.clear();
     sweep_timer_.cancel();
     fail_pending(/*include_held=*/true, reason);
   }
@@ -581,6 +599,7 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
 
   std::deque<slot> slots_;  // slot i is request id base_id_ + i
   std::uint64_t base_id_ = 0;
+  std::deque<std::pair<clock::time_point, std::uint64_t>> default_deadlines_;  // FIFO
   std::vector<std::pair<clock::time_point, std::uint64_t>> deadlines_;  // min-heap
   bool sweeping_ = false;
   std::deque<held_request> held_;
