@@ -39,7 +39,8 @@ double seconds_since(clock_type::time_point start) {
 }
 
 [[noreturn]] void usage(const std::string& problem) {
-  std::fprintf(stderr, "devnet_bench: %s (usage: devnet_bench [--count N] [--rounds R])\n", problem.c_str());
+  std::fprintf(stderr, "devnet_bench: %s (usage: devnet_bench [--count N] [--rounds R])\n",
+               problem.c_str());
   std::exit(2);
 }
 
@@ -116,7 +117,8 @@ int main(int argc, char** argv) {
         const auto& sig = txs[i].signatures[0];
         secp256k1_ecdsa_recoverable_signature rs;
         secp256k1_pubkey pub;
-        if (secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rs, sig.data() + 1, (sig[0] - 27) & 3) &&
+        if (secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rs, sig.data() + 1,
+                                                                (sig[0] - 27) & 3) &&
             secp256k1_ecdsa_recover(ctx, &pub, &rs, digests[i].data())) {
           ++ok;
         }

@@ -20,13 +20,13 @@ inline protocol::asset multiply(const protocol::asset& a, const protocol::price&
   protocol::asset_id_type out_id;
   if (a.asset_id == p.base.asset_id) {
     if (p.base.amount <= 0) throw_assert("b.base.amount.value > 0", "operator*");
-    result = uint128(static_cast<std::uint64_t>(a.amount)) * static_cast<std::uint64_t>(p.quote.amount) /
-             static_cast<std::uint64_t>(p.base.amount);
+    result = uint128(static_cast<std::uint64_t>(a.amount)) *
+             static_cast<std::uint64_t>(p.quote.amount) / static_cast<std::uint64_t>(p.base.amount);
     out_id = p.quote.asset_id;
   } else if (a.asset_id == p.quote.asset_id) {
     if (p.quote.amount <= 0) throw_assert("b.quote.amount.value > 0", "operator*");
-    result = uint128(static_cast<std::uint64_t>(a.amount)) * static_cast<std::uint64_t>(p.base.amount) /
-             static_cast<std::uint64_t>(p.quote.amount);
+    result = uint128(static_cast<std::uint64_t>(a.amount)) *
+             static_cast<std::uint64_t>(p.base.amount) / static_cast<std::uint64_t>(p.quote.amount);
     out_id = p.base.asset_id;
   } else {
     throw_error(fc_kind::assert_exception, "operator*", "invalid asset * price");
@@ -44,17 +44,22 @@ inline protocol::asset multiply_and_round_up(const protocol::asset& a, const pro
   if (a.asset_id == p.base.asset_id) {
     if (p.base.amount <= 0) throw_assert("b.base.amount.value > 0", "multiply_and_round_up");
     const std::uint64_t den = static_cast<std::uint64_t>(p.base.amount);
-    result = (uint128(static_cast<std::uint64_t>(a.amount)) * static_cast<std::uint64_t>(p.quote.amount) +
-              den - 1) / den;
+    result = (uint128(static_cast<std::uint64_t>(a.amount)) *
+                  static_cast<std::uint64_t>(p.quote.amount) +
+              den - 1) /
+             den;
     out_id = p.quote.asset_id;
   } else if (a.asset_id == p.quote.asset_id) {
     if (p.quote.amount <= 0) throw_assert("b.quote.amount.value > 0", "multiply_and_round_up");
     const std::uint64_t den = static_cast<std::uint64_t>(p.quote.amount);
-    result = (uint128(static_cast<std::uint64_t>(a.amount)) * static_cast<std::uint64_t>(p.base.amount) +
-              den - 1) / den;
+    result =
+        (uint128(static_cast<std::uint64_t>(a.amount)) * static_cast<std::uint64_t>(p.base.amount) +
+         den - 1) /
+        den;
     out_id = p.base.asset_id;
   } else {
-    throw_error(fc_kind::assert_exception, "multiply_and_round_up", "invalid asset::multiply_and_round_up(price)");
+    throw_error(fc_kind::assert_exception, "multiply_and_round_up",
+                "invalid asset::multiply_and_round_up(price)");
   }
   if (result > uint128(config::max_share_supply)) {
     throw_assert("result <= GRAPHENE_MAX_SHARE_SUPPLY", "multiply_and_round_up");

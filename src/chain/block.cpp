@@ -101,8 +101,8 @@ std::size_t max_block_header_size(witness_id_type witness) {
 
 namespace bts::protocol {
 
-void json_codec<chain::object_id_type>::from(const boost::json::value& json, chain::object_id_type& id,
-                                             const json_read_options&) {
+void json_codec<chain::object_id_type>::from(const boost::json::value& json,
+                                             chain::object_id_type& id, const json_read_options&) {
   const auto& text = expect_string(json);
   const auto parsed = chain::object_id_type::parse(text);
   if (!parsed) throw input_error("expected an object id (space.type.instance)");

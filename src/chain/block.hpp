@@ -46,8 +46,10 @@ using witness_id_type = protocol::object_id<1, 6>;
 struct object_id_type {
   std::uint64_t number = 0;
 
-  static constexpr object_id_type make(std::uint8_t space, std::uint8_t type, std::uint64_t instance) {
-    return {std::uint64_t(space) << 56 | std::uint64_t(type) << 48 | (instance & 0xffffffffffffULL)};
+  static constexpr object_id_type make(std::uint8_t space, std::uint8_t type,
+                                       std::uint64_t instance) {
+    return {std::uint64_t(space) << 56 | std::uint64_t(type) << 48 |
+            (instance & 0xffffffffffffULL)};
   }
   template <std::uint8_t S, std::uint8_t T>
   static constexpr object_id_type of(protocol::object_id<S, T> id) {
@@ -128,7 +130,8 @@ struct json_codec<chain::object_id_type> {
   static boost::json::value to(const chain::object_id_type& id, const json_write_options&) {
     return boost::json::string(id.to_string());
   }
-  static void from(const boost::json::value& json, chain::object_id_type& id, const json_read_options&);
+  static void from(const boost::json::value& json, chain::object_id_type& id,
+                   const json_read_options&);
 };
 
 }  // namespace bts::protocol
@@ -148,21 +151,19 @@ BTS_REFLECT(block_header, (previous)(timestamp)(witness)(transaction_merkle_root
 inline constexpr auto bts_reflect(protocol::reflect_tag<signed_block_header>) {
   using T = signed_block_header;
   using protocol::field;
-  return std::make_tuple(field<&T::previous>{"previous"}, field<&T::timestamp>{"timestamp"},
-                         field<&T::witness>{"witness"},
-                         field<&T::transaction_merkle_root>{"transaction_merkle_root"},
-                         field<&T::extensions>{"extensions"},
-                         field<&T::witness_signature>{"witness_signature"});
+  return std::make_tuple(
+      field<&T::previous>{"previous"}, field<&T::timestamp>{"timestamp"},
+      field<&T::witness>{"witness"}, field<&T::transaction_merkle_root>{"transaction_merkle_root"},
+      field<&T::extensions>{"extensions"}, field<&T::witness_signature>{"witness_signature"});
 }
 inline constexpr auto bts_reflect(protocol::reflect_tag<signed_block>) {
   using T = signed_block;
   using protocol::field;
-  return std::make_tuple(field<&T::previous>{"previous"}, field<&T::timestamp>{"timestamp"},
-                         field<&T::witness>{"witness"},
-                         field<&T::transaction_merkle_root>{"transaction_merkle_root"},
-                         field<&T::extensions>{"extensions"},
-                         field<&T::witness_signature>{"witness_signature"},
-                         field<&T::transactions>{"transactions"});
+  return std::make_tuple(
+      field<&T::previous>{"previous"}, field<&T::timestamp>{"timestamp"},
+      field<&T::witness>{"witness"}, field<&T::transaction_merkle_root>{"transaction_merkle_root"},
+      field<&T::extensions>{"extensions"}, field<&T::witness_signature>{"witness_signature"},
+      field<&T::transactions>{"transactions"});
 }
 
 }  // namespace bts::chain

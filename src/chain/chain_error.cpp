@@ -86,7 +86,8 @@ std::string chain_error::to_string() const {
 
 boost::json::object chain_error::to_json() const {
   const auto now = std::chrono::system_clock::now();
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const auto secs =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   const std::string timestamp = format_time_point_sec(static_cast<std::uint32_t>(secs));
   boost::json::array stack;
   for (const auto& m : log_) {

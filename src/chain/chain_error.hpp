@@ -50,7 +50,8 @@ inline constexpr fc_exception_kind tx_duplicate_sig{4010005, "tx_duplicate_sig",
                                                     "duplicate signature included"};
 inline constexpr fc_exception_kind invalid_committee_approval{
     4010006, "invalid_committee_approval", "committee account cannot directly approve transaction"};
-inline constexpr fc_exception_kind insufficient_fee{4010007, "insufficient_fee", "insufficient fee"};
+inline constexpr fc_exception_kind insufficient_fee{4010007, "insufficient_fee",
+                                                    "insufficient fee"};
 // Operation evaluation exceptions: 3050000 + 100 * operation tag + n.
 inline constexpr fc_exception_kind transfer_from_account_not_whitelisted{
     3050001, "transfer_from_account_not_whitelisted", "owner mismatch"};
@@ -86,10 +87,10 @@ inline constexpr fc_exception_kind account_create_auth_account_not_found{
 
 // One message in an fc exception's log.
 struct fc_log_message {
-  std::string format;           // e.g. "now <= trx.expiration: "
-  boost::json::object data;     // the named arguments of the format
-  std::string_view method;      // the bitshares-core function that logged it
-  std::string_view file;        // its source file in bitshares-core
+  std::string format;        // e.g. "now <= trx.expiration: "
+  boost::json::object data;  // the named arguments of the format
+  std::string_view method;   // the bitshares-core function that logged it
+  std::string_view file;     // its source file in bitshares-core
 };
 
 class chain_error : public std::exception {

@@ -8,16 +8,16 @@
 
 namespace bts::chain::config {
 
-inline constexpr std::string_view core_symbol = "BTS";          // GRAPHENE_SYMBOL
-inline constexpr std::string_view address_prefix = "BTS";       // GRAPHENE_ADDRESS_PREFIX
-inline constexpr std::uint8_t core_precision_digits = 5;        // GRAPHENE_BLOCKCHAIN_PRECISION_DIGITS
-inline constexpr std::int64_t core_precision = 100000;          // GRAPHENE_BLOCKCHAIN_PRECISION
+inline constexpr std::string_view core_symbol = "BTS";     // GRAPHENE_SYMBOL
+inline constexpr std::string_view address_prefix = "BTS";  // GRAPHENE_ADDRESS_PREFIX
+inline constexpr std::uint8_t core_precision_digits = 5;   // GRAPHENE_BLOCKCHAIN_PRECISION_DIGITS
+inline constexpr std::int64_t core_precision = 100000;     // GRAPHENE_BLOCKCHAIN_PRECISION
 inline constexpr std::int64_t max_share_supply = 1000000000000000;  // GRAPHENE_MAX_SHARE_SUPPLY
-inline constexpr std::uint16_t percent_100 = 10000;             // GRAPHENE_100_PERCENT
-inline constexpr std::uint16_t percent_1 = 100;                 // GRAPHENE_1_PERCENT
-inline constexpr std::uint16_t irreversible_threshold = 7000;   // GRAPHENE_IRREVERSIBLE_THRESHOLD
+inline constexpr std::uint16_t percent_100 = 10000;                 // GRAPHENE_100_PERCENT
+inline constexpr std::uint16_t percent_1 = 100;                     // GRAPHENE_1_PERCENT
+inline constexpr std::uint16_t irreversible_threshold = 7000;  // GRAPHENE_IRREVERSIBLE_THRESHOLD
 inline constexpr std::uint16_t default_network_percent_of_fee = 2000;
-inline constexpr std::uint32_t max_sig_check_depth = 2;         // GRAPHENE_MAX_SIG_CHECK_DEPTH
+inline constexpr std::uint32_t max_sig_check_depth = 2;  // GRAPHENE_MAX_SIG_CHECK_DEPTH
 inline constexpr std::size_t min_account_name_length = 1;
 inline constexpr std::size_t max_account_name_length = 63;
 inline constexpr std::size_t min_asset_symbol_length = 3;

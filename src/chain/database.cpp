@@ -32,7 +32,8 @@ std::size_t database::txid_hash::operator()(const transaction_id_type& id) const
   return h;
 }
 
-database::database(const genesis_state& genesis, const chain_id_type& chain_id, database_options options)
+database::database(const genesis_state& genesis, const chain_id_type& chain_id,
+                   database_options options)
     : options_(options) {
   chain_properties_.chain_id = chain_id;
   init_genesis(genesis);
@@ -149,9 +150,10 @@ void database::init_genesis(const genesis_state& genesis) {
       }
     }
     if (owner == nullptr) {
-      throw input_error("initial_balances[" + std::to_string(i) + "].owner",
-                        "no initial account has a key with this address (the devnet credits initial "
-                        "balances to accounts and does not implement balance_claim)");
+      throw input_error(
+          "initial_balances[" + std::to_string(i) + "].owner",
+          "no initial account has a key with this address (the devnet credits initial "
+          "balances to accounts and does not implement balance_claim)");
     }
     const asset_object* a = find_asset_by_symbol(b.asset_symbol);
     adjust_balance(owner->id, asset{b.amount, a->id});
@@ -189,7 +191,8 @@ void database::init_genesis(const genesis_state& genesis) {
     global_properties_.active_witnesses.insert(witness_id_type{i});
   }
   const std::size_t committee_count = std::min<std::size_t>(
-      committee_members_.size(), std::max<std::size_t>(genesis.immutable_parameters.min_committee_member_count, 1));
+      committee_members_.size(),
+      std::max<std::size_t>(genesis.immutable_parameters.min_committee_member_count, 1));
   for (std::size_t i = 0; i < committee_count; ++i) {
     global_properties_.active_committee_members.push_back(committee_members_[i].id);
   }
@@ -231,7 +234,8 @@ share_type database::get_balance(account_id_type account, asset_id_type a) const
   return it == balance_index_.end() ? 0 : balances_[it->second].balance;
 }
 
-std::vector<const account_balance_object*> database::account_balances(account_id_type account) const {
+std::vector<const account_balance_object*> database::account_balances(
+    account_id_type account) const {
   std::vector<const account_balance_object*> out;
   for (auto it = balance_index_.lower_bound({account.instance, 0});
        it != balance_index_.end() && it->first.account == account.instance; ++it) {
@@ -245,7 +249,8 @@ const limit_order_object* database::find_limit_order(limit_order_id_type id) con
   return it == limit_orders_.end() ? nullptr : &it->second;
 }
 
-std::vector<const limit_order_object*> database::limit_orders(asset_id_type sell, asset_id_type receive,
+std::vector<const limit_order_object*> database::limit_orders(asset_id_type sell,
+                                                              asset_id_type receive,
                                                               std::size_t limit) const {
   std::vector<const limit_order_object*> out;
   const order_key start{sell.instance, receive.instance, config::max_share_supply, 1, 0};
@@ -258,7 +263,8 @@ std::vector<const limit_order_object*> database::limit_orders(asset_id_type sell
   return out;
 }
 
-std::vector<const limit_order_object*> database::account_limit_orders(account_id_type account) const {
+std::vector<const limit_order_object*> database::account_limit_orders(
+    account_id_type account) const {
   std::vector<const limit_order_object*> out;
   for (auto it = orders_by_account_.lower_bound({account.instance, 0});
        it != orders_by_account_.end() && it->first == account.instance; ++it) {
@@ -272,7 +278,9 @@ const witness_object* database::find_witness(witness_id_type id) const {
   return &witnesses_[id.instance];
 }
 
-const witness_object& database::witness(witness_id_type id) const { return witnesses_.at(id.instance); }
+const witness_object& database::witness(witness_id_type id) const {
+  return witnesses_.at(id.instance);
+}
 
 const asset_object* database::find_asset_by_id_or_symbol(std::string_view text) const {
   if (!text.empty() && text[0] >= '0' && text[0] <= '9') {
@@ -298,8 +306,8 @@ std::string database::to_pretty_string(const asset& a) const {
   return o->amount_to_pretty_string(a.amount);
 }
 
-std::optional<boost::json::value> database::object_to_json(object_id_type id,
-                                                           const protocol::json_write_options& o) const {
+std::optional<boost::json::value> database::object_to_json(
+    object_id_type id, const protocol::json_write_options& o) const {
   const std::uint64_t i = id.instance();
   if (id.space() == 1) {
     switch (id.type()) {
@@ -316,7 +324,8 @@ std::optional<boost::json::value> database::object_to_json(object_id_type id,
         if (i > 0 && i < witnesses_.size()) return protocol::to_json(witnesses_[i], o);
         break;
       case 7:
-        if (const auto* order = find_limit_order(limit_order_id_type{i})) return protocol::to_json(*order, o);
+        if (const auto* order = find_limit_order(limit_order_id_type{i}))
+          return protocol::to_json(*order, o);
         break;
       default:
         break;
@@ -518,7 +527,8 @@ limit_order_object& database::create_limit_order(limit_order_object order) {
   return stored;
 }
 
-void database::modify_limit_order(limit_order_id_type id, const std::function<void(limit_order_object&)>& f) {
+void database::modify_limit_order(limit_order_id_type id,
+                                  const std::function<void(limit_order_object&)>& f) {
   auto& o = limit_orders_.at(id.instance);
   undo_.record([this, old = o] {
     auto& cur = limit_orders_.at(old.id.instance);

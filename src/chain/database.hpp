@@ -52,8 +52,8 @@ struct precomputed_transaction {
   protocol::signed_transaction trx;
   transaction_id_type id{};
   digest_type sig_digest{};
-  std::size_t packed_size = 0;               // pack_size(signed_transaction)
-  std::vector<public_key_type> signees;      // recovered keys, in signature order, distinct
+  std::size_t packed_size = 0;           // pack_size(signed_transaction)
+  std::vector<public_key_type> signees;  // recovered keys, in signature order, distinct
 };
 
 // A block as the producer made it, with the precomputed transactions it contains (so other
@@ -74,7 +74,8 @@ struct block_changes {
 
 // A block read back from storage: ids, sizes and digests computed, signatures not recovered
 // (push_block applies it with skip_transaction_signatures).
-std::shared_ptr<const produced_block> import_block(signed_block block, const chain_id_type& chain_id);
+std::shared_ptr<const produced_block> import_block(signed_block block,
+                                                   const chain_id_type& chain_id);
 
 struct database_options {
   // Blocks kept for get_block; older ones are dropped once their total size exceeds this.
@@ -85,14 +86,17 @@ class database {
  public:
   // init_genesis: the special accounts 1.2.0..1.2.5, the core asset 1.3.0, then the genesis'
   // accounts, assets, balances, witnesses and committee members.
-  database(const genesis_state& genesis, const chain_id_type& chain_id, database_options options = {});
+  database(const genesis_state& genesis, const chain_id_type& chain_id,
+           database_options options = {});
   database(const database&) = delete;
   database& operator=(const database&) = delete;
 
   // ---- properties -------------------------------------------------------------------------
   const chain_id_type& chain_id() const { return chain_properties_.chain_id; }
   const global_property_object& global_properties() const { return global_properties_; }
-  const dynamic_global_property_object& dynamic_global_properties() const { return dynamic_properties_; }
+  const dynamic_global_property_object& dynamic_global_properties() const {
+    return dynamic_properties_;
+  }
   const chain_property_object& chain_properties() const { return chain_properties_; }
   const witness_schedule_object& witness_schedule() const { return witness_schedule_; }
   const chain_parameters& parameters() const { return global_properties_.parameters; }
@@ -122,8 +126,8 @@ class database {
   std::size_t account_count() const { return accounts_.size(); }
   std::size_t asset_count() const { return assets_.size(); }
   // The JSON get_objects returns for `id`, or nullopt when there is no such object.
-  std::optional<boost::json::value> object_to_json(object_id_type id,
-                                                   const protocol::json_write_options& options = {}) const;
+  std::optional<boost::json::value> object_to_json(
+      object_id_type id, const protocol::json_write_options& options = {}) const;
   // "1.3.0" or "BTS" -> the asset; "1.2.17" or "nathan" -> the account.
   const asset_object* find_asset_by_id_or_symbol(std::string_view text) const;
   const account_object* find_account_by_id_or_name(std::string_view text) const;
@@ -175,8 +179,8 @@ class database {
   void push_block(const std::shared_ptr<const produced_block>& block);
 
   // database_api::get_required_signatures / get_potential_signatures for a transaction.
-  std::vector<public_key_type> get_required_signatures(const precomputed_transaction& trx,
-                                                       const std::vector<public_key_type>& available) const;
+  std::vector<public_key_type> get_required_signatures(
+      const precomputed_transaction& trx, const std::vector<public_key_type>& available) const;
   std::vector<public_key_type> get_potential_signatures(const protocol::transaction& trx) const;
   // verify_authority of database_api: throws the chain_error _apply_transaction would.
   void verify_authority(const precomputed_transaction& trx) const;
@@ -185,7 +189,8 @@ class database {
   std::shared_ptr<const produced_block> fetch_block_by_number(std::uint32_t num) const;
 
   // Called after each applied block, with the objects it changed.
-  std::function<void(const std::shared_ptr<const produced_block>&, const block_changes&)> on_applied_block;
+  std::function<void(const std::shared_ptr<const produced_block>&, const block_changes&)>
+      on_applied_block;
 
  private:
   friend struct evaluation;
@@ -196,7 +201,7 @@ class database {
     friend auto operator<=>(const balance_key&, const balance_key&) = default;
   };
   struct order_key {
-    std::uint64_t base;  // asset sold
+    std::uint64_t base;   // asset sold
     std::uint64_t quote;  // asset received
     share_type base_amount;
     share_type quote_amount;
@@ -220,13 +225,16 @@ class database {
   // ---- state changes, each recorded in the undo log ----
   account_object& create_account(account_object account);
   void modify_account(account_id_type id, const std::function<void(account_object&)>& f);
-  void modify_statistics(account_id_type id, const std::function<void(account_statistics_object&)>& f);
+  void modify_statistics(account_id_type id,
+                         const std::function<void(account_statistics_object&)>& f);
   asset_object& create_asset(asset_object asset, asset_dynamic_data_object dynamic_data);
-  void modify_asset_dynamic_data(asset_id_type id, const std::function<void(asset_dynamic_data_object&)>& f);
+  void modify_asset_dynamic_data(asset_id_type id,
+                                 const std::function<void(asset_dynamic_data_object&)>& f);
   // adjust_balance (db_balance.cpp): throws "Insufficient Balance: ..." when it would go negative.
   void adjust_balance(account_id_type account, const protocol::asset& delta);
   limit_order_object& create_limit_order(limit_order_object order);
-  void modify_limit_order(limit_order_id_type id, const std::function<void(limit_order_object&)>& f);
+  void modify_limit_order(limit_order_id_type id,
+                          const std::function<void(limit_order_object&)>& f);
   void remove_limit_order(limit_order_id_type id);
   void insert_order_indexes(const limit_order_object& order);
   void erase_order_indexes(const limit_order_object& order);
@@ -258,8 +266,8 @@ class database {
                         const protocol::asset& receives, bool cull_if_small, bool is_maker);
   bool maybe_cull_small_order(limit_order_id_type order_id);
   protocol::asset cancel_limit_order(limit_order_id_type order_id, bool create_virtual_op);
-  protocol::asset pay_market_fees(const asset_object& receive_asset, const protocol::asset& receives,
-                                  bool is_maker);
+  protocol::asset pay_market_fees(const asset_object& receive_asset,
+                                  const protocol::asset& receives, bool is_maker);
 
   database_options options_;
   undo_log undo_;

@@ -27,8 +27,10 @@ std::size_t varint_size(std::uint64_t v) {
 
 std::size_t result_packed_size(const operation_result& r) {
   switch (r.which()) {
-    case 0: return 1;
-    case 1: return 1 + 8;
+    case 0:
+      return 1;
+    case 1:
+      return 1 + 8;
     default: {
       const auto* a = r.get_if<protocol::asset>();
       return 1 + 8 + varint_size(a->asset_id.instance);
@@ -36,7 +38,8 @@ std::size_t result_packed_size(const operation_result& r) {
   }
 }
 
-std::size_t processed_size(const precomputed_transaction& trx, const processed_transaction& processed) {
+std::size_t processed_size(const precomputed_transaction& trx,
+                           const processed_transaction& processed) {
   std::size_t size = trx.packed_size + varint_size(processed.operation_results.size());
   for (const auto& r : processed.operation_results) size += result_packed_size(r);
   return size;
@@ -48,14 +51,16 @@ boost::json::value time_json(time_point_sec t) { return protocol::to_json(t); }
 
 // ---- transactions ----------------------------------------------------------------------------
 
-std::shared_ptr<const precomputed_transaction> database::precompute(protocol::signed_transaction trx) const {
+std::shared_ptr<const precomputed_transaction> database::precompute(
+    protocol::signed_transaction trx) const {
   detail::validate_transaction(trx);
   auto out = std::make_shared<precomputed_transaction>();
   std::vector<std::uint8_t> buffer(chain_id().begin(), chain_id().end());
   buffer.reserve(256);
   trx.pack_unsigned(buffer);
   out->sig_digest = crypto::sha256(buffer);
-  const auto digest = crypto::sha256(std::span<const std::uint8_t>(buffer).subspan(chain_id().size()));
+  const auto digest =
+      crypto::sha256(std::span<const std::uint8_t>(buffer).subspan(chain_id().size()));
   std::copy_n(digest.begin(), out->id.size(), out->id.begin());
   out->packed_size = buffer.size() - chain_id().size() + varint_size(trx.signatures.size()) +
                      trx.signatures.size() * sizeof(signature_type);
@@ -63,17 +68,20 @@ std::shared_ptr<const precomputed_transaction> database::precompute(protocol::si
   for (const auto& sig : trx.signatures) {
     // fc::ecc::public_key(compact_signature, digest, check_canonical = true)
     if (sig[0] < 27 || sig[0] >= 35) {
-      throw_error(fc_kind::unspecified, "public_key", "unable to reconstruct public key from signature");
+      throw_error(fc_kind::unspecified, "public_key",
+                  "unable to reconstruct public key from signature");
     }
     if (!crypto::is_canonical(sig)) {
       throw_assert("is_canonical( c )", "public_key", "signature is not canonical");
     }
     const auto key = crypto::recover(sig, out->sig_digest, /*require_canonical=*/false);
     if (!key) {
-      throw_assert("secp256k1_ecdsa_recover_compact( detail::_get_context(), (unsigned char*) digest.data(), "
-                   "(unsigned char*) c.begin() + 1, (unsigned char*) my->_key.begin(), (int*) &pk_len, 1, "
-                   "(*c.begin() - 27) & 3 )",
-                   "public_key");
+      throw_assert(
+          "secp256k1_ecdsa_recover_compact( detail::_get_context(), (unsigned char*) "
+          "digest.data(), "
+          "(unsigned char*) c.begin() + 1, (unsigned char*) my->_key.begin(), (int*) &pk_len, 1, "
+          "(*c.begin() - 27) & 3 )",
+          "public_key");
     }
     if (std::find(out->signees.begin(), out->signees.end(), *key) != out->signees.end()) {
       throw_error(fc_kind::tx_duplicate_sig, "get_signature_keys", "Duplicate Signature detected");
@@ -84,7 +92,8 @@ std::shared_ptr<const precomputed_transaction> database::precompute(protocol::si
   return out;
 }
 
-std::shared_ptr<const produced_block> import_block(signed_block block, const chain_id_type& chain_id) {
+std::shared_ptr<const produced_block> import_block(signed_block block,
+                                                   const chain_id_type& chain_id) {
   auto out = std::make_shared<produced_block>();
   out->transactions.reserve(block.transactions.size());
   for (const auto& trx : block.transactions) {
@@ -92,7 +101,8 @@ std::shared_ptr<const produced_block> import_block(signed_block block, const cha
     std::vector<std::uint8_t> buffer(chain_id.begin(), chain_id.end());
     trx.pack_unsigned(buffer);
     p->sig_digest = crypto::sha256(buffer);
-    const auto digest = crypto::sha256(std::span<const std::uint8_t>(buffer).subspan(chain_id.size()));
+    const auto digest =
+        crypto::sha256(std::span<const std::uint8_t>(buffer).subspan(chain_id.size()));
     std::copy_n(digest.begin(), p->id.size(), p->id.begin());
     p->packed_size = buffer.size() - chain_id.size() + varint_size(trx.signatures.size()) +
                      trx.signatures.size() * sizeof(signature_type);
@@ -127,14 +137,16 @@ struct authority_lookup {
 
 }  // namespace
 
-std::vector<public_key_type> database::get_required_signatures(const precomputed_transaction& trx,
-                                                               const std::vector<public_key_type>& available) const {
+std::vector<public_key_type> database::get_required_signatures(
+    const precomputed_transaction& trx, const std::vector<public_key_type>& available) const {
   const authority_lookup lookup{*this};
-  return detail::get_required_signatures(trx.trx.operations, trx.signees, available, lookup.active(), lookup.owner(),
+  return detail::get_required_signatures(trx.trx.operations, trx.signees, available,
+                                         lookup.active(), lookup.owner(),
                                          parameters().max_authority_depth);
 }
 
-std::vector<public_key_type> database::get_potential_signatures(const protocol::transaction& trx) const {
+std::vector<public_key_type> database::get_potential_signatures(
+    const protocol::transaction& trx) const {
   const authority_lookup lookup{*this};
   return detail::get_potential_signatures(trx.operations, lookup.active(), lookup.owner());
 }
@@ -146,10 +158,12 @@ void database::verify_authority(const precomputed_transaction& trx) const {
 }
 
 database::block_context database::pending_context() const {
-  return {head_block_num() + 1, time_point_sec{head_block_time().sec_since_epoch + parameters().block_interval}};
+  return {head_block_num() + 1,
+          time_point_sec{head_block_time().sec_since_epoch + parameters().block_interval}};
 }
 
-processed_transaction database::push_transaction(const std::shared_ptr<const precomputed_transaction>& trx) {
+processed_transaction database::push_transaction(
+    const std::shared_ptr<const precomputed_transaction>& trx) {
   if (trx->packed_size >= config::hard_max_transaction_size) {
     throw_assert("fc::raw::pack_size(trx) < (1024 * 1024)", "push_transaction",
                  "Transaction exceeds maximum transaction size.");
@@ -170,7 +184,8 @@ processed_transaction database::validate_transaction(const precomputed_transacti
   return apply_transaction(trx, skip_nothing, pending_context());
 }
 
-processed_transaction database::apply_transaction(const precomputed_transaction& ptx, std::uint32_t skip,
+processed_transaction database::apply_transaction(const precomputed_transaction& ptx,
+                                                  std::uint32_t skip,
                                                   const block_context& context) {
   const auto& trx = ptx.trx;
   detail::validate_transaction(trx);
@@ -192,20 +207,23 @@ processed_transaction database::apply_transaction(const precomputed_transaction&
         [&](account_id_type id) -> const authority& { return lookup(id).active; };
     const std::function<const authority&(account_id_type)> get_owner =
         [&](account_id_type id) -> const authority& { return lookup(id).owner; };
-    detail::verify_authority(trx.operations, ptx.signees, get_active, get_owner, params.max_authority_depth);
+    detail::verify_authority(trx.operations, ptx.signees, get_active, get_owner,
+                             params.max_authority_depth);
   }
   if (head_block_num() > 0) {
     if (!(skip & skip_tapos_check)) {
       const auto& summary = block_summaries_[trx.ref_block_num];
       const std::uint32_t prefix = std::uint32_t(summary[4]) | std::uint32_t(summary[5]) << 8 |
-                                   std::uint32_t(summary[6]) << 16 | std::uint32_t(summary[7]) << 24;
+                                   std::uint32_t(summary[6]) << 16 |
+                                   std::uint32_t(summary[7]) << 24;
       if (trx.ref_block_prefix != prefix) {
         throw_assert("trx.ref_block_prefix == tapos_block_summary.block_id._hash[1].value()",
                      "_apply_transaction");
       }
     }
     const time_point_sec now = head_block_time();
-    const std::uint64_t latest = std::uint64_t(now.sec_since_epoch) + params.maximum_time_until_expiration;
+    const std::uint64_t latest =
+        std::uint64_t(now.sec_since_epoch) + params.maximum_time_until_expiration;
     if (trx.expiration.sec_since_epoch > latest) {
       throw_assert("trx.expiration <= now + chain_parameters.maximum_time_until_expiration",
                    "_apply_transaction", "",
@@ -218,9 +236,10 @@ processed_transaction database::apply_transaction(const precomputed_transaction&
                    {{"now", time_json(now)}, {"trx.exp", time_json(trx.expiration)}});
     }
     if (!(skip & skip_block_size_check) && ptx.packed_size > params.maximum_transaction_size) {
-      throw_assert("head_block_time() <= HARDFORK_CORE_1573_TIME || trx.get_packed_size() <= "
-                   "chain_parameters.maximum_transaction_size",
-                   "_apply_transaction", "Transaction exceeds maximum transaction size.");
+      throw_assert(
+          "head_block_time() <= HARDFORK_CORE_1573_TIME || trx.get_packed_size() <= "
+          "chain_parameters.maximum_transaction_size",
+          "_apply_transaction", "Transaction exceeds maximum transaction size.");
     }
   }
   if (!(skip & skip_transaction_dupe_check)) {
@@ -271,7 +290,8 @@ time_point_sec database::get_slot_time(std::uint32_t slot_num) const {
   if (dynamic_properties_.dynamic_flags & config::maintenance_flag) {
     slot_num += parameters().maintenance_skip_slots;
   }
-  return time_point_sec{static_cast<std::uint32_t>(head_slot_time + std::uint64_t(slot_num) * interval)};
+  return time_point_sec{
+      static_cast<std::uint32_t>(head_slot_time + std::uint64_t(slot_num) * interval)};
 }
 
 std::uint32_t database::get_slot_at_time(time_point_sec when) const {
@@ -312,9 +332,10 @@ void database::update_last_irreversible_block() {
   for (const auto& id : global_properties_.active_witnesses) {
     confirmed.push_back(witnesses_[id.instance].last_confirmed_block_num);
   }
-  const std::size_t offset =
-      (config::percent_100 - config::irreversible_threshold) * confirmed.size() / config::percent_100;
-  std::nth_element(confirmed.begin(), confirmed.begin() + static_cast<std::ptrdiff_t>(offset), confirmed.end());
+  const std::size_t offset = (config::percent_100 - config::irreversible_threshold) *
+                             confirmed.size() / config::percent_100;
+  std::nth_element(confirmed.begin(), confirmed.begin() + static_cast<std::ptrdiff_t>(offset),
+                   confirmed.end());
   const std::uint32_t lib = confirmed[offset];
   if (lib > dynamic_properties_.last_irreversible_block_num) {
     modify_singleton<dynamic_global_property_object>(
@@ -326,7 +347,8 @@ void database::update_last_irreversible_block() {
 
 void database::clear_expired_transactions() {
   const std::uint32_t now = head_block_time().sec_since_epoch;
-  while (!recent_transactions_by_expiration_.empty() && now > recent_transactions_by_expiration_.begin()->first) {
+  while (!recent_transactions_by_expiration_.empty() &&
+         now > recent_transactions_by_expiration_.begin()->first) {
     const auto entry = *recent_transactions_by_expiration_.begin();
     recent_transactions_by_expiration_.erase(recent_transactions_by_expiration_.begin());
     recent_transactions_.erase(entry.second);
@@ -350,27 +372,30 @@ void database::perform_chain_maintenance(const signed_block& block) {
   modify_singleton<global_property_object>(global_properties_, [&](global_property_object& p) {
     // Remove the scaling of the account registration fee.
     auto& params = p.parameters;
-    const std::uint32_t steps = dgp.accounts_registered_this_interval / std::max<std::uint32_t>(params.accounts_per_fee_scale, 1);
+    const std::uint32_t steps = dgp.accounts_registered_this_interval /
+                                std::max<std::uint32_t>(params.accounts_per_fee_scale, 1);
     if (steps > 0) {
       const std::uint64_t basic = params.current_fees.parameter(5, "basic_fee");
-      params.current_fees.set_parameter(5, "basic_fee", basic >> (params.account_fee_scale_bitshifts * steps));
+      params.current_fees.set_parameter(5, "basic_fee",
+                                        basic >> (params.account_fee_scale_bitshifts * steps));
     }
   });
-  modify_singleton<dynamic_global_property_object>(dynamic_properties_, [&](dynamic_global_property_object& d) {
-    std::uint32_t next = d.next_maintenance_time.sec_since_epoch;
-    if (next <= block.timestamp.sec_since_epoch) {
-      if (block.block_num() == 1) {
-        next = (block.timestamp.sec_since_epoch / interval + 1) * interval;
-      } else {
-        const std::uint32_t y = (d.time.sec_since_epoch - next) / interval;
-        next += (y + 1) * interval;
-      }
-    }
-    d.next_maintenance_time.sec_since_epoch = next;
-    d.accounts_registered_this_interval = 0;
-    d.last_budget_time = block.timestamp;
-    d.last_vote_tally_time = block.timestamp;
-  });
+  modify_singleton<dynamic_global_property_object>(
+      dynamic_properties_, [&](dynamic_global_property_object& d) {
+        std::uint32_t next = d.next_maintenance_time.sec_since_epoch;
+        if (next <= block.timestamp.sec_since_epoch) {
+          if (block.block_num() == 1) {
+            next = (block.timestamp.sec_since_epoch / interval + 1) * interval;
+          } else {
+            const std::uint32_t y = (d.time.sec_since_epoch - next) / interval;
+            next += (y + 1) * interval;
+          }
+        }
+        d.next_maintenance_time.sec_since_epoch = next;
+        d.accounts_registered_this_interval = 0;
+        d.last_budget_time = block.timestamp;
+        d.last_vote_tally_time = block.timestamp;
+      });
 }
 
 void database::apply_block_effects(const signed_block& block, const block_id_type& id) {
@@ -379,8 +404,9 @@ void database::apply_block_effects(const signed_block& block, const block_id_typ
 
   // update_witness_missed_blocks
   std::uint32_t missed = get_slot_at_time(block.timestamp);
-  if (missed == 0) throw_assert("missed_blocks != 0", "update_witness_missed_blocks",
-                                "Trying to push double-produced block onto current block?!");
+  if (missed == 0)
+    throw_assert("missed_blocks != 0", "update_witness_missed_blocks",
+                 "Trying to push double-produced block onto current block?!");
   --missed;
   // Missed slots are charged to their witnesses only when fewer than a full round was missed.
   if (head_block_num() != 0 && missed < witness_schedule_.current_shuffled_witnesses.size()) {
@@ -388,7 +414,8 @@ void database::apply_block_effects(const signed_block& block, const block_id_typ
       const witness_id_type w = get_scheduled_witness(i + 1);
       if (w != block.witness) {
         auto& wo = witnesses_[w.instance];
-        undo_.record([this, i = w.instance, old = wo.total_missed] { witnesses_[i].total_missed = old; });
+        undo_.record(
+            [this, i = w.instance, old = wo.total_missed] { witnesses_[i].total_missed = old; });
         ++wo.total_missed;
         note_changed(object_id_type::of(w));
       }
@@ -396,24 +423,25 @@ void database::apply_block_effects(const signed_block& block, const block_id_typ
   }
 
   // update_global_dynamic_data
-  modify_singleton<dynamic_global_property_object>(dynamic_properties_, [&](dynamic_global_property_object& d) {
-    if (block_num == 1) {
-      d.recently_missed_count = 0;
-    } else if (missed != 0) {
-      d.recently_missed_count += config::recently_missed_count_increment * missed;
-    } else if (d.recently_missed_count > config::recently_missed_count_increment) {
-      d.recently_missed_count -= config::recently_missed_count_decrement;
-    } else if (d.recently_missed_count > 0) {
-      --d.recently_missed_count;
-    }
-    d.head_block_number = block_num;
-    d.head_block_id = id;
-    d.time = block.timestamp;
-    d.current_witness = block.witness;
-    const unsigned __int128 shifted = (d.recent_slots_filled.value << 1) + 1;
-    d.recent_slots_filled.value = missed >= 128 ? 0 : shifted << missed;
-    d.current_aslot += std::uint64_t(missed) + 1;
-  });
+  modify_singleton<dynamic_global_property_object>(
+      dynamic_properties_, [&](dynamic_global_property_object& d) {
+        if (block_num == 1) {
+          d.recently_missed_count = 0;
+        } else if (missed != 0) {
+          d.recently_missed_count += config::recently_missed_count_increment * missed;
+        } else if (d.recently_missed_count > config::recently_missed_count_increment) {
+          d.recently_missed_count -= config::recently_missed_count_decrement;
+        } else if (d.recently_missed_count > 0) {
+          --d.recently_missed_count;
+        }
+        d.head_block_number = block_num;
+        d.head_block_id = id;
+        d.time = block.timestamp;
+        d.current_witness = block.witness;
+        const unsigned __int128 shifted = (d.recent_slots_filled.value << 1) + 1;
+        d.recent_slots_filled.value = missed >= 128 ? 0 : shifted << missed;
+        d.current_aslot += std::uint64_t(missed) + 1;
+      });
 
   // update_signing_witness
   {
@@ -437,13 +465,14 @@ void database::apply_block_effects(const signed_block& block, const block_id_typ
   clear_expired_orders();
 
   // update_maintenance_flag
-  modify_singleton<dynamic_global_property_object>(dynamic_properties_, [&](dynamic_global_property_object& d) {
-    if (maint_needed) {
-      d.dynamic_flags |= config::maintenance_flag;
-    } else {
-      d.dynamic_flags &= ~config::maintenance_flag;
-    }
-  });
+  modify_singleton<dynamic_global_property_object>(dynamic_properties_,
+                                                   [&](dynamic_global_property_object& d) {
+                                                     if (maint_needed) {
+                                                       d.dynamic_flags |= config::maintenance_flag;
+                                                     } else {
+                                                       d.dynamic_flags &= ~config::maintenance_flag;
+                                                     }
+                                                   });
   update_witness_schedule();
 }
 
@@ -456,8 +485,8 @@ void database::store_block(const std::shared_ptr<const produced_block>& block) {
   }
 }
 
-std::shared_ptr<const produced_block> database::generate_block(time_point_sec when,
-                                                               const crypto::private_key& signing_key) {
+std::shared_ptr<const produced_block> database::generate_block(
+    time_point_sec when, const crypto::private_key& signing_key) {
   const std::uint32_t slot = get_slot_at_time(when);
   if (slot == 0) throw_assert("slot_num > 0", "_generate_block");
   const witness_id_type witness_id = get_scheduled_witness(slot);
@@ -522,8 +551,9 @@ std::shared_ptr<const produced_block> database::generate_block(time_point_sec wh
 void database::push_block(const std::shared_ptr<const produced_block>& produced) {
   const signed_block& block = produced->block;
   if (block.previous != head_block_id()) {
-    throw_assert("head_block_id() == next_block.previous", "validate_block_header", "",
-                 {{"head_block_id", to_hex(head_block_id())}, {"next.prev", to_hex(block.previous)}});
+    throw_assert(
+        "head_block_id() == next_block.previous", "validate_block_header", "",
+        {{"head_block_id", to_hex(head_block_id())}, {"next.prev", to_hex(block.previous)}});
   }
   if (!(head_block_time() < block.timestamp)) {
     throw_assert("head_block_time() < next_block.timestamp", "validate_block_header", "",

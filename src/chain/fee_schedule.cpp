@@ -24,32 +24,64 @@ struct param_default {
 // (graphene/protocol/*.hpp). Operations not listed here keep whatever JSON they were given.
 std::vector<param_default> defaults_of(std::uint16_t tag) {
   switch (tag) {
-    case 0: return {{"fee", 20 * P}, {"price_per_kbyte", 10 * P}};           // transfer
-    case 1: return {{"fee", 5 * P}};                                          // limit_order_create
-    case 2: return {{"fee", 0}};                                              // limit_order_cancel
-    case 3: return {{"fee", 20 * P}};                                         // call_order_update
-    case 4: return {};                                                        // fill_order
-    case 5: return {{"basic_fee", 5 * P}, {"premium_fee", 2000 * P}, {"price_per_kbyte", P}};
-    case 6: return {{"fee", 20 * P}, {"price_per_kbyte", P}};                 // account_update
-    case 7: return {{"fee", 3 * P / 10}};                                     // account_whitelist
-    case 8: return {{"membership_annual_fee", 2000 * P}, {"membership_lifetime_fee", 10000 * P}};
-    case 9: return {{"fee", 500 * P}};                                        // account_transfer
+    case 0:
+      return {{"fee", 20 * P}, {"price_per_kbyte", 10 * P}};  // transfer
+    case 1:
+      return {{"fee", 5 * P}};  // limit_order_create
+    case 2:
+      return {{"fee", 0}};  // limit_order_cancel
+    case 3:
+      return {{"fee", 20 * P}};  // call_order_update
+    case 4:
+      return {};  // fill_order
+    case 5:
+      return {{"basic_fee", 5 * P}, {"premium_fee", 2000 * P}, {"price_per_kbyte", P}};
+    case 6:
+      return {{"fee", 20 * P}, {"price_per_kbyte", P}};  // account_update
+    case 7:
+      return {{"fee", 3 * P / 10}};  // account_whitelist
+    case 8:
+      return {{"membership_annual_fee", 2000 * P}, {"membership_lifetime_fee", 10000 * P}};
+    case 9:
+      return {{"fee", 500 * P}};  // account_transfer
     case 10:
-      return {{"symbol3", 500000 * P}, {"symbol4", 300000 * P}, {"long_symbol", 5000 * P},
-              {"price_per_kbyte", 10}};                                       // asset_create
-    case 11: return {{"fee", 500 * P}, {"price_per_kbyte", 10}};              // asset_update
-    case 14: return {{"fee", 20 * P}, {"price_per_kbyte", P}};                // asset_issue
-    case 15: return {{"fee", 20 * P}};                                        // asset_reserve
-    case 16: return {{"fee", P}};                                             // asset_fund_fee_pool
-    case 38: return {{"fee", 20 * P}, {"price_per_kbyte", 10}};               // override_transfer
-    default: return {};
+      return {{"symbol3", 500000 * P},
+              {"symbol4", 300000 * P},
+              {"long_symbol", 5000 * P},
+              {"price_per_kbyte", 10}};  // asset_create
+    case 11:
+      return {{"fee", 500 * P}, {"price_per_kbyte", 10}};  // asset_update
+    case 14:
+      return {{"fee", 20 * P}, {"price_per_kbyte", P}};  // asset_issue
+    case 15:
+      return {{"fee", 20 * P}};  // asset_reserve
+    case 16:
+      return {{"fee", P}};  // asset_fund_fee_pool
+    case 38:
+      return {{"fee", 20 * P}, {"price_per_kbyte", 10}};  // override_transfer
+    default:
+      return {};
   }
 }
 
 bool has_known_layout(std::uint16_t tag) {
   switch (tag) {
-    case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 8: case 9: case 10:
-    case 11: case 14: case 15: case 16: case 38:
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 7:
+    case 8:
+    case 9:
+    case 10:
+    case 11:
+    case 14:
+    case 15:
+    case 16:
+    case 38:
       return true;
     default:
       return false;
@@ -60,9 +92,7 @@ std::uint64_t read_u64(const boost::json::value& v) {
   return protocol::read_json_unsigned(v, std::numeric_limits<std::uint64_t>::max(), "uint64");
 }
 
-boost::json::value u64_json(std::uint64_t v) {
-  return protocol::to_json(v);
-}
+boost::json::value u64_json(std::uint64_t v) { return protocol::to_json(v); }
 
 // Puts the known fields of `tag` in reflection order, defaults filled in; keeps unknown ones.
 boost::json::object normalize(std::uint16_t tag, const boost::json::object& given) {
@@ -103,7 +133,8 @@ fee_schedule fee_schedule::from_json(const boost::json::value& json) {
   const auto& object = protocol::expect_object(json);
   if (const auto* scale = object.if_contains("scale")) {
     try {
-      out.scale_ = static_cast<std::uint32_t>(protocol::read_json_unsigned(*scale, 0xffffffffu, "uint32"));
+      out.scale_ =
+          static_cast<std::uint32_t>(protocol::read_json_unsigned(*scale, 0xffffffffu, "uint32"));
     } catch (const input_error& e) {
       throw e.within("scale");
     }
@@ -114,11 +145,12 @@ fee_schedule fee_schedule::from_json(const boost::json::value& json) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string where = "parameters[" + std::to_string(i) + "]";
     const auto* pair = list[i].if_array();
-    if (pair == nullptr || pair->size() != 2) throw input_error(where, "expected [tag, {fee parameters}]");
+    if (pair == nullptr || pair->size() != 2)
+      throw input_error(where, "expected [tag, {fee parameters}]");
     std::uint16_t tag = 0;
     try {
-      tag = static_cast<std::uint16_t>(
-          protocol::read_json_unsigned((*pair)[0], protocol::operation_tag_count - 1, "an operation tag"));
+      tag = static_cast<std::uint16_t>(protocol::read_json_unsigned(
+          (*pair)[0], protocol::operation_tag_count - 1, "an operation tag"));
     } catch (const input_error& e) {
       throw e.within(where + "[0]");
     }
@@ -182,12 +214,19 @@ protocol::share_type fee_schedule::calculate_fee(const protocol::operation& op) 
           fee = p("fee");
           if (o.new_options) fee += calculate_data_fee(pack_size_of(o), p("price_per_kbyte"));
         } else if constexpr (std::is_same_v<Op, account_upgrade_operation>) {
-          fee = o.upgrade_to_lifetime_member ? p("membership_lifetime_fee") : p("membership_annual_fee");
+          fee = o.upgrade_to_lifetime_member ? p("membership_lifetime_fee")
+                                             : p("membership_annual_fee");
         } else if constexpr (std::is_same_v<Op, asset_create_operation>) {
           switch (o.symbol.size()) {
-            case 3: fee = p("symbol3"); break;
-            case 4: fee = p("symbol4"); break;
-            default: fee = p("long_symbol"); break;
+            case 3:
+              fee = p("symbol3");
+              break;
+            case 4:
+              fee = p("symbol4");
+              break;
+            default:
+              fee = p("long_symbol");
+              break;
           }
           fee += calculate_data_fee(pack_size_of(o), p("price_per_kbyte"));
         } else if constexpr (std::is_same_v<Op, asset_update_operation>) {

@@ -11,17 +11,15 @@
 namespace bts::chain {
 
 BTS_REFLECT(genesis_state::initial_account, (name)(owner_key)(active_key)(is_lifetime_member))
-BTS_REFLECT(genesis_state::initial_asset, (symbol)(issuer_name)(description)(precision)(max_supply)(
-                                              accumulated_fees)(is_bitasset)(collateral_records))
+BTS_REFLECT(
+    genesis_state::initial_asset,
+    (symbol)(issuer_name)(description)(precision)(max_supply)(accumulated_fees)(is_bitasset)(collateral_records))
 BTS_REFLECT(genesis_state::initial_balance, (owner)(asset_symbol)(amount))
 BTS_REFLECT(genesis_state::initial_witness, (owner_name)(block_signing_key))
 BTS_REFLECT(genesis_state::initial_committee_member, (owner_name))
-BTS_REFLECT(genesis_state,
-            (initial_timestamp)(max_core_supply)(initial_parameters)(initial_accounts)(
-                initial_assets)(initial_balances)(initial_vesting_balances)(
-                initial_active_witnesses)(initial_witness_candidates)(
-                initial_committee_candidates)(initial_worker_candidates)(initial_chain_id)(
-                immutable_parameters))
+BTS_REFLECT(
+    genesis_state,
+    (initial_timestamp)(max_core_supply)(initial_parameters)(initial_accounts)(initial_assets)(initial_balances)(initial_vesting_balances)(initial_active_witnesses)(initial_witness_candidates)(initial_committee_candidates)(initial_worker_candidates)(initial_chain_id)(immutable_parameters))
 
 namespace {
 
@@ -408,7 +406,8 @@ constexpr std::string_view genesis_template = R"GENESIS({
 )GENESIS";
 
 void replace_all(std::string& text, std::string_view what, const std::string& with) {
-  for (std::size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + with.size())) {
+  for (std::size_t pos = text.find(what); pos != std::string::npos;
+       pos = text.find(what, pos + with.size())) {
     text.replace(pos, what.size(), with);
   }
 }
@@ -450,42 +449,54 @@ genesis_state parse_genesis(std::string_view json_text, std::string_view source)
   }
   const auto& p = g.initial_parameters;
   if (p.block_interval < 1 || p.block_interval > 30) {
-    throw input_error(where + ".initial_parameters.block_interval", "must be between 1 and 30 seconds");
+    throw input_error(where + ".initial_parameters.block_interval",
+                      "must be between 1 and 30 seconds");
   }
   if (p.maximum_block_size < 5 * 1024) {
-    throw input_error(where + ".initial_parameters.maximum_block_size", "must be at least 5120 bytes");
+    throw input_error(where + ".initial_parameters.maximum_block_size",
+                      "must be at least 5120 bytes");
   }
   if (p.maximum_transaction_size < 1024) {
-    throw input_error(where + ".initial_parameters.maximum_transaction_size", "must be at least 1024 bytes");
+    throw input_error(where + ".initial_parameters.maximum_transaction_size",
+                      "must be at least 1024 bytes");
   }
   if (p.maintenance_interval == 0 || p.maintenance_interval % p.block_interval != 0) {
     throw input_error(where + ".initial_parameters.maintenance_interval",
                       "must be a positive multiple of block_interval");
   }
-  std::set<std::string> names = {"committee-account", "witness-account", "relaxed-committee-account",
-                                 "null-account", "temp-account", "proxy-to-self"};
+  std::set<std::string> names = {
+      "committee-account", "witness-account", "relaxed-committee-account",
+      "null-account",      "temp-account",    "proxy-to-self"};
   for (std::size_t i = 0; i < g.initial_accounts.size(); ++i) {
     const auto& a = g.initial_accounts[i];
     const std::string at = where + ".initial_accounts[" + std::to_string(i) + "].name";
-    if (!is_valid_name(a.name)) throw input_error(at, "\"" + a.name + "\" is not a valid account name");
-    if (!names.insert(a.name).second) throw input_error(at, "account \"" + a.name + "\" is listed twice");
+    if (!is_valid_name(a.name))
+      throw input_error(at, "\"" + a.name + "\" is not a valid account name");
+    if (!names.insert(a.name).second)
+      throw input_error(at, "account \"" + a.name + "\" is listed twice");
   }
   std::set<std::string> symbols = {std::string(config::core_symbol)};
   for (std::size_t i = 0; i < g.initial_assets.size(); ++i) {
     const auto& a = g.initial_assets[i];
     const std::string at = where + ".initial_assets[" + std::to_string(i) + "]";
-    if (a.is_bitasset) throw input_error(at + ".is_bitasset", "market-issued assets are not supported by the devnet");
-    if (!symbols.insert(a.symbol).second) throw input_error(at + ".symbol", "asset \"" + a.symbol + "\" is listed twice");
-    if (!names.contains(a.issuer_name)) throw input_error(at + ".issuer_name", "no account \"" + a.issuer_name + "\"");
+    if (a.is_bitasset)
+      throw input_error(at + ".is_bitasset",
+                        "market-issued assets are not supported by the devnet");
+    if (!symbols.insert(a.symbol).second)
+      throw input_error(at + ".symbol", "asset \"" + a.symbol + "\" is listed twice");
+    if (!names.contains(a.issuer_name))
+      throw input_error(at + ".issuer_name", "no account \"" + a.issuer_name + "\"");
   }
   for (std::size_t i = 0; i < g.initial_balances.size(); ++i) {
     const auto& b = g.initial_balances[i];
     const std::string at = where + ".initial_balances[" + std::to_string(i) + "]";
-    if (!symbols.contains(b.asset_symbol)) throw input_error(at + ".asset_symbol", "no asset \"" + b.asset_symbol + "\"");
+    if (!symbols.contains(b.asset_symbol))
+      throw input_error(at + ".asset_symbol", "no asset \"" + b.asset_symbol + "\"");
     if (b.amount < 0) throw input_error(at + ".amount", "must not be negative");
   }
   if (g.initial_witness_candidates.empty()) {
-    throw input_error(where + ".initial_witness_candidates", "at least one witness is needed to produce blocks");
+    throw input_error(where + ".initial_witness_candidates",
+                      "at least one witness is needed to produce blocks");
   }
   for (std::size_t i = 0; i < g.initial_witness_candidates.size(); ++i) {
     if (!names.contains(g.initial_witness_candidates[i].owner_name)) {
@@ -495,11 +506,13 @@ genesis_state parse_genesis(std::string_view json_text, std::string_view source)
   }
   for (std::size_t i = 0; i < g.initial_committee_candidates.size(); ++i) {
     if (!names.contains(g.initial_committee_candidates[i].owner_name)) {
-      throw input_error(where + ".initial_committee_candidates[" + std::to_string(i) + "].owner_name",
-                        "no account \"" + g.initial_committee_candidates[i].owner_name + "\"");
+      throw input_error(
+          where + ".initial_committee_candidates[" + std::to_string(i) + "].owner_name",
+          "no account \"" + g.initial_committee_candidates[i].owner_name + "\"");
     }
   }
-  if (g.initial_active_witnesses == 0 || g.initial_active_witnesses > g.initial_witness_candidates.size()) {
+  if (g.initial_active_witnesses == 0 ||
+      g.initial_active_witnesses > g.initial_witness_candidates.size()) {
     throw input_error(where + ".initial_active_witnesses",
                       "must be between 1 and the number of witness candidates");
   }

@@ -20,8 +20,10 @@
 namespace bts::chain {
 
 // The development key of bitshares-core's dev genesis: secret = sha256("nathan").
-inline constexpr std::string_view dev_private_key_wif = "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3";
-inline constexpr std::string_view dev_public_key = "BTS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV";
+inline constexpr std::string_view dev_private_key_wif =
+    "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3";
+inline constexpr std::string_view dev_public_key =
+    "BTS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV";
 
 struct genesis_state {
   struct initial_account {

@@ -38,7 +38,12 @@ bool is_cheap_name(std::string_view name) {
     if (digit(c)) return true;
     if (c == '.' || c == '-' || c == '/') return true;
     switch (c) {
-      case 'a': case 'e': case 'i': case 'o': case 'u': case 'y':
+      case 'a':
+      case 'e':
+      case 'i':
+      case 'o':
+      case 'u':
+      case 'y':
         vowel = true;
         break;
       default:

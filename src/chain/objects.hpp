@@ -268,57 +268,37 @@ struct witness_schedule_object {
   std::vector<witness_id_type> current_shuffled_witnesses;
 };
 
-BTS_REFLECT(chain_parameters,
-            (current_fees)(block_interval)(maintenance_interval)(maintenance_skip_slots)(
-                committee_proposal_review_period)(maximum_transaction_size)(maximum_block_size)(
-                maximum_time_until_expiration)(maximum_proposal_lifetime)(
-                maximum_asset_whitelist_authorities)(maximum_asset_feed_publishers)(
-                maximum_witness_count)(maximum_committee_count)(maximum_authority_membership)(
-                reserve_percent_of_fee)(network_percent_of_fee)(lifetime_referrer_percent_of_fee)(
-                cashback_vesting_period_seconds)(cashback_vesting_threshold)(
-                count_non_member_votes)(allow_non_member_whitelists)(witness_pay_per_block)(
-                worker_budget_per_day)(max_predicate_opcode)(fee_liquidation_threshold)(
-                accounts_per_fee_scale)(account_fee_scale_bitshifts)(max_authority_depth)(
-                extensions))
-BTS_REFLECT(immutable_chain_parameters,
-            (min_committee_member_count)(min_witness_count)(num_special_accounts)(
-                num_special_assets))
-BTS_REFLECT(account_object,
-            (id)(membership_expiration_date)(registrar)(referrer)(lifetime_referrer)(
-                network_fee_percentage)(lifetime_referrer_fee_percentage)(
-                referrer_rewards_percentage)(name)(owner)(active)(options)(num_committee_voted)(
-                statistics)(whitelisting_accounts)(blacklisting_accounts)(whitelisted_accounts)(
-                blacklisted_accounts)(cashback_vb)(owner_special_authority)(
-                active_special_authority)(top_n_control_flags)(allowed_assets)(
-                creation_block_num)(creation_time))
-BTS_REFLECT(account_statistics_object,
-            (id)(owner)(name)(most_recent_op)(total_ops)(removed_ops)(total_core_in_orders)(
-                core_in_balance)(has_cashback_vb)(is_voting)(last_vote_time)(vp_all)(vp_active)(
-                vp_committee)(vp_witness)(vp_worker)(vote_tally_time)(lifetime_fees_paid)(
-                pending_fees)(pending_vested_fees))
+BTS_REFLECT(
+    chain_parameters, (current_fees)(block_interval)(maintenance_interval)(maintenance_skip_slots)(committee_proposal_review_period)(maximum_transaction_size)(maximum_block_size)(maximum_time_until_expiration)(maximum_proposal_lifetime)(maximum_asset_whitelist_authorities)(maximum_asset_feed_publishers)(maximum_witness_count)(maximum_committee_count)(maximum_authority_membership)(reserve_percent_of_fee)(network_percent_of_fee)(lifetime_referrer_percent_of_fee)(cashback_vesting_period_seconds)(cashback_vesting_threshold)(count_non_member_votes)(allow_non_member_whitelists)(witness_pay_per_block)(worker_budget_per_day)(max_predicate_opcode)(fee_liquidation_threshold)(accounts_per_fee_scale)(account_fee_scale_bitshifts)(max_authority_depth)(extensions))
+BTS_REFLECT(
+    immutable_chain_parameters,
+    (min_committee_member_count)(min_witness_count)(num_special_accounts)(num_special_assets))
+BTS_REFLECT(
+    account_object,
+    (id)(membership_expiration_date)(registrar)(referrer)(lifetime_referrer)(network_fee_percentage)(lifetime_referrer_fee_percentage)(referrer_rewards_percentage)(name)(owner)(active)(options)(num_committee_voted)(statistics)(whitelisting_accounts)(blacklisting_accounts)(whitelisted_accounts)(blacklisted_accounts)(cashback_vb)(owner_special_authority)(active_special_authority)(top_n_control_flags)(allowed_assets)(creation_block_num)(creation_time))
+BTS_REFLECT(
+    account_statistics_object,
+    (id)(owner)(name)(most_recent_op)(total_ops)(removed_ops)(total_core_in_orders)(core_in_balance)(has_cashback_vb)(is_voting)(last_vote_time)(vp_all)(vp_active)(vp_committee)(vp_witness)(vp_worker)(vote_tally_time)(lifetime_fees_paid)(pending_fees)(pending_vested_fees))
 BTS_REFLECT(account_balance_object, (id)(owner)(asset_type)(balance)(maintenance_flag))
-BTS_REFLECT(asset_object,
-            (id)(symbol)(precision)(issuer)(options)(dynamic_asset_data_id)(bitasset_data_id)(
-                buyback_account)(creation_block_num)(creation_time)(total_backing_collateral))
-BTS_REFLECT(asset_dynamic_data_object,
-            (id)(current_supply)(confidential_supply)(accumulated_fees)(
-                accumulated_collateral_fees)(fee_pool))
-BTS_REFLECT(limit_order_object,
-            (id)(expiration)(seller)(for_sale)(sell_price)(deferred_fee)(deferred_paid_fee)(
-                is_settled_debt)(on_fill)(take_profit_order_id))
-BTS_REFLECT(witness_object,
-            (id)(witness_account)(last_aslot)(signing_key)(pay_vb)(vote_id)(total_votes)(url)(
-                total_missed)(last_confirmed_block_num))
-BTS_REFLECT(committee_member_object,
-            (id)(committee_member_account)(vote_id)(total_votes)(url))
-BTS_REFLECT(global_property_object,
-            (id)(parameters)(pending_parameters)(next_available_vote_id)(
-                active_committee_members)(active_witnesses))
-BTS_REFLECT(dynamic_global_property_object,
-            (id)(head_block_number)(head_block_id)(time)(current_witness)(next_maintenance_time)(
-                last_vote_tally_time)(last_budget_time)(witness_budget)(total_pob)(
-                total_inactive)(accounts_registered_this_interval)(recently_missed_count)(
-                current_aslot)(recent_slots_filled)(dynamic_flags)(last_irreversible_block_num))
+BTS_REFLECT(
+    asset_object,
+    (id)(symbol)(precision)(issuer)(options)(dynamic_asset_data_id)(bitasset_data_id)(buyback_account)(creation_block_num)(creation_time)(total_backing_collateral))
+BTS_REFLECT(
+    asset_dynamic_data_object,
+    (id)(current_supply)(confidential_supply)(accumulated_fees)(accumulated_collateral_fees)(fee_pool))
+BTS_REFLECT(
+    limit_order_object,
+    (id)(expiration)(seller)(for_sale)(sell_price)(deferred_fee)(deferred_paid_fee)(is_settled_debt)(on_fill)(take_profit_order_id))
+BTS_REFLECT(
+    witness_object,
+    (id)(witness_account)(last_aslot)(signing_key)(pay_vb)(vote_id)(total_votes)(url)(total_missed)(last_confirmed_block_num))
+BTS_REFLECT(committee_member_object, (id)(committee_member_account)(vote_id)(total_votes)(url))
+BTS_REFLECT(
+    global_property_object,
+    (id)(parameters)(pending_parameters)(next_available_vote_id)(active_committee_members)(active_witnesses))
+BTS_REFLECT(
+    dynamic_global_property_object,
+    (id)(head_block_number)(head_block_id)(time)(current_witness)(next_maintenance_time)(last_vote_tally_time)(last_budget_time)(witness_budget)(total_pob)(total_inactive)(accounts_registered_this_interval)(recently_missed_count)(current_aslot)(recent_slots_filled)(dynamic_flags)(last_irreversible_block_num))
 BTS_REFLECT(chain_property_object, (id)(chain_id)(immutable_parameters))
 BTS_REFLECT(witness_schedule_object, (id)(current_shuffled_witnesses))
 
@@ -331,21 +311,24 @@ struct json_codec<chain::fee_schedule> {
   static boost::json::value to(const chain::fee_schedule& f, const json_write_options&) {
     return f.to_json();
   }
-  static void from(const boost::json::value& json, chain::fee_schedule& f, const json_read_options&) {
+  static void from(const boost::json::value& json, chain::fee_schedule& f,
+                   const json_read_options&) {
     f = chain::fee_schedule::from_json(json);
   }
 };
 template <>
 struct json_codec<boost::json::value> {
   static boost::json::value to(const boost::json::value& v, const json_write_options&) { return v; }
-  static void from(const boost::json::value& json, boost::json::value& v, const json_read_options&) {
+  static void from(const boost::json::value& json, boost::json::value& v,
+                   const json_read_options&) {
     v = json;
   }
 };
 template <>
 struct json_codec<chain::uint128_value> {
   static boost::json::value to(const chain::uint128_value& v, const json_write_options&);
-  static void from(const boost::json::value& json, chain::uint128_value& v, const json_read_options&);
+  static void from(const boost::json::value& json, chain::uint128_value& v,
+                   const json_read_options&);
 };
 
 }  // namespace bts::protocol

@@ -76,16 +76,19 @@ std::pair<std::string, std::uint16_t> parse_listen(const std::string& text) {
 
 int run_devnet(const devnet_flags& f, const CLI::App& app, io& s) {
   const bool genesis_flags = app.count("--block-interval") + app.count("--max-block-size") +
-                                 app.count("--max-transaction-size") > 0;
+                                 app.count("--max-transaction-size") >
+                             0;
   if (!f.genesis_file.empty() && genesis_flags) {
-    throw input_error("--genesis", "cannot be combined with --block-interval, --max-block-size or "
-                                   "--max-transaction-size: set initial_parameters in the file");
+    throw input_error("--genesis",
+                      "cannot be combined with --block-interval, --max-block-size or "
+                      "--max-transaction-size: set initial_parameters in the file");
   }
   if (f.block_interval < 1 || f.block_interval > 30) {
     throw input_error("--block-interval", "must be between 1 and 30 seconds");
   }
   if (f.max_block_size < 5120) throw input_error("--max-block-size", "must be at least 5120 bytes");
-  if (f.max_transaction_size < 1024) throw input_error("--max-transaction-size", "must be at least 1024 bytes");
+  if (f.max_transaction_size < 1024)
+    throw input_error("--max-transaction-size", "must be at least 1024 bytes");
   if (f.nodes < 1 || f.nodes > 64) throw input_error("--nodes", "must be between 1 and 64");
   if (f.threads < 1 || f.threads > 64) throw input_error("--threads", "must be between 1 and 64");
 
@@ -147,47 +150,56 @@ int run_devnet(const devnet_flags& f, const CLI::App& app, io& s) {
 }  // namespace
 
 command make_devnet_command() {
-  return {"devnet", "Run a local BitShares node: witness_node's API, validation and block production",
-          [](CLI::App& app) {
-            auto f = std::make_shared<devnet_flags>();
-            app.description(
-                "Run a local BitShares (Graphene) node that speaks bitshares-core's websocket/HTTP "
-                "JSON-RPC API and validates transactions as witness_node does, producing a block every "
-                "block interval. Prints one line when ready; stops on SIGINT/SIGTERM.");
-            app.footer(footer);
-            app.add_option("--listen", f->listen, "HOST:PORT of the first endpoint (port 0: ephemeral ports)")
-                ->capture_default_str();
-            app.add_option("--nodes", f->nodes,
-                           "endpoints on consecutive ports over one chain, each with its own pending pool; "
-                           "endpoint 0 produces the blocks")
-                ->capture_default_str();
-            app.add_option("--propagation-delay-ms", f->propagation_delay_ms,
-                           "delay before a transaction or block reaches the other endpoints")
-                ->capture_default_str();
-            app.add_option("--block-interval", f->block_interval, "seconds between blocks (built-in genesis)")
-                ->capture_default_str();
-            app.add_option("--max-block-size", f->max_block_size, "maximum_block_size in bytes (built-in genesis)")
-                ->capture_default_str();
-            app.add_option("--max-transaction-size", f->max_transaction_size,
-                           "maximum_transaction_size in bytes (built-in genesis)")
-                ->capture_default_str();
-            app.add_option("--p2p-max-message-size", f->p2p_max_message_size,
-                           "blocks larger than this never reach the other endpoints (graphene MAX_MESSAGE_SIZE)")
-                ->capture_default_str();
-            app.add_option("--genesis", f->genesis_file,
-                           "a bitshares-core genesis JSON file instead of the built-in genesis");
-            app.add_flag("--print-genesis", f->print_genesis, "print the built-in genesis JSON (the bytes the "
-                                                             "chain id hashes) and exit");
-            app.add_option("--witness-key", f->witness_keys,
-                           "WIF of a witness signing key (repeatable; the development key is always known)");
-            app.add_option("--data-dir", f->data_dir,
-                           "keep the chain across restarts: genesis.json and an append-only blocks.log here");
-            app.add_option("--threads", f->threads, "threads serving the API")->capture_default_str();
-            app.add_option("--block-history-mb", f->block_history_mb,
-                           "megabytes of recent blocks kept in memory for get_block")
-                ->capture_default_str();
-            return [f, &app](io& s) -> int { return run_devnet(*f, app, s); };
-          }};
+  return {
+      "devnet", "Run a local BitShares node: witness_node's API, validation and block production",
+      [](CLI::App& app) {
+        auto f = std::make_shared<devnet_flags>();
+        app.description(
+            "Run a local BitShares (Graphene) node that speaks bitshares-core's websocket/HTTP "
+            "JSON-RPC API and validates transactions as witness_node does, producing a block every "
+            "block interval. Prints one line when ready; stops on SIGINT/SIGTERM.");
+        app.footer(footer);
+        app.add_option("--listen", f->listen,
+                       "HOST:PORT of the first endpoint (port 0: ephemeral ports)")
+            ->capture_default_str();
+        app.add_option(
+               "--nodes", f->nodes,
+               "endpoints on consecutive ports over one chain, each with its own pending pool; "
+               "endpoint 0 produces the blocks")
+            ->capture_default_str();
+        app.add_option("--propagation-delay-ms", f->propagation_delay_ms,
+                       "delay before a transaction or block reaches the other endpoints")
+            ->capture_default_str();
+        app.add_option("--block-interval", f->block_interval,
+                       "seconds between blocks (built-in genesis)")
+            ->capture_default_str();
+        app.add_option("--max-block-size", f->max_block_size,
+                       "maximum_block_size in bytes (built-in genesis)")
+            ->capture_default_str();
+        app.add_option("--max-transaction-size", f->max_transaction_size,
+                       "maximum_transaction_size in bytes (built-in genesis)")
+            ->capture_default_str();
+        app.add_option("--p2p-max-message-size", f->p2p_max_message_size,
+                       "blocks larger than this never reach the other endpoints (graphene "
+                       "MAX_MESSAGE_SIZE)")
+            ->capture_default_str();
+        app.add_option("--genesis", f->genesis_file,
+                       "a bitshares-core genesis JSON file instead of the built-in genesis");
+        app.add_flag("--print-genesis", f->print_genesis,
+                     "print the built-in genesis JSON (the bytes the "
+                     "chain id hashes) and exit");
+        app.add_option(
+            "--witness-key", f->witness_keys,
+            "WIF of a witness signing key (repeatable; the development key is always known)");
+        app.add_option(
+            "--data-dir", f->data_dir,
+            "keep the chain across restarts: genesis.json and an append-only blocks.log here");
+        app.add_option("--threads", f->threads, "threads serving the API")->capture_default_str();
+        app.add_option("--block-history-mb", f->block_history_mb,
+                       "megabytes of recent blocks kept in memory for get_block")
+            ->capture_default_str();
+        return [f, &app](io& s) -> int { return run_devnet(*f, app, s); };
+      }};
 }
 
 }  // namespace bts::cli

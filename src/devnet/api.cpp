@@ -54,12 +54,14 @@ rpc::rpc_error method_not_found(std::string_view method) {
   data["name"] = "method_not_found_exception";
   data["message"] = "Method Not Found";
   json::object entry;
-  entry["context"] = json::object{{"level", "error"}, {"file", "api_connection.hpp"}, {"line", 0},
-                                  {"method", "call"}, {"hostname", ""}, {"thread_name", "th_a"}};
+  entry["context"] = json::object{{"level", "error"}, {"file", "api_connection.hpp"},
+                                  {"line", 0},        {"method", "call"},
+                                  {"hostname", ""},   {"thread_name", "th_a"}};
   entry["format"] = "No method with name '${name}'";
   entry["data"] = json::object{{"name", method}};
   data["stack"] = json::array{std::move(entry)};
-  return rpc::rpc_error::server(rpc::error_codes::method_not_found, "Method not found", std::move(data));
+  return rpc::rpc_error::server(rpc::error_codes::method_not_found, "Method not found",
+                                std::move(data));
 }
 
 rpc::rpc_error to_rpc(const chain_error& e) {
@@ -73,11 +75,14 @@ rpc::rpc_error to_rpc(const chain_error& e) {
 
 const json::value& arg(const json::array& args, std::size_t i) {
   if (i >= args.size()) {
-    chain::throw_assert("a0 != e || optional_args", "call_generic", "too few arguments passed to method");
+    chain::throw_assert("a0 != e || optional_args", "call_generic",
+                        "too few arguments passed to method");
   }
   return args[i];
 }
-bool has_arg(const json::array& args, std::size_t i) { return i < args.size() && !args[i].is_null(); }
+bool has_arg(const json::array& args, std::size_t i) {
+  return i < args.size() && !args[i].is_null();
+}
 
 std::string str_arg(const json::value& v) {
   if (const auto* s = v.if_string()) return std::string(*s);
@@ -136,7 +141,8 @@ object_id_type object_id_arg(const json::value& v) {
 const chain::account_object& account_arg(const chain::database& db, const std::string& name_or_id) {
   if (name_or_id.empty()) chain::throw_assert("name_or_id.size() > 0", "get_account_from_string");
   const auto* a = db.find_account_by_id_or_name(name_or_id);
-  if (a == nullptr) chain::throw_assert("account_ptr", "get_account_from_string", "no such account");
+  if (a == nullptr)
+    chain::throw_assert("account_ptr", "get_account_from_string", "no such account");
   return *a;
 }
 const chain::asset_object& asset_arg(const chain::database& db, const std::string& symbol_or_id) {
@@ -186,8 +192,9 @@ json::object full_account(const chain::database& db, const chain::account_object
   out["htlcs_from"] = json::array();
   out["htlcs_to"] = json::array();
   json::object more;
-  for (const char* k : {"balances", "vesting_balances", "limit_orders", "call_orders", "settle_orders", "proposals",
-                        "assets", "withdraws_from", "withdraws_to", "htlcs_from", "htlcs_to"}) {
+  for (const char* k :
+       {"balances", "vesting_balances", "limit_orders", "call_orders", "settle_orders", "proposals",
+        "assets", "withdraws_from", "withdraws_to", "htlcs_from", "htlcs_to"}) {
     more[k] = false;
   }
   out["more_data_available"] = std::move(more);
@@ -209,7 +216,8 @@ using sync_method = std::function<json::value(call_context&, const json::array&)
 json::value account_balances(call_context& c, const json::array& args) {
   const auto account = str_arg(arg(args, 0));
   const auto* list = arg(args, 1).if_array();
-  if (list == nullptr) bad_cast("Invalid cast from " + protocol::describe_json(args[1]) + " to array");
+  if (list == nullptr)
+    bad_cast("Invalid cast from " + protocol::describe_json(args[1]) + " to array");
   std::set<std::uint64_t> assets;
   for (const auto& v : *list) assets.insert(from_json_arg<protocol::asset_id_type>(v).instance);
   return c.net.read(c.node, [&](const auto& db) {
@@ -222,7 +230,8 @@ json::value account_balances(call_context& c, const json::array& args) {
     } else {
       for (const auto id : assets) {
         const protocol::asset_id_type asset_id{id};
-        result.push_back(protocol::to_json(protocol::asset{db.get_balance(a.id, asset_id), asset_id}));
+        result.push_back(
+            protocol::to_json(protocol::asset{db.get_balance(a.id, asset_id), asset_id}));
       }
     }
     return result;
@@ -230,317 +239,363 @@ json::value account_balances(call_context& c, const json::array& args) {
 }
 
 const std::unordered_map<std::string_view, sync_method>& database_methods() {
-  static const std::unordered_map<std::string_view, sync_method> methods = {
-      {"get_chain_id",
-       [](call_context& c, const json::array&) -> json::value { return json::string(to_hex(c.net.chain_id())); }},
-      {"get_chain_properties",
-       [](call_context& c, const json::array&) -> json::value {
-         return c.net.read(c.node, [](const auto& db) { return protocol::to_json(db.chain_properties()); });
-       }},
-      {"get_global_properties",
-       [](call_context& c, const json::array&) -> json::value {
-         return c.net.read(c.node, [](const auto& db) { return protocol::to_json(db.global_properties()); });
-       }},
-      {"get_dynamic_global_properties",
-       [](call_context& c, const json::array&) -> json::value {
-         return c.net.read(c.node, [](const auto& db) { return protocol::to_json(db.dynamic_global_properties()); });
-       }},
-      {"get_config", [](call_context&, const json::array&) -> json::value { return graphene_config(); }},
-      {"get_objects",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto* list = arg(args, 0).if_array();
-         if (list == nullptr) bad_cast("Invalid cast from " + protocol::describe_json(args[0]) + " to array");
-         std::vector<object_id_type> ids;
-         for (const auto& v : *list) ids.push_back(object_id_arg(v));
-         const bool subscribe = c.net.should_subscribe(c.node, c.session->id(), opt_bool(args, 1));
-         json::array out = c.net.read(c.node, [&](const auto& db) {
-           json::array result;
-           for (const auto& id : ids) {
-             auto j = db.object_to_json(id);
-             result.push_back(j ? std::move(*j) : json::value(nullptr));
-           }
-           return result;
-         });
-         if (subscribe) c.net.subscribe_objects(c.node, c.session->id(), ids);
-         return out;
-       }},
-      {"get_accounts",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto names = strings_arg(arg(args, 0));
-         const bool subscribe = c.net.should_subscribe(c.node, c.session->id(), opt_bool(args, 1));
-         std::vector<object_id_type> ids;
-         json::array out = c.net.read(c.node, [&](const auto& db) {
-           json::array result;
-           for (const auto& n : names) {
-             const auto* a = db.find_account_by_id_or_name(n);
-             if (a) ids.push_back(object_id_type::of(a->id));
-             result.push_back(opt_json(a));
-           }
-           return result;
-         });
-         if (subscribe) c.net.subscribe_objects(c.node, c.session->id(), ids);
-         return out;
-       }},
-      {"get_account_by_name",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto name = str_arg(arg(args, 0));
-         return c.net.read(c.node, [&](const auto& db) { return opt_json(db.find_account_by_name(name)); });
-       }},
-      {"lookup_account_names",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto names = strings_arg(arg(args, 0));
-         return c.net.read(c.node, [&](const auto& db) {
-           json::array result;
-           for (const auto& n : names) result.push_back(opt_json(db.find_account_by_name(n)));
-           return result;
-         });
-       }},
-      {"get_account_count",
-       [](call_context& c, const json::array&) -> json::value {
-         return c.net.read(c.node, [](const auto& db) { return db.account_count(); });
-       }},
-      {"lookup_accounts",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto lower = str_arg(arg(args, 0));
-         const auto limit = uint_arg(arg(args, 1));
-         if (!(limit <= 1000)) chain::throw_assert("limit <= api_limit_lookup_accounts", "lookup_accounts");
-         return c.net.read(c.node, [&](const auto& db) {
-           std::vector<std::pair<std::string, protocol::account_id_type>> all;
-           for (std::size_t i = 0; i < db.account_count(); ++i) {
-             const auto* a = db.find_account(protocol::account_id_type{i});
-             if (a->name >= lower) all.emplace_back(a->name, a->id);
-           }
-           std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
-           json::array result;
-           for (std::size_t i = 0; i < all.size() && i < limit; ++i) {
-             result.push_back(json::array{json::string(all[i].first), protocol::to_json(all[i].second)});
-           }
-           return result;
-         });
-       }},
-      {"get_full_accounts",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto names = strings_arg(arg(args, 0));
-         const bool subscribe = c.net.should_subscribe(c.node, c.session->id(), opt_bool(args, 1));
-         std::vector<object_id_type> ids;
-         json::array out = c.net.read(c.node, [&](const auto& db) {
-           std::map<std::string, json::object> result;
-           for (const auto& n : names) {
-             const auto* a = db.find_account_by_id_or_name(n);
-             if (a == nullptr) continue;
-             ids.push_back(object_id_type::of(a->id));
-             result[n] = full_account(db, *a);
-           }
-           json::array list;
-           for (auto& [k, v] : result) list.push_back(json::array{json::string(k), std::move(v)});
-           return list;
-         });
-         if (subscribe) c.net.subscribe_objects(c.node, c.session->id(), ids);
-         return out;
-       }},
-      {"get_account_balances", account_balances},
-      {"get_named_account_balances", account_balances},
-      {"lookup_asset_symbols",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto symbols = strings_arg(arg(args, 0));
-         return c.net.read(c.node, [&](const auto& db) {
-           json::array result;
-           for (const auto& s : symbols) result.push_back(opt_json(db.find_asset_by_id_or_symbol(s)));
-           return result;
-         });
-       }},
-      {"get_assets",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto symbols = strings_arg(arg(args, 0));
-         return c.net.read(c.node, [&](const auto& db) {
-           json::array result;
-           for (const auto& s : symbols) result.push_back(opt_json(db.find_asset_by_id_or_symbol(s)));
-           return result;
-         });
-       }},
-      {"get_required_fees",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto* list = arg(args, 0).if_array();
-         if (list == nullptr) bad_cast("Invalid cast from " + protocol::describe_json(args[0]) + " to array");
-         std::vector<protocol::operation> ops;
-         for (const auto& v : *list) ops.push_back(from_json_arg<protocol::operation>(v));
-         const auto fee_asset = str_arg(arg(args, 1));
-         return c.net.read(c.node, [&](const auto& db) {
-           const auto& a = asset_arg(db, fee_asset);
-           json::array result;
-           for (const auto& op : ops) {
-             const protocol::asset core_fee{db.parameters().current_fees.calculate_fee(op), protocol::asset_id_type{0}};
-             const protocol::asset fee =
-                 a.id.instance == 0 ? core_fee : chain::multiply_and_round_up(core_fee, a.options.core_exchange_rate);
-             result.push_back(protocol::to_json(fee));
-           }
-           return result;
-         });
-       }},
-      {"get_block_header",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto num = static_cast<std::uint32_t>(uint_arg(arg(args, 0)));
-         const bool with_sig = opt_bool(args, 1).value_or(false);
-         return c.net.read(c.node, [&](const auto& db) -> json::value {
-           const auto b = db.fetch_block_by_number(num);
-           if (!b) return nullptr;
-           return header_json(b->block, with_sig);
-         });
-       }},
-      {"get_block_header_batch",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto* list = arg(args, 0).if_array();
-         if (list == nullptr) bad_cast("Invalid cast from " + protocol::describe_json(args[0]) + " to array");
-         std::set<std::uint32_t> nums;
-         for (const auto& v : *list) nums.insert(static_cast<std::uint32_t>(uint_arg(v)));
-         const bool with_sig = opt_bool(args, 1).value_or(false);
-         return c.net.read(c.node, [&](const auto& db) {
-           json::array result;
-           for (const auto n : nums) {
-             const auto b = db.fetch_block_by_number(n);
-             result.push_back(json::array{n, b ? header_json(b->block, with_sig) : json::value(nullptr)});
-           }
-           return result;
-         });
-       }},
-      {"get_block",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto num = static_cast<std::uint32_t>(uint_arg(arg(args, 0)));
-         const auto b = c.net.read(c.node, [&](const auto& db) { return db.fetch_block_by_number(num); });
-         if (!b) return nullptr;
-         return protocol::to_json(b->block);
-       }},
-      {"get_transaction",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto num = static_cast<std::uint32_t>(uint_arg(arg(args, 0)));
-         const auto index = uint_arg(arg(args, 1));
-         const auto b = c.net.read(c.node, [&](const auto& db) { return db.fetch_block_by_number(num); });
-         if (!b) chain::throw_assert("opt_block", "get_transaction");
-         if (!(b->block.transactions.size() > index)) {
-           chain::throw_assert("opt_block->transactions.size() > trx_num", "get_transaction");
-         }
-         return protocol::to_json(b->block.transactions[index]);
-       }},
-      {"get_transaction_hex",
-       [](call_context&, const json::array& args) -> json::value {
-         return json::string(to_hex(trx_arg(arg(args, 0)).pack()));
-       }},
-      {"get_transaction_hex_without_sig",
-       [](call_context&, const json::array& args) -> json::value {
-         return json::string(to_hex(trx_arg(arg(args, 0)).pack_unsigned()));
-       }},
-      {"get_limit_orders",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto a = str_arg(arg(args, 0));
-         const auto b = str_arg(arg(args, 1));
-         const auto limit = uint_arg(arg(args, 2));
-         if (!(limit <= 300)) chain::throw_assert("limit <= api_limit_get_limit_orders", "get_limit_orders");
-         return c.net.read(c.node, [&](const auto& db) {
-           const auto a_id = asset_arg(db, a).id;
-           const auto b_id = asset_arg(db, b).id;
-           json::array result;
-           for (const auto* o : db.limit_orders(a_id, b_id, limit)) result.push_back(protocol::to_json(*o));
-           for (const auto* o : db.limit_orders(b_id, a_id, limit)) result.push_back(protocol::to_json(*o));
-           return result;
-         });
-       }},
-      {"get_key_references",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto keys = from_json_arg<std::vector<protocol::public_key_type>>(arg(args, 0));
-         return c.net.read(c.node, [&](const auto& db) {
-           json::array result;
-           for (const auto& key : keys) {
-             json::array refs;
-             for (std::size_t i = 0; i < db.account_count(); ++i) {
-               const auto* a = db.find_account(protocol::account_id_type{i});
-               bool uses = a->options.memo_key == key;
-               for (const auto& [k, w] : a->owner.key_auths) uses = uses || k == key;
-               for (const auto& [k, w] : a->active.key_auths) uses = uses || k == key;
-               if (uses) refs.push_back(protocol::to_json(a->id));
+  static const std::unordered_map<std::string_view, sync_method> methods =
+      {
+          {"get_chain_id",
+           [](call_context& c, const json::array&) -> json::value {
+             return json::string(to_hex(c.net.chain_id()));
+           }},
+          {"get_chain_properties",
+           [](call_context& c, const json::array&) -> json::value {
+             return c.net.read(
+                 c.node, [](const auto& db) { return protocol::to_json(db.chain_properties()); });
+           }},
+          {"get_global_properties",
+           [](call_context& c, const json::array&) -> json::value {
+             return c.net.read(
+                 c.node, [](const auto& db) { return protocol::to_json(db.global_properties()); });
+           }},
+          {"get_dynamic_global_properties",
+           [](call_context& c, const json::array&) -> json::value {
+             return c.net.read(c.node, [](const auto& db) {
+               return protocol::to_json(db.dynamic_global_properties());
+             });
+           }},
+          {"get_config",
+           [](call_context&, const json::array&) -> json::value { return graphene_config(); }},
+          {"get_objects",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto* list = arg(args, 0).if_array();
+             if (list == nullptr)
+               bad_cast("Invalid cast from " + protocol::describe_json(args[0]) + " to array");
+             std::vector<object_id_type> ids;
+             for (const auto& v : *list) ids.push_back(object_id_arg(v));
+             const bool subscribe =
+                 c.net.should_subscribe(c.node, c.session->id(), opt_bool(args, 1));
+             json::array out = c.net.read(c.node, [&](const auto& db) {
+               json::array result;
+               for (const auto& id : ids) {
+                 auto j = db.object_to_json(id);
+                 result.push_back(j ? std::move(*j) : json::value(nullptr));
+               }
+               return result;
+             });
+             if (subscribe) c.net.subscribe_objects(c.node, c.session->id(), ids);
+             return out;
+           }},
+          {"get_accounts",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto names = strings_arg(arg(args, 0));
+             const bool subscribe =
+                 c.net.should_subscribe(c.node, c.session->id(), opt_bool(args, 1));
+             std::vector<object_id_type> ids;
+             json::array out = c.net.read(c.node, [&](const auto& db) {
+               json::array result;
+               for (const auto& n : names) {
+                 const auto* a = db.find_account_by_id_or_name(n);
+                 if (a) ids.push_back(object_id_type::of(a->id));
+                 result.push_back(opt_json(a));
+               }
+               return result;
+             });
+             if (subscribe) c.net.subscribe_objects(c.node, c.session->id(), ids);
+             return out;
+           }},
+          {"get_account_by_name",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto name = str_arg(arg(args, 0));
+             return c.net.read(
+                 c.node, [&](const auto& db) { return opt_json(db.find_account_by_name(name)); });
+           }},
+          {"lookup_account_names",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto names = strings_arg(arg(args, 0));
+             return c.net.read(c.node, [&](const auto& db) {
+               json::array result;
+               for (const auto& n : names) result.push_back(opt_json(db.find_account_by_name(n)));
+               return result;
+             });
+           }},
+          {"get_account_count",
+           [](call_context& c, const json::array&) -> json::value {
+             return c.net.read(c.node, [](const auto& db) { return db.account_count(); });
+           }},
+          {"lookup_accounts",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto lower = str_arg(arg(args, 0));
+             const auto limit = uint_arg(arg(args, 1));
+             if (!(limit <= 1000))
+               chain::throw_assert("limit <= api_limit_lookup_accounts", "lookup_accounts");
+             return c.net.read(c.node, [&](const auto& db) {
+               std::vector<std::pair<std::string, protocol::account_id_type>> all;
+               for (std::size_t i = 0; i < db.account_count(); ++i) {
+                 const auto* a = db.find_account(protocol::account_id_type{i});
+                 if (a->name >= lower) all.emplace_back(a->name, a->id);
+               }
+               std::sort(all.begin(), all.end(),
+                         [](const auto& x, const auto& y) { return x.first < y.first; });
+               json::array result;
+               for (std::size_t i = 0; i < all.size() && i < limit; ++i) {
+                 result.push_back(
+                     json::array{json::string(all[i].first), protocol::to_json(all[i].second)});
+               }
+               return result;
+             });
+           }},
+          {"get_full_accounts",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto names = strings_arg(arg(args, 0));
+             const bool subscribe =
+                 c.net.should_subscribe(c.node, c.session->id(), opt_bool(args, 1));
+             std::vector<object_id_type> ids;
+             json::array out = c.net.read(c.node, [&](const auto& db) {
+               std::map<std::string, json::object> result;
+               for (const auto& n : names) {
+                 const auto* a = db.find_account_by_id_or_name(n);
+                 if (a == nullptr) continue;
+                 ids.push_back(object_id_type::of(a->id));
+                 result[n] = full_account(db, *a);
+               }
+               json::array list;
+               for (auto& [k, v] : result)
+                 list.push_back(json::array{json::string(k), std::move(v)});
+               return list;
+             });
+             if (subscribe) c.net.subscribe_objects(c.node, c.session->id(), ids);
+             return out;
+           }},
+          {"get_account_balances", account_balances},
+          {"get_named_account_balances", account_balances},
+          {"lookup_asset_symbols",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto symbols = strings_arg(arg(args, 0));
+             return c.net.read(c.node, [&](const auto& db) {
+               json::array result;
+               for (const auto& s : symbols)
+                 result.push_back(opt_json(db.find_asset_by_id_or_symbol(s)));
+               return result;
+             });
+           }},
+          {"get_assets",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto symbols = strings_arg(arg(args, 0));
+             return c.net.read(c.node, [&](const auto& db) {
+               json::array result;
+               for (const auto& s : symbols)
+                 result.push_back(opt_json(db.find_asset_by_id_or_symbol(s)));
+               return result;
+             });
+           }},
+          {"get_required_fees",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto* list = arg(args, 0).if_array();
+             if (list == nullptr)
+               bad_cast("Invalid cast from " + protocol::describe_json(args[0]) + " to array");
+             std::vector<protocol::operation> ops;
+             for (const auto& v : *list) ops.push_back(from_json_arg<protocol::operation>(v));
+             const auto fee_asset = str_arg(arg(args, 1));
+             return c.net.read(c.node, [&](const auto& db) {
+               const auto& a = asset_arg(db, fee_asset);
+               json::array result;
+               for (const auto& op : ops) {
+                 const protocol::asset core_fee{db.parameters().current_fees.calculate_fee(op),
+                                                protocol::asset_id_type{0}};
+                 const protocol::asset fee =
+                     a.id.instance == 0
+                         ? core_fee
+                         : chain::multiply_and_round_up(core_fee, a.options.core_exchange_rate);
+                 result.push_back(protocol::to_json(fee));
+               }
+               return result;
+             });
+           }},
+          {"get_block_header",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto num = static_cast<std::uint32_t>(uint_arg(arg(args, 0)));
+             const bool with_sig = opt_bool(args, 1).value_or(false);
+             return c.net.read(c.node, [&](const auto& db) -> json::value {
+               const auto b = db.fetch_block_by_number(num);
+               if (!b) return nullptr;
+               return header_json(b->block, with_sig);
+             });
+           }},
+          {"get_block_header_batch",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto* list = arg(args, 0).if_array();
+             if (list == nullptr)
+               bad_cast("Invalid cast from " + protocol::describe_json(args[0]) + " to array");
+             std::set<std::uint32_t> nums;
+             for (const auto& v : *list) nums.insert(static_cast<std::uint32_t>(uint_arg(v)));
+             const bool with_sig = opt_bool(args, 1).value_or(false);
+             return c.net.read(c.node, [&](const auto& db) {
+               json::array result;
+               for (const auto n : nums) {
+                 const auto b = db.fetch_block_by_number(n);
+                 result.push_back(
+                     json::array{n, b ? header_json(b->block, with_sig) : json::value(nullptr)});
+               }
+               return result;
+             });
+           }},
+          {"get_block",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto num = static_cast<std::uint32_t>(uint_arg(arg(args, 0)));
+             const auto b =
+                 c.net.read(c.node, [&](const auto& db) { return db.fetch_block_by_number(num); });
+             if (!b) return nullptr;
+             return protocol::to_json(b->block);
+           }},
+          {"get_transaction",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto num = static_cast<std::uint32_t>(uint_arg(arg(args, 0)));
+             const auto index = uint_arg(arg(args, 1));
+             const auto b =
+                 c.net.read(c.node, [&](const auto& db) { return db.fetch_block_by_number(num); });
+             if (!b) chain::throw_assert("opt_block", "get_transaction");
+             if (!(b->block.transactions.size() > index)) {
+               chain::throw_assert("opt_block->transactions.size() > trx_num", "get_transaction");
              }
-             result.push_back(std::move(refs));
-           }
-           return result;
-         });
-       }},
-      {"get_witnesses",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto* list = arg(args, 0).if_array();
-         if (list == nullptr) bad_cast("Invalid cast from " + protocol::describe_json(args[0]) + " to array");
-         std::vector<chain::witness_id_type> ids;
-         for (const auto& v : *list) ids.push_back(from_json_arg<chain::witness_id_type>(v));
-         return c.net.read(c.node, [&](const auto& db) {
-           json::array result;
-           for (const auto& id : ids) result.push_back(opt_json(db.find_witness(id)));
-           return result;
-         });
-       }},
-      {"get_potential_signatures",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto trx = trx_arg(arg(args, 0));
-         return c.net.read(c.node, [&](const auto& db) { return protocol::to_json(db.get_potential_signatures(trx)); });
-       }},
-      {"get_required_signatures",
-       [](call_context& c, const json::array& args) -> json::value {
-         auto trx = trx_arg(arg(args, 0));
-         const auto available = from_json_arg<std::vector<protocol::public_key_type>>(arg(args, 1));
-         const auto ptx = c.net.precompute(std::move(trx));
-         return c.net.read(c.node, [&](const auto& db) {
-           return protocol::to_json(db.get_required_signatures(*ptx, available));
-         });
-       }},
-      {"verify_authority",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto ptx = c.net.precompute(trx_arg(arg(args, 0)));
-         c.net.read(c.node, [&](const auto& db) { db.verify_authority(*ptx); });
-         return true;
-       }},
-      {"validate_transaction",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto ptx = c.net.precompute(trx_arg(arg(args, 0)));
-         const auto processed = c.net.write(c.node, [&](auto& db) { return db.validate_transaction(*ptx); });
-         return protocol::to_json(processed);
-       }},
-      {"set_subscribe_callback",
-       [](call_context& c, const json::array& args) -> json::value {
-         const auto cb = uint_arg(arg(args, 0));
-         const bool notify_remove_create = bool_arg(arg(args, 1));
-         c.net.set_subscribe_callback(c.node, c.session, cb, notify_remove_create);
-         return nullptr;
-       }},
-      {"set_pending_transaction_callback",
-       [](call_context& c, const json::array& args) -> json::value {
-         c.net.set_pending_transaction_callback(c.node, c.session, uint_arg(arg(args, 0)));
-         return nullptr;
-       }},
-      {"set_block_applied_callback",
-       [](call_context& c, const json::array& args) -> json::value {
-         c.net.set_block_applied_callback(c.node, c.session, uint_arg(arg(args, 0)));
-         return nullptr;
-       }},
-      {"set_auto_subscription",
-       [](call_context& c, const json::array& args) -> json::value {
-         c.net.set_auto_subscription(c.node, c.session, bool_arg(arg(args, 0)));
-         return nullptr;
-       }},
-      {"cancel_all_subscriptions",
-       [](call_context& c, const json::array&) -> json::value {
-         c.net.cancel_all_subscriptions(c.node, c.session->id());
-         return nullptr;
-       }},
-  };
+             return protocol::to_json(b->block.transactions[index]);
+           }},
+          {"get_transaction_hex",
+           [](call_context&, const json::array& args) -> json::value {
+             return json::string(to_hex(trx_arg(arg(args, 0)).pack()));
+           }},
+          {"get_transaction_hex_without_sig",
+           [](call_context&, const json::array& args) -> json::value {
+             return json::string(to_hex(trx_arg(arg(args, 0)).pack_unsigned()));
+           }},
+          {"get_limit_orders",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto a = str_arg(arg(args, 0));
+             const auto b = str_arg(arg(args, 1));
+             const auto limit = uint_arg(arg(args, 2));
+             if (!(limit <= 300))
+               chain::throw_assert("limit <= api_limit_get_limit_orders", "get_limit_orders");
+             return c.net.read(c.node, [&](const auto& db) {
+               const auto a_id = asset_arg(db, a).id;
+               const auto b_id = asset_arg(db, b).id;
+               json::array result;
+               for (const auto* o : db.limit_orders(a_id, b_id, limit))
+                 result.push_back(protocol::to_json(*o));
+               for (const auto* o : db.limit_orders(b_id, a_id, limit))
+                 result.push_back(protocol::to_json(*o));
+               return result;
+             });
+           }},
+          {"get_key_references",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto keys = from_json_arg<std::vector<protocol::public_key_type>>(arg(args, 0));
+             return c.net.read(c.node, [&](const auto& db) {
+               json::array result;
+               for (const auto& key : keys) {
+                 json::array refs;
+                 for (std::size_t i = 0; i < db.account_count(); ++i) {
+                   const auto* a = db.find_account(protocol::account_id_type{i});
+                   bool uses = a->options.memo_key == key;
+                   for (const auto& [k, w] : a->owner.key_auths) uses = uses || k == key;
+                   for (const auto& [k, w] : a->active.key_auths) uses = uses || k == key;
+                   if (uses) refs.push_back(protocol::to_json(a->id));
+                 }
+                 result.push_back(std::move(refs));
+               }
+               return result;
+             });
+           }},
+          {"get_witnesses",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto* list = arg(args, 0).if_array();
+             if (list == nullptr)
+               bad_cast("Invalid cast from " + protocol::describe_json(args[0]) + " to array");
+             std::vector<chain::witness_id_type> ids;
+             for (const auto& v : *list) ids.push_back(from_json_arg<chain::witness_id_type>(v));
+             return c.net.read(c.node, [&](const auto& db) {
+               json::array result;
+               for (const auto& id : ids) result.push_back(opt_json(db.find_witness(id)));
+               return result;
+             });
+           }},
+          {"get_potential_signatures",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto trx = trx_arg(arg(args, 0));
+             return c.net.read(c.node, [&](const auto& db) {
+               return protocol::to_json(db.get_potential_signatures(trx));
+             });
+           }},
+          {"get_required_signatures",
+           [](call_context& c, const json::array& args) -> json::value {
+             auto trx = trx_arg(arg(args, 0));
+             const auto available =
+                 from_json_arg<std::vector<protocol::public_key_type>>(arg(args, 1));
+             const auto ptx = c.net.precompute(std::move(trx));
+             return c.net.read(c.node, [&](const auto& db) {
+               return protocol::to_json(db.get_required_signatures(*ptx, available));
+             });
+           }},
+          {"verify_authority",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto ptx = c.net.precompute(trx_arg(arg(args, 0)));
+             c.net.read(c.node, [&](const auto& db) { db.verify_authority(*ptx); });
+             return true;
+           }},
+          {"validate_transaction",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto ptx = c.net.precompute(trx_arg(arg(args, 0)));
+             const auto processed =
+                 c.net.write(c.node, [&](auto& db) { return db.validate_transaction(*ptx); });
+             return protocol::to_json(processed);
+           }},
+          {"set_subscribe_callback",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto cb = uint_arg(arg(args, 0));
+             const bool notify_remove_create = bool_arg(arg(args, 1));
+             c.net.set_subscribe_callback(c.node, c.session, cb, notify_remove_create);
+             return nullptr;
+           }},
+          {"set_pending_transaction_callback",
+           [](call_context& c, const json::array& args) -> json::value {
+             c.net.set_pending_transaction_callback(c.node, c.session, uint_arg(arg(args, 0)));
+             return nullptr;
+           }},
+          {"set_block_applied_callback",
+           [](call_context& c, const json::array& args) -> json::value {
+             c.net.set_block_applied_callback(c.node, c.session, uint_arg(arg(args, 0)));
+             return nullptr;
+           }},
+          {"set_auto_subscription",
+           [](call_context& c, const json::array& args) -> json::
+                                                            value {
+                                                              c.net.set_auto_subscription(
+                                                                  c.node, c.session,
+                                                                  bool_arg(arg(args, 0)));
+                                                              return nullptr;
+                                                            }},
+          {"cancel_all_subscriptions",
+           [](call_context& c, const json::array&) -> json::
+                                                       value {
+                                                         c.net.cancel_all_subscriptions(
+                                                             c.node, c.session->id());
+                                                         return nullptr;
+                                                       }},
+      };
   return methods;
 }
 
 const std::unordered_map<std::string_view, sync_method>& history_methods() {
   // The devnet keeps no operation history (docs/devnet.md): these answer with empty results.
   static const std::unordered_map<std::string_view, sync_method> methods = {
-      {"get_account_history", [](call_context&, const json::array&) -> json::value { return json::array(); }},
-      {"get_relative_account_history", [](call_context&, const json::array&) -> json::value { return json::array(); }},
-      {"get_account_history_operations", [](call_context&, const json::array&) -> json::value { return json::array(); }},
-      {"get_fill_order_history", [](call_context&, const json::array&) -> json::value { return json::array(); }},
-      {"get_market_history", [](call_context&, const json::array&) -> json::value { return json::array(); }},
-      {"get_market_history_buckets", [](call_context&, const json::array&) -> json::value { return json::array(); }},
+      {"get_account_history",
+       [](call_context&, const json::array&) -> json::value { return json::array(); }},
+      {"get_relative_account_history",
+       [](call_context&, const json::array&) -> json::value { return json::array(); }},
+      {"get_account_history_operations",
+       [](call_context&, const json::array&) -> json::value { return json::array(); }},
+      {"get_fill_order_history",
+       [](call_context&, const json::array&) -> json::value { return json::array(); }},
+      {"get_market_history",
+       [](call_context&, const json::array&) -> json::value { return json::array(); }},
+      {"get_market_history_buckets",
+       [](call_context&, const json::array&) -> json::value { return json::array(); }},
   };
   return methods;
 }
@@ -552,14 +607,16 @@ std::optional<std::pair<api_kind, bool>> login_api_getter(std::string_view metho
   if (method == "history") return std::pair{api_kind::history, true};
   if (method == "orders") return std::pair{api_kind::orders, true};
   if (method == "custom_operations") return std::pair{api_kind::custom_operations, true};
-  if (method == "block" || method == "network_node" || method == "crypto" || method == "asset" || method == "debug") {
+  if (method == "block" || method == "network_node" || method == "crypto" || method == "asset" ||
+      method == "debug") {
     return std::pair{api_kind::database, false};
   }
   return std::nullopt;
 }
 
 // Calls a login_api method. Returns nullopt for an unknown method.
-std::optional<json::value> call_login(call_context& c, std::string_view method, const json::array& args) {
+std::optional<json::value> call_login(call_context& c, std::string_view method,
+                                      const json::array& args) {
   if (const auto getter = login_api_getter(method)) {
     if (!getter->second) chain::throw_assert("is_allowed", method, "Access denied");
     return json::value(c.apis.id_of(getter->first));
@@ -578,8 +635,8 @@ std::optional<json::value> call_login(call_context& c, std::string_view method, 
     return json::value(c.apis.id_of(getter->first));
   }
   if (method == "get_available_api_sets") {
-    return json::value(json::array{"database_api", "network_broadcast_api", "history_api", "orders_api",
-                                   "custom_operations_api"});
+    return json::value(json::array{"database_api", "network_broadcast_api", "history_api",
+                                   "orders_api", "custom_operations_api"});
   }
   if (method == "get_config") return json::value(graphene_config());
   if (method == "get_info") {
@@ -630,7 +687,8 @@ api::api(std::shared_ptr<network> net, std::size_t node) : net_(std::move(net)),
 
 void api::on_close(rpc::session& session) { net_->forget_session(node_, session.id()); }
 
-asio::awaitable<rpc::call_result> api::handle(std::shared_ptr<rpc::session> session, rpc::rpc_request request) {
+asio::awaitable<rpc::call_result> api::handle(std::shared_ptr<rpc::session> session,
+                                              rpc::rpc_request request) {
   session_apis& apis = apis_of(*session);
   call_context c{*net_, node_, session, apis};
   try {
@@ -650,7 +708,8 @@ asio::awaitable<rpc::call_result> api::handle(std::shared_ptr<rpc::session> sess
       } else {
         api_id = uint_arg(p[0]);
       }
-      if (!(apis.ids.size() > api_id)) chain::throw_assert("_local_apis.size() > api_id", "receive_call");
+      if (!(apis.ids.size() > api_id))
+        chain::throw_assert("_local_apis.size() > api_id", "receive_call");
       kind = apis.ids[api_id];
       method = str_arg(p[1]);
       args = p[2].get_array();
@@ -696,36 +755,43 @@ asio::awaitable<rpc::call_result> api::handle(std::shared_ptr<rpc::session> sess
       const auto cb = uint_arg(arg(args, 0));
       auto ptx = net_->precompute(trx_arg(arg(args, 1)));
       std::weak_ptr<rpc::session> weak = session;
-      net_->broadcast(node_, std::move(ptx), session->id(), [weak, cb](std::optional<json::object> result) {
-        if (!result) return;
-        if (auto s = weak.lock()) s->notify(cb, json::array{std::move(*result)});
-      });
+      net_->broadcast(node_, std::move(ptx), session->id(),
+                      [weak, cb](std::optional<json::object> result) {
+                        if (!result) return;
+                        if (auto s = weak.lock()) s->notify(cb, json::array{std::move(*result)});
+                      });
       co_return json::value(nullptr);
     }
     if (method == "broadcast_transaction_synchronous") {
       auto ptx = net_->precompute(trx_arg(arg(args, 0)));
-      using channel_t = asio::experimental::concurrent_channel<void(boost::system::error_code, json::value)>;
+      using channel_t =
+          asio::experimental::concurrent_channel<void(boost::system::error_code, json::value)>;
       auto channel = std::make_shared<channel_t>(co_await asio::this_coro::executor, 1);
-      net_->broadcast(node_, std::move(ptx), session->id(), [channel](std::optional<json::object> result) {
-        if (result) {
-          channel->try_send(boost::system::error_code{}, json::value(std::move(*result)));
-        } else {
-          channel->close();
-        }
-      });
+      net_->broadcast(
+          node_, std::move(ptx), session->id(), [channel](std::optional<json::object> result) {
+            if (result) {
+              channel->try_send(boost::system::error_code{}, json::value(std::move(*result)));
+            } else {
+              channel->close();
+            }
+          });
       auto [ec, value] = co_await channel->async_receive(asio::as_tuple(asio::use_awaitable));
-      if (ec) co_return rpc::rpc_error::server(rpc::error_codes::internal_error, "Internal error", "session closed");
+      if (ec)
+        co_return rpc::rpc_error::server(rpc::error_codes::internal_error, "Internal error",
+                                         "session closed");
       co_return std::move(value);
     }
     if (method == "broadcast_block") {
-      chain::throw_assert("false", "broadcast_block",
-                          "bts-infra devnet: only its own producer makes blocks (see docs/devnet.md)");
+      chain::throw_assert(
+          "false", "broadcast_block",
+          "bts-infra devnet: only its own producer makes blocks (see docs/devnet.md)");
     }
     co_return method_not_found(method);
   } catch (const chain_error& e) {
     co_return to_rpc(e);
   } catch (const input_error& e) {
-    co_return to_rpc(chain_error(fc_kind::bad_cast, {"${what}", {{"what", e.what()}}, "from_variant", {}}));
+    co_return to_rpc(
+        chain_error(fc_kind::bad_cast, {"${what}", {{"what", e.what()}}, "from_variant", {}}));
   }
 }
 

@@ -24,7 +24,8 @@ class api {
  public:
   api(std::shared_ptr<network> net, std::size_t node);
 
-  asio::awaitable<rpc::call_result> handle(std::shared_ptr<rpc::session> session, rpc::rpc_request request);
+  asio::awaitable<rpc::call_result> handle(std::shared_ptr<rpc::session> session,
+                                           rpc::rpc_request request);
   // For rpc::server_options::on_close: drops the session's subscriptions.
   void on_close(rpc::session& session);
 

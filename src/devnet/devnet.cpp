@@ -20,16 +20,18 @@ std::string read_file(const std::filesystem::path& path) {
 // --data-dir: the genesis the chain was started from is kept next to its block log; restarting
 // with another genesis (or other genesis-changing flags) is refused rather than silently mixed.
 std::string resolve_genesis(const devnet_options& options) {
-  std::string text = options.genesis_text.empty() ? chain::builtin_genesis_json(options.builtin) : options.genesis_text;
+  std::string text = options.genesis_text.empty() ? chain::builtin_genesis_json(options.builtin)
+                                                  : options.genesis_text;
   if (!options.data_dir) return text;
   std::filesystem::create_directories(*options.data_dir);
   const auto path = *options.data_dir / "genesis.json";
   if (std::filesystem::exists(path)) {
     const std::string stored = read_file(path);
     if (stored != text) {
-      throw input_error("--data-dir " + options.data_dir->string(),
-                        "holds a chain started from another genesis (genesis.json differs from the one the "
-                        "flags select); use another directory or the same flags");
+      throw input_error(
+          "--data-dir " + options.data_dir->string(),
+          "holds a chain started from another genesis (genesis.json differs from the one the "
+          "flags select); use another directory or the same flags");
     }
     return stored;
   }
@@ -41,7 +43,8 @@ std::string resolve_genesis(const devnet_options& options) {
 
 }  // namespace
 
-devnet::devnet(asio::any_io_executor executor, devnet_options options) : options_(std::move(options)) {
+devnet::devnet(asio::any_io_executor executor, devnet_options options)
+    : options_(std::move(options)) {
   network_options n;
   n.genesis_text = resolve_genesis(options_);
   n.nodes = options_.nodes;
@@ -61,7 +64,9 @@ devnet::devnet(asio::any_io_executor executor, devnet_options options) : options
     so.host = options_.host;
     so.port = options_.port == 0 ? 0 : static_cast<std::uint16_t>(options_.port + i);
     // Sessions may outlive the server: they keep the api (and through it the network) alive.
-    so.handler = [a](std::shared_ptr<rpc::session> s, rpc::rpc_request r) { return a->handle(std::move(s), std::move(r)); };
+    so.handler = [a](std::shared_ptr<rpc::session> s, rpc::rpc_request r) {
+      return a->handle(std::move(s), std::move(r));
+    };
     so.on_close = [a](rpc::session& s) { a->on_close(s); };
     std::weak_ptr<network> weak = net_;
     const std::size_t index = i;
@@ -72,8 +77,11 @@ devnet::devnet(asio::any_io_executor executor, devnet_options options) : options
         auto net = weak.lock();
         if (!net) return {503, "text/plain; charset=utf-8", "shutting down\n", {}};
         const auto& server = *(*servers)[index];
-        return {200, "text/plain; version=0.0.4; charset=utf-8",
-                render_metrics(net->metrics(), index, server.counters().snapshot(), server.session_count()), {}};
+        return {200,
+                "text/plain; version=0.0.4; charset=utf-8",
+                render_metrics(net->metrics(), index, server.counters().snapshot(),
+                               server.session_count()),
+                {}};
       }
       return {404, "text/plain; charset=utf-8", "not found\n", {}};
     };
@@ -107,8 +115,9 @@ std::string devnet::banner() const {
   std::ostringstream out;
   out << "devnet listening " << urls.front() << " chain_id " << to_hex(chain_id()) << " endpoints ";
   for (std::size_t i = 0; i < urls.size(); ++i) out << (i ? "," : "") << urls[i];
-  out << " block_interval "
-      << static_cast<unsigned>(net_->read(0, [](const auto& db) { return db.parameters().block_interval; }));
+  out << " block_interval " << static_cast<unsigned>(net_->read(0, [](const auto& db) {
+    return db.parameters().block_interval;
+  }));
   return out.str();
 }
 

@@ -5,8 +5,8 @@
 //   asio::io_context io;
 //   devnet::devnet d(io.get_executor(), {.port = 0});
 //   d.start();                   // produce a block every block_interval
-//   std::cout << d.banner();     // "devnet listening ws://127.0.0.1:PORT chain_id ... endpoints ..."
-//   io.run();
+//   std::cout << d.banner();     // "devnet listening ws://127.0.0.1:PORT chain_id ... endpoints
+//   ..." io.run();
 //
 // Ownership: the devnet owns the network and the servers; stop() closes the servers and stops
 // block production. The executor must outlive the devnet.

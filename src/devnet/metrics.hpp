@@ -15,7 +15,7 @@ namespace bts::devnet {
 double process_cpu_seconds();
 std::size_t process_resident_bytes();
 
-std::string render_metrics(const network_metrics& metrics, std::size_t node, const rpc::server_stats& server,
-                           std::size_t open_sessions);
+std::string render_metrics(const network_metrics& metrics, std::size_t node,
+                           const rpc::server_stats& server, std::size_t open_sessions);
 
 }  // namespace bts::devnet

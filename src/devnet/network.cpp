@@ -33,7 +33,8 @@ std::optional<std::uint64_t> owner_of(const chain::database& db, object_id_type 
     if (parsed) return parsed->instance();
   }
   if (id.space() == 1 && id.type() == 7) {
-    if (const auto* o = db.find_limit_order(protocol::limit_order_id_type{id.instance()})) return o->seller.instance;
+    if (const auto* o = db.find_limit_order(protocol::limit_order_id_type{id.instance()}))
+      return o->seller.instance;
   }
   return std::nullopt;
 }
@@ -54,7 +55,9 @@ network::network(asio::any_io_executor executor, network_options options)
   for (std::size_t i = 0; i < options_.nodes; ++i) {
     auto n = std::make_unique<node>();
     n->db = std::make_unique<chain::database>(genesis, chain_id_, options_.database);
-    n->db->on_applied_block = [this, i](const auto& block, const auto& changes) { on_applied_block(i, block, changes); };
+    n->db->on_applied_block = [this, i](const auto& block, const auto& changes) {
+      on_applied_block(i, block, changes);
+    };
     nodes_.push_back(std::move(n));
   }
   // Every active witness must be able to sign, or the chain would miss its slots for ever.
@@ -62,8 +65,9 @@ network::network(asio::any_io_executor executor, network_options options)
   for (const auto& w : db.global_properties().active_witnesses) {
     const auto& key = db.witness(w).signing_key;
     if (key_for(key) == nullptr) {
-      throw input_error("--witness-key", "no private key for the signing key " + crypto::to_string(key) +
-                                             " of witness " + object_id_type::of(w).to_string() +
+      throw input_error("--witness-key", "no private key for the signing key " +
+                                             crypto::to_string(key) + " of witness " +
+                                             object_id_type::of(w).to_string() +
                                              " (the devnet signs every block itself)");
     }
   }
@@ -88,12 +92,14 @@ void network::replay_block_log() {
   const auto& path = *options_.block_log;
   if (std::filesystem::exists(path)) {
     std::ifstream in(path, std::ios::binary);
-    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                    std::istreambuf_iterator<char>());
     std::size_t pos = 0;
     std::size_t valid_end = 0;
     while (pos + 4 <= bytes.size()) {
       const std::uint32_t size = std::uint32_t(bytes[pos]) | std::uint32_t(bytes[pos + 1]) << 8 |
-                                 std::uint32_t(bytes[pos + 2]) << 16 | std::uint32_t(bytes[pos + 3]) << 24;
+                                 std::uint32_t(bytes[pos + 2]) << 16 |
+                                 std::uint32_t(bytes[pos + 3]) << 24;
       if (pos + 4 + size > bytes.size()) break;  // a torn last record: ignored
       chain::signed_block block;
       try {
@@ -107,8 +113,9 @@ void network::replay_block_log() {
         try {
           n->db->push_block(produced);
         } catch (const chain::chain_error& e) {
-          throw input_error(path.string() + ": block " + std::to_string(produced->block.block_num()),
-                            std::string("does not apply: ") + e.what());
+          throw input_error(
+              path.string() + ": block " + std::to_string(produced->block.block_num()),
+              std::string("does not apply: ") + e.what());
         }
       }
       pos += 4 + size;
@@ -144,8 +151,10 @@ void network::schedule_production() {
   const auto next_slot = nodes_[0]->db->get_slot_time(1).sec_since_epoch;
   const auto target = std::chrono::system_clock::time_point(std::chrono::seconds(next_slot));
   auto wait = target - now();
-  if (wait < std::chrono::system_clock::duration::zero()) wait = std::chrono::system_clock::duration::zero();
-  production_timer_->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait));
+  if (wait < std::chrono::system_clock::duration::zero())
+    wait = std::chrono::system_clock::duration::zero();
+  production_timer_->expires_after(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait));
   production_timer_->async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
     if (ec) return;
     if (auto self = weak.lock()) {
@@ -178,7 +187,8 @@ std::optional<std::uint32_t> network::produce_due() {
     const std::uint32_t size = static_cast<std::uint32_t>(bytes.size());
     const char header[4] = {char(size), char(size >> 8), char(size >> 16), char(size >> 24)};
     block_log_.write(header, 4);
-    block_log_.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    block_log_.write(reinterpret_cast<const char*>(bytes.data()),
+                     static_cast<std::streamsize>(bytes.size()));
     block_log_.flush();
   }
   if (nodes_.size() > 1) {
@@ -235,7 +245,8 @@ void network::deliver_block(std::size_t i, std::shared_ptr<const chain::produced
   }
 }
 
-void network::relay_transaction(std::size_t from, std::shared_ptr<const chain::precomputed_transaction> trx) {
+void network::relay_transaction(std::size_t from,
+                                std::shared_ptr<const chain::precomputed_transaction> trx) {
   for (std::size_t j = 0; j < nodes_.size(); ++j) {
     if (j == from) continue;
     after_delay([weak = weak_from_this(), j, trx] {
@@ -259,13 +270,15 @@ void network::relay_transaction(std::size_t from, std::shared_ptr<const chain::p
   }
 }
 
-std::shared_ptr<const chain::precomputed_transaction> network::precompute(protocol::signed_transaction trx) const {
+std::shared_ptr<const chain::precomputed_transaction> network::precompute(
+    protocol::signed_transaction trx) const {
   // precompute only reads the chain id, which never changes: no lock.
   return nodes_[0]->db->precompute(std::move(trx));
 }
 
-chain::processed_transaction network::broadcast(std::size_t i, std::shared_ptr<const chain::precomputed_transaction> trx,
-                                                std::uint64_t session_id, inclusion_callback on_included) {
+chain::processed_transaction network::broadcast(
+    std::size_t i, std::shared_ptr<const chain::precomputed_transaction> trx,
+    std::uint64_t session_id, inclusion_callback on_included) {
   std::lock_guard lock(mu_);
   auto& n = *nodes_.at(i);
   chain::processed_transaction processed;
@@ -287,7 +300,8 @@ chain::processed_transaction network::broadcast(std::size_t i, std::shared_ptr<c
   return processed;
 }
 
-void network::on_applied_block(std::size_t i, const std::shared_ptr<const chain::produced_block>& block,
+void network::on_applied_block(std::size_t i,
+                               const std::shared_ptr<const chain::produced_block>& block,
                                const chain::block_changes& changes) {
   // Runs under mu_, from generate_block / push_block.
   auto& n = *nodes_[i];
@@ -338,17 +352,21 @@ void network::on_applied_block(std::size_t i, const std::shared_ptr<const chain:
       it = n.subscribers.erase(it);
       continue;
     }
-    if (sub.block_applied_callback) s->notify(*sub.block_applied_callback, json::array{json::string(block_id)});
+    if (sub.block_applied_callback)
+      s->notify(*sub.block_applied_callback, json::array{json::string(block_id)});
     if (sub.subscribe_callback) {
       bool has_accounts = false;
-      for (const auto& id : sub.objects) has_accounts = has_accounts || (id.space() == 1 && id.type() == 2);
+      for (const auto& id : sub.objects)
+        has_accounts = has_accounts || (id.space() == 1 && id.type() == 2);
       json::array updates;
       for (const auto& id : changes.changed) {
-        bool wanted = sub.objects.contains(id) || (sub.notify_remove_create && changes.created.contains(id));
+        bool wanted =
+            sub.objects.contains(id) || (sub.notify_remove_create && changes.created.contains(id));
         if (!wanted && has_accounts) {
           const auto& map = owner_map();
           const auto owner = map.find(id);
-          wanted = owner != map.end() && sub.objects.contains(object_id_type::make(1, 2, owner->second));
+          wanted =
+              owner != map.end() && sub.objects.contains(object_id_type::make(1, 2, owner->second));
         }
         if (!wanted) continue;
         if (const auto* j = object_json(id)) updates.push_back(*j);
@@ -356,7 +374,8 @@ void network::on_applied_block(std::size_t i, const std::shared_ptr<const chain:
       if (!updates.empty()) s->notify(*sub.subscribe_callback, json::array{std::move(updates)});
       json::array removed;
       for (const auto& id : changes.removed) {
-        if (sub.notify_remove_create || sub.objects.contains(id)) removed.push_back(json::string(id.to_string()));
+        if (sub.notify_remove_create || sub.objects.contains(id))
+          removed.push_back(json::string(id.to_string()));
       }
       if (!removed.empty()) s->notify(*sub.subscribe_callback, json::array{std::move(removed)});
     }
@@ -364,15 +383,16 @@ void network::on_applied_block(std::size_t i, const std::shared_ptr<const chain:
   }
 }
 
-void network::set_block_applied_callback(std::size_t i, std::shared_ptr<rpc::session> s, std::uint64_t callback) {
+void network::set_block_applied_callback(std::size_t i, std::shared_ptr<rpc::session> s,
+                                         std::uint64_t callback) {
   std::lock_guard lock(mu_);
   auto& sub = nodes_.at(i)->subscribers[s->id()];
   sub.session = s;
   sub.block_applied_callback = callback;
 }
 
-void network::set_subscribe_callback(std::size_t i, std::shared_ptr<rpc::session> s, std::uint64_t callback,
-                                     bool notify_remove_create) {
+void network::set_subscribe_callback(std::size_t i, std::shared_ptr<rpc::session> s,
+                                     std::uint64_t callback, bool notify_remove_create) {
   std::lock_guard lock(mu_);
   auto& sub = nodes_.at(i)->subscribers[s->id()];
   sub.session = s;
@@ -381,7 +401,8 @@ void network::set_subscribe_callback(std::size_t i, std::shared_ptr<rpc::session
   sub.objects.clear();
 }
 
-void network::set_pending_transaction_callback(std::size_t i, std::shared_ptr<rpc::session> s, std::uint64_t callback) {
+void network::set_pending_transaction_callback(std::size_t i, std::shared_ptr<rpc::session> s,
+                                               std::uint64_t callback) {
   std::lock_guard lock(mu_);
   auto& sub = nodes_.at(i)->subscribers[s->id()];
   sub.session = s;
@@ -395,7 +416,8 @@ void network::set_auto_subscription(std::size_t i, std::shared_ptr<rpc::session>
   sub.auto_subscribe = enabled;
 }
 
-bool network::should_subscribe(std::size_t i, std::uint64_t session_id, std::optional<bool> requested) const {
+bool network::should_subscribe(std::size_t i, std::uint64_t session_id,
+                               std::optional<bool> requested) const {
   std::lock_guard lock(mu_);
   const auto& subs = nodes_.at(i)->subscribers;
   const auto it = subs.find(session_id);
@@ -403,7 +425,8 @@ bool network::should_subscribe(std::size_t i, std::uint64_t session_id, std::opt
   return requested ? *requested : it->second.auto_subscribe;
 }
 
-void network::subscribe_objects(std::size_t i, std::uint64_t session_id, const std::vector<object_id_type>& ids) {
+void network::subscribe_objects(std::size_t i, std::uint64_t session_id,
+                                const std::vector<object_id_type>& ids) {
   std::lock_guard lock(mu_);
   auto& subs = nodes_.at(i)->subscribers;
   const auto it = subs.find(session_id);

@@ -112,26 +112,34 @@ class network : public std::enable_shared_from_this<network> {
   }
 
   // precompute against this chain (no lock: signature recovery runs in parallel).
-  std::shared_ptr<const chain::precomputed_transaction> precompute(protocol::signed_transaction trx) const;
+  std::shared_ptr<const chain::precomputed_transaction> precompute(
+      protocol::signed_transaction trx) const;
 
   // network_broadcast_api: pushes into node `i`'s pending state and relays it. `on_included`
   // (optional) runs once the transaction is in a block applied on node `i`; it is registered
   // for `session_id` and dropped by forget_session. Throws chain_error (counted by code).
-  chain::processed_transaction broadcast(std::size_t i, std::shared_ptr<const chain::precomputed_transaction> trx,
-                                         std::uint64_t session_id = 0, inclusion_callback on_included = {});
+  chain::processed_transaction broadcast(std::size_t i,
+                                         std::shared_ptr<const chain::precomputed_transaction> trx,
+                                         std::uint64_t session_id = 0,
+                                         inclusion_callback on_included = {});
 
   // ---- subscriptions (database_api), keyed by session id ----
-  void set_block_applied_callback(std::size_t i, std::shared_ptr<rpc::session> s, std::uint64_t callback);
-  void set_subscribe_callback(std::size_t i, std::shared_ptr<rpc::session> s, std::uint64_t callback,
-                              bool notify_remove_create);
-  void set_pending_transaction_callback(std::size_t i, std::shared_ptr<rpc::session> s, std::uint64_t callback);
+  void set_block_applied_callback(std::size_t i, std::shared_ptr<rpc::session> s,
+                                  std::uint64_t callback);
+  void set_subscribe_callback(std::size_t i, std::shared_ptr<rpc::session> s,
+                              std::uint64_t callback, bool notify_remove_create);
+  void set_pending_transaction_callback(std::size_t i, std::shared_ptr<rpc::session> s,
+                                        std::uint64_t callback);
   void set_auto_subscription(std::size_t i, std::shared_ptr<rpc::session> s, bool enabled);
   // get_whether_to_subscribe: a subscribe callback is set and (`requested` or, when absent, auto
   // subscription is on).
-  bool should_subscribe(std::size_t i, std::uint64_t session_id, std::optional<bool> requested) const;
-  void subscribe_objects(std::size_t i, std::uint64_t session_id, const std::vector<chain::object_id_type>& ids);
+  bool should_subscribe(std::size_t i, std::uint64_t session_id,
+                        std::optional<bool> requested) const;
+  void subscribe_objects(std::size_t i, std::uint64_t session_id,
+                         const std::vector<chain::object_id_type>& ids);
   void cancel_all_subscriptions(std::size_t i, std::uint64_t session_id);
-  // The session closed: drops its subscriptions and inclusion callbacks (calling those with nullopt).
+  // The session closed: drops its subscriptions and inclusion callbacks (calling those with
+  // nullopt).
   void forget_session(std::size_t i, std::uint64_t session_id);
 
   // Produces the block of the current slot if one is due by the wall clock. Returns the block
@@ -168,7 +176,8 @@ class network : public std::enable_shared_from_this<network> {
   void on_applied_block(std::size_t i, const std::shared_ptr<const chain::produced_block>& block,
                         const chain::block_changes& changes);
   void deliver_block(std::size_t i, std::shared_ptr<const chain::produced_block> block);
-  void relay_transaction(std::size_t from, std::shared_ptr<const chain::precomputed_transaction> trx);
+  void relay_transaction(std::size_t from,
+                         std::shared_ptr<const chain::precomputed_transaction> trx);
   template <class F>
   void after_delay(F&& f);
   std::chrono::system_clock::time_point now() const;

@@ -72,10 +72,12 @@ TEST(Blocks, MerkleRootOfTransactions) {
   const auto json = protocol::to_json(b->block);
   std::vector<std::string> keys;
   for (const auto& kv : json.as_object()) keys.emplace_back(kv.key());
-  const std::vector<std::string> expected = {"previous", "timestamp", "witness", "transaction_merkle_root",
-                                             "extensions", "witness_signature", "transactions"};
+  const std::vector<std::string> expected = {
+      "previous",   "timestamp",         "witness",     "transaction_merkle_root",
+      "extensions", "witness_signature", "transactions"};
   EXPECT_EQ(keys, expected);
-  EXPECT_EQ(boost::json::serialize(json.at("transactions").at(0).at("operation_results")), "[[0,{}]]");
+  EXPECT_EQ(boost::json::serialize(json.at("transactions").at(0).at("operation_results")),
+            "[[0,{}]]");
 }
 
 TEST(Blocks, LastIrreversibleBlockTrailsTheHeadByTwoThirdsOfWitnesses) {
@@ -94,7 +96,8 @@ TEST(Blocks, BacklogLargerThanABlockSpillsIntoFollowingBlocks) {
   f.produce_block();
   std::vector<transaction_id_type> ids;
   for (int i = 0; i < 200; ++i) {
-    auto tx = f.signed_tx({chain_fixture::transfer(nathan, account_id_type{6}, 1 + i)}, {f.dev_key}, 3600);
+    auto tx = f.signed_tx({chain_fixture::transfer(nathan, account_id_type{6}, 1 + i)}, {f.dev_key},
+                          3600);
     ids.push_back(tx.id());
     f.push(tx);
   }
@@ -118,8 +121,10 @@ TEST(Blocks, ExpirationIsJudgedAgainstTheHeadBlockTime) {
   follower.db->push_block(producer.produce_block());
   // Expiring 2 s after the head: the producer's next block, 10 slots later, still takes it,
   // because bitshares-core checks against the previous head block's time.
-  producer.push(producer.signed_tx({chain_fixture::transfer(nathan, account_id_type{6}, 5)}, {producer.dev_key}, 2));
-  follower.push(follower.signed_tx({chain_fixture::transfer(nathan, account_id_type{6}, 6)}, {follower.dev_key}, 2));
+  producer.push(producer.signed_tx({chain_fixture::transfer(nathan, account_id_type{6}, 5)},
+                                   {producer.dev_key}, 2));
+  follower.push(follower.signed_tx({chain_fixture::transfer(nathan, account_id_type{6}, 6)},
+                                   {follower.dev_key}, 2));
   const auto b = producer.produce_block(10);
   EXPECT_EQ(b->block.transactions.size(), 1u);
   // The follower's own pending transaction has expired by the new head: it is dropped.

@@ -52,15 +52,20 @@ struct chain_fixture {
     tx.operations = std::move(ops);
     return tx;
   }
-  signed_transaction signed_tx(std::vector<operation> ops, const std::vector<crypto::private_key>& keys,
+  signed_transaction signed_tx(std::vector<operation> ops,
+                               const std::vector<crypto::private_key>& keys,
                                std::uint32_t expire_in = 60) const {
     auto tx = make_tx(std::move(ops), expire_in);
     for (const auto& k : keys) tx.sign(k, chain_id);
     return tx;
   }
-  signed_transaction signed_tx(std::vector<operation> ops) const { return signed_tx(std::move(ops), {dev_key}); }
+  signed_transaction signed_tx(std::vector<operation> ops) const {
+    return signed_tx(std::move(ops), {dev_key});
+  }
 
-  processed_transaction push(signed_transaction tx) { return db->push_transaction(db->precompute(std::move(tx))); }
+  processed_transaction push(signed_transaction tx) {
+    return db->push_transaction(db->precompute(std::move(tx)));
+  }
 
   // The chain_error `f` throws; fails the test if it throws nothing.
   chain_error error_of(const std::function<void()>& f) {
@@ -76,8 +81,9 @@ struct chain_fixture {
     return error_of([&] { push(std::move(tx)); });
   }
 
-  static protocol::transfer_operation transfer(account_id_type from, account_id_type to, std::int64_t amount,
-                                               std::int64_t fee = transfer_fee, asset_id_type what = core) {
+  static protocol::transfer_operation transfer(account_id_type from, account_id_type to,
+                                               std::int64_t amount, std::int64_t fee = transfer_fee,
+                                               asset_id_type what = core) {
     protocol::transfer_operation op;
     op.fee = {fee, core};
     op.from = from;
@@ -102,7 +108,9 @@ struct chain_fixture {
     return account_id_type{result.operation_results.at(0).get_if<object_id_type>()->instance()};
   }
 
-  share_type balance(account_id_type a, asset_id_type what = core) const { return db->get_balance(a, what); }
+  share_type balance(account_id_type a, asset_id_type what = core) const {
+    return db->get_balance(a, what);
+  }
 
   std::string genesis_text;
   chain_id_type chain_id;

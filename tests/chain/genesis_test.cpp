@@ -73,19 +73,32 @@ TEST(Genesis, GlobalPropertiesJsonKeepsReflectionOrder) {
   const auto& transfer = fees.at("parameters").as_array().at(0).as_array();
   EXPECT_EQ(boost::json::serialize(transfer), R"([0,{"fee":2000000,"price_per_kbyte":1000000}])");
   const auto& asset_create = fees.at("parameters").as_array().at(10).as_array();
-  EXPECT_EQ(boost::json::serialize(asset_create),
-            R"([10,{"symbol3":"50000000000","symbol4":"30000000000","long_symbol":500000000,"price_per_kbyte":10}])");
+  EXPECT_EQ(
+      boost::json::serialize(asset_create),
+      R"([10,{"symbol3":"50000000000","symbol4":"30000000000","long_symbol":500000000,"price_per_kbyte":10}])");
   EXPECT_EQ(gpo.at("active_witnesses").as_array().size(), 11u);
   EXPECT_EQ(gpo.at("active_witnesses").as_array().at(0).as_string(), "1.6.1");
 
   const auto dgpo = *f.db->object_to_json(object_id_type::make(2, 1, 0));
   std::vector<std::string> dkeys;
   for (const auto& kv : dgpo.as_object()) dkeys.emplace_back(kv.key());
-  const std::vector<std::string> expected = {
-      "id", "head_block_number", "head_block_id", "time", "current_witness", "next_maintenance_time",
-      "last_vote_tally_time", "last_budget_time", "witness_budget", "total_pob", "total_inactive",
-      "accounts_registered_this_interval", "recently_missed_count", "current_aslot", "recent_slots_filled",
-      "dynamic_flags", "last_irreversible_block_num"};
+  const std::vector<std::string> expected = {"id",
+                                             "head_block_number",
+                                             "head_block_id",
+                                             "time",
+                                             "current_witness",
+                                             "next_maintenance_time",
+                                             "last_vote_tally_time",
+                                             "last_budget_time",
+                                             "witness_budget",
+                                             "total_pob",
+                                             "total_inactive",
+                                             "accounts_registered_this_interval",
+                                             "recently_missed_count",
+                                             "current_aslot",
+                                             "recent_slots_filled",
+                                             "dynamic_flags",
+                                             "last_irreversible_block_num"};
   EXPECT_EQ(dkeys, expected);
   EXPECT_EQ(dgpo.at("id").as_string(), "2.1.0");
   EXPECT_EQ(dgpo.at("recent_slots_filled").as_string(), "340282366920938463463374607431768211455");
@@ -100,8 +113,9 @@ TEST(Genesis, AccountJsonShape) {
   EXPECT_EQ(a.at("name").as_string(), "nathan");
   EXPECT_EQ(a.at("membership_expiration_date").as_string(), "2106-02-07T06:28:15");
   EXPECT_EQ(a.at("statistics").as_string(), "2.6.17");
-  EXPECT_EQ(boost::json::serialize(a.at("active")),
-            R"({"weight_threshold":1,"account_auths":[],"key_auths":[["BTS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV",1]],"address_auths":[]})");
+  EXPECT_EQ(
+      boost::json::serialize(a.at("active")),
+      R"({"weight_threshold":1,"account_auths":[],"key_auths":[["BTS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV",1]],"address_auths":[]})");
   EXPECT_EQ(boost::json::serialize(a.at("owner_special_authority")), "[0,{}]");
   EXPECT_FALSE(a.contains("cashback_vb"));  // empty optionals are omitted, as fc does
 }
@@ -110,13 +124,15 @@ TEST(Genesis, ParseRejectsWhatTheDevnetCannotRun) {
   std::string text = builtin_genesis_json();
   const auto at = text.find("\"initial_witness_candidates\": [");
   ASSERT_NE(at, std::string::npos);
-  std::string no_witness = text.substr(0, at) + "\"initial_witness_candidates\": [], \"x\": [" +
-                           text.substr(at + std::string("\"initial_witness_candidates\": [").size());
+  std::string no_witness =
+      text.substr(0, at) + "\"initial_witness_candidates\": [], \"x\": [" +
+      text.substr(at + std::string("\"initial_witness_candidates\": [").size());
   try {
     parse_genesis(no_witness);
     FAIL() << "expected input_error";
   } catch (const input_error& e) {
-    EXPECT_NE(std::string(e.what()).find("initial_witness_candidates"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("initial_witness_candidates"), std::string::npos)
+        << e.what();
   }
   try {
     parse_genesis("[1,2]");

@@ -17,7 +17,8 @@ struct MarketTest : ::testing::Test {
     op.precision = 3;
     op.common_options.core_exchange_rate = {{1, core}, {1, asset_id_type{1}}};
     op.fee = {f.db->parameters().current_fees.calculate_fee(op), core};
-    dev = asset_id_type{f.push(f.signed_tx({op})).operation_results[0].get_if<object_id_type>()->instance()};
+    dev = asset_id_type{
+        f.push(f.signed_tx({op})).operation_results[0].get_if<object_id_type>()->instance()};
     protocol::asset_issue_operation issue;
     issue.issuer = nathan;
     issue.asset_to_issue = {100000, dev};
@@ -37,7 +38,8 @@ struct MarketTest : ::testing::Test {
     op.fill_or_kill = fill_or_kill;
     return op;
   }
-  limit_order_id_type place(const protocol::limit_order_create_operation& op, const crypto::private_key& key) {
+  limit_order_id_type place(const protocol::limit_order_create_operation& op,
+                            const crypto::private_key& key) {
     const auto r = f.push(f.signed_tx({op}, {key}, 60 + counter++));
     return limit_order_id_type{r.operation_results[0].get_if<object_id_type>()->instance()};
   }
@@ -105,11 +107,15 @@ TEST_F(MarketTest, BestPriceFirstAndPartialTakerRests) {
 TEST_F(MarketTest, FillOrKillThatCannotFillIsRejectedWithoutTrace) {
   place(order(nathan, {100000, core}, {1000, dev}), f.dev_key);
   const auto before = f.balance(alice, dev);
-  const auto e = f.push_error(f.signed_tx({order(alice, {500, dev}, {60000, core}, true)}, {alice_key}));
+  const auto e =
+      f.push_error(f.signed_tx({order(alice, {500, dev}, {60000, core}, true)}, {alice_key}));
   EXPECT_EQ(e.code(), 3050101);
   EXPECT_EQ(e.name(), "limit_order_create_kill_unfilled");
-  EXPECT_EQ(e.rpc_message().rfind("Execution error: Killing limit order due to unable to fill: Killing limit order {", 0),
-            0u) << e.rpc_message();
+  EXPECT_EQ(
+      e.rpc_message().rfind(
+          "Execution error: Killing limit order due to unable to fill: Killing limit order {", 0),
+      0u)
+      << e.rpc_message();
   EXPECT_EQ(f.balance(alice, dev), before);
   EXPECT_EQ(f.db->limit_order_count(), 1u);
 }

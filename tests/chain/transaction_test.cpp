@@ -43,11 +43,13 @@ TEST_F(TransactionTest, MissingSignatureIsMissingActiveAuthority) {
   const auto e = f.push_error(f.make_tx({chain_fixture::transfer(nathan, alice(), 1)}));
   EXPECT_EQ(e.code(), 4010001);
   EXPECT_EQ(e.name(), "tx_missing_active_auth");
-  EXPECT_EQ(e.rpc_message(), "Execution error: missing required active authority: Missing Active Authority 1.2.17");
+  EXPECT_EQ(e.rpc_message(),
+            "Execution error: missing required active authority: Missing Active Authority 1.2.17");
 }
 
 TEST_F(TransactionTest, SignatureByAnotherKeyIsMissingActiveAuthority) {
-  const auto e = f.push_error(f.signed_tx({chain_fixture::transfer(nathan, alice(), 1)}, {alice_key}));
+  const auto e =
+      f.push_error(f.signed_tx({chain_fixture::transfer(nathan, alice(), 1)}, {alice_key}));
   EXPECT_EQ(e.code(), 4010001);
 }
 
@@ -63,7 +65,8 @@ TEST_F(TransactionTest, NonCanonicalSignatureIsRejected) {
   tx.signatures[0][1] |= 0x80;
   const auto e = f.push_error(tx);
   EXPECT_EQ(e.code(), 10);
-  EXPECT_EQ(e.rpc_message(), "Execution error: Assert Exception: is_canonical( c ): signature is not canonical");
+  EXPECT_EQ(e.rpc_message(),
+            "Execution error: Assert Exception: is_canonical( c ): signature is not canonical");
 }
 
 TEST_F(TransactionTest, DuplicateAndUnnecessarySignatures) {
@@ -71,11 +74,14 @@ TEST_F(TransactionTest, DuplicateAndUnnecessarySignatures) {
   dup.signatures.push_back(dup.signatures[0]);
   const auto e1 = f.push_error(dup);
   EXPECT_EQ(e1.code(), 4010005);
-  EXPECT_EQ(e1.rpc_message(), "Execution error: duplicate signature included: Duplicate Signature detected");
+  EXPECT_EQ(e1.rpc_message(),
+            "Execution error: duplicate signature included: Duplicate Signature detected");
 
-  const auto e2 = f.push_error(f.signed_tx({chain_fixture::transfer(nathan, alice(), 1)}, {f.dev_key, alice_key}));
+  const auto e2 = f.push_error(
+      f.signed_tx({chain_fixture::transfer(nathan, alice(), 1)}, {f.dev_key, alice_key}));
   EXPECT_EQ(e2.code(), 4010004);
-  EXPECT_EQ(e2.rpc_message(), "Execution error: irrelevant signature included: Unnecessary signature(s) detected");
+  EXPECT_EQ(e2.rpc_message(),
+            "Execution error: irrelevant signature included: Unnecessary signature(s) detected");
 }
 
 TEST_F(TransactionTest, ExpirationWindowIsCheckedAgainstHeadBlockTime) {
@@ -86,16 +92,19 @@ TEST_F(TransactionTest, ExpirationWindowIsCheckedAgainstHeadBlockTime) {
   EXPECT_EQ(e1.code(), 10);
   EXPECT_EQ(e1.rpc_message(), "Execution error: Assert Exception: now <= trx.expiration: ");
 
-  const auto too_far = f.signed_tx({chain_fixture::transfer(nathan, alice(), 1)}, {f.dev_key}, 86401);
+  const auto too_far =
+      f.signed_tx({chain_fixture::transfer(nathan, alice(), 1)}, {f.dev_key}, 86401);
   const auto e2 = f.push_error(too_far);
   EXPECT_EQ(e2.code(), 10);
   EXPECT_EQ(e2.rpc_message(),
             "Execution error: Assert Exception: trx.expiration <= now + "
             "chain_parameters.maximum_time_until_expiration: ");
   // Exactly at the limit is fine.
-  EXPECT_NO_THROW(f.push(f.signed_tx({chain_fixture::transfer(nathan, alice(), 1)}, {f.dev_key}, 86400)));
+  EXPECT_NO_THROW(
+      f.push(f.signed_tx({chain_fixture::transfer(nathan, alice(), 1)}, {f.dev_key}, 86400)));
   // Expiring at head block time is fine too.
-  EXPECT_NO_THROW(f.push(f.signed_tx({chain_fixture::transfer(nathan, alice(), 2)}, {f.dev_key}, 0)));
+  EXPECT_NO_THROW(
+      f.push(f.signed_tx({chain_fixture::transfer(nathan, alice(), 2)}, {f.dev_key}, 0)));
 }
 
 TEST_F(TransactionTest, TaposMustReferenceARecentBlockOfThisChain) {
@@ -132,29 +141,36 @@ TEST_F(TransactionTest, InsufficientBalance) {
   const auto a = alice();
   f.push(f.signed_tx({chain_fixture::transfer(nathan, a, 3000000)}));
   // alice has 30 BTS: sending 20 BTS with a 20 BTS fee passes the transfer check but not the fee.
-  const auto e1 = f.push_error(f.signed_tx({chain_fixture::transfer(a, nathan, 2000000)}, {alice_key}));
+  const auto e1 =
+      f.push_error(f.signed_tx({chain_fixture::transfer(a, nathan, 2000000)}, {alice_key}));
   EXPECT_EQ(e1.code(), 10);
   EXPECT_EQ(e1.rpc_message(),
-            "Execution error: Assert Exception: abo->get_balance() >= -delta: Insufficient Balance: alice's "
+            "Execution error: Assert Exception: abo->get_balance() >= -delta: Insufficient "
+            "Balance: alice's "
             "balance of 10 BTS is less than required 20 BTS");
-  const auto e2 = f.push_error(f.signed_tx({chain_fixture::transfer(a, nathan, 5000000)}, {alice_key}));
+  const auto e2 =
+      f.push_error(f.signed_tx({chain_fixture::transfer(a, nathan, 5000000)}, {alice_key}));
   EXPECT_EQ(e2.code(), 10);
   EXPECT_EQ(e2.rpc_message(),
-            "Execution error: Assert Exception: insufficient_balance: Insufficient Balance: 30 BTS, unable to "
-            "transfer '50 BTS' from account 'alice' to 'nathan' Unable to transfer 50 BTS from alice to nathan");
+            "Execution error: Assert Exception: insufficient_balance: Insufficient Balance: 30 "
+            "BTS, unable to "
+            "transfer '50 BTS' from account 'alice' to 'nathan' Unable to transfer 50 BTS from "
+            "alice to nathan");
 }
 
 TEST_F(TransactionTest, PendingStateMakesADoubleSpendFail) {
   const auto a = alice();
   f.push(f.signed_tx({chain_fixture::transfer(nathan, a, 5000000)}));
   f.push(f.signed_tx({chain_fixture::transfer(a, nathan, 2000000)}, {alice_key}));  // 30 BTS left
-  const auto e = f.push_error(f.signed_tx({chain_fixture::transfer(a, nathan, 2000001)}, {alice_key}));
+  const auto e =
+      f.push_error(f.signed_tx({chain_fixture::transfer(a, nathan, 2000001)}, {alice_key}));
   EXPECT_EQ(e.code(), 10);
   EXPECT_THAT(e.rpc_message(), HasSubstr("Insufficient Balance: 10 BTS, unable to transfer"));
 }
 
 TEST_F(TransactionTest, FeeBelowTheScheduleIsInsufficientFee) {
-  const auto e = f.push_error(f.signed_tx({chain_fixture::transfer(nathan, alice(), 1, transfer_fee - 1)}));
+  const auto e =
+      f.push_error(f.signed_tx({chain_fixture::transfer(nathan, alice(), 1, transfer_fee - 1)}));
   EXPECT_EQ(e.code(), 4010007);
   EXPECT_EQ(e.rpc_message(), "Execution error: insufficient fee: Insufficient Fee Paid");
   // A memo costs price_per_kbyte per KiB of the packed optional<memo_data>.
@@ -178,14 +194,16 @@ TEST_F(TransactionTest, TransactionLargerThanMaximumTransactionSize) {
   EXPECT_EQ(e.code(), 10);
   EXPECT_EQ(e.rpc_message(),
             "Execution error: Assert Exception: head_block_time() <= HARDFORK_CORE_1573_TIME || "
-            "trx.get_packed_size() <= chain_parameters.maximum_transaction_size: Transaction exceeds maximum "
+            "trx.get_packed_size() <= chain_parameters.maximum_transaction_size: Transaction "
+            "exceeds maximum "
             "transaction size.");
 }
 
 TEST_F(TransactionTest, ValidateErrorsComeFirst) {
   const auto e1 = f.push_error(f.signed_tx({}));
   EXPECT_EQ(e1.rpc_message(),
-            "Execution error: Assert Exception: operations.size() > 0: A transaction must have at least one operation");
+            "Execution error: Assert Exception: operations.size() > 0: A transaction must have at "
+            "least one operation");
   const auto e2 = f.push_error(f.make_tx({chain_fixture::transfer(nathan, nathan, 1)}));
   EXPECT_EQ(e2.rpc_message(), "Execution error: Assert Exception: from != to: ");
   const auto e3 = f.push_error(f.signed_tx({chain_fixture::transfer(nathan, alice(), 0)}));
@@ -193,9 +211,11 @@ TEST_F(TransactionTest, ValidateErrorsComeFirst) {
 }
 
 TEST_F(TransactionTest, UnknownAccountIsUnableToFindObject) {
-  const auto e = f.push_error(f.signed_tx({chain_fixture::transfer(nathan, account_id_type{999}, 1)}));
+  const auto e =
+      f.push_error(f.signed_tx({chain_fixture::transfer(nathan, account_id_type{999}, 1)}));
   EXPECT_EQ(e.code(), 10);
-  EXPECT_EQ(e.rpc_message(), "Execution error: Assert Exception: maybe_found != nullptr: Unable to find Object");
+  EXPECT_EQ(e.rpc_message(),
+            "Execution error: Assert Exception: maybe_found != nullptr: Unable to find Object");
 }
 
 TEST_F(TransactionTest, MultiSignatureThresholds) {
@@ -215,7 +235,9 @@ TEST_F(TransactionTest, MultiSignatureThresholds) {
   const account_id_type carol{result.operation_results[0].get_if<object_id_type>()->instance()};
   f.push(f.signed_tx({chain_fixture::transfer(nathan, carol, 100000000)}));
 
-  const auto spend = [&](std::int64_t amount) { return chain_fixture::transfer(carol, nathan, amount); };
+  const auto spend = [&](std::int64_t amount) {
+    return chain_fixture::transfer(carol, nathan, amount);
+  };
   EXPECT_EQ(f.push_error(f.signed_tx({spend(1)}, {k1})).code(), 4010001);
   EXPECT_NO_THROW(f.push(f.signed_tx({spend(2)}, {k1, k3})));
   EXPECT_EQ(f.push_error(f.signed_tx({spend(3)}, {k1, k2, k3})).code(), 4010004);
@@ -231,7 +253,8 @@ TEST_F(TransactionTest, MultiSignatureThresholds) {
   const account_id_type dave{dres.operation_results[0].get_if<object_id_type>()->instance()};
   f.push(f.signed_tx({chain_fixture::transfer(nathan, dave, 100000000)}));
   EXPECT_NO_THROW(f.push(f.signed_tx({chain_fixture::transfer(dave, nathan, 5)}, {k2, k3})));
-  EXPECT_EQ(f.push_error(f.signed_tx({chain_fixture::transfer(dave, nathan, 6)}, {k2})).code(), 4010001);
+  EXPECT_EQ(f.push_error(f.signed_tx({chain_fixture::transfer(dave, nathan, 6)}, {k2})).code(),
+            4010001);
 }
 
 TEST_F(TransactionTest, AccountCreateRules) {
@@ -248,7 +271,8 @@ TEST_F(TransactionTest, AccountCreateRules) {
   f.push(f.signed_tx({chain_fixture::transfer(nathan, a, 100000000)}));
   const auto e1 = f.push_error(f.signed_tx({op}, {alice_key}));
   EXPECT_EQ(e1.rpc_message(),
-            "Execution error: Assert Exception: fee_paying_account->is_lifetime_member(): Only Lifetime members "
+            "Execution error: Assert Exception: fee_paying_account->is_lifetime_member(): Only "
+            "Lifetime members "
             "may register an account.");
 
   op.registrar = op.referrer = nathan;
@@ -258,7 +282,8 @@ TEST_F(TransactionTest, AccountCreateRules) {
   op.name = "alice";
   op.fee.amount = f.db->parameters().current_fees.calculate_fee(op);
   EXPECT_EQ(f.push_error(f.signed_tx({op}, {f.dev_key}, 62)).rpc_message(),
-            "Execution error: Assert Exception: current_account_itr == acnt_indx.indices().get<by_name>().end(): "
+            "Execution error: Assert Exception: current_account_itr == "
+            "acnt_indx.indices().get<by_name>().end(): "
             "Account 'alice' already exists.");
   // Premium names (no digit, dash or dot, with a vowel) cost premium_fee.
   op.name = "premiumname";
@@ -275,7 +300,8 @@ TEST_F(TransactionTest, AccountCreateRules) {
   f.push(f.signed_tx({up}, {alice_key}));
   EXPECT_TRUE(f.db->find_account(a)->is_lifetime_member());
   EXPECT_EQ(f.push_error(f.signed_tx({up}, {alice_key}, 61)).rpc_message(),
-            "Execution error: Assert Exception: !account->is_lifetime_member():  Unable to upgrade account 'alice'");
+            "Execution error: Assert Exception: !account->is_lifetime_member():  Unable to upgrade "
+            "account 'alice'");
 }
 
 TEST_F(TransactionTest, UserIssuedAssetCreateIssueAndTransfer) {
@@ -308,7 +334,8 @@ TEST_F(TransactionTest, UserIssuedAssetCreateIssueAndTransfer) {
   EXPECT_EQ(f.push_error(f.signed_tx({issue}, {alice_key})).rpc_message(),
             "Execution error: Assert Exception: o.issuer == a.issuer: ");
   f.push(f.signed_tx({chain_fixture::transfer(nathan, alice(), 10000000)}));
-  f.push(f.signed_tx({chain_fixture::transfer(alice(), nathan, 1200, transfer_fee, dev)}, {alice_key}));
+  f.push(f.signed_tx({chain_fixture::transfer(alice(), nathan, 1200, transfer_fee, dev)},
+                     {alice_key}));
   EXPECT_EQ(f.balance(nathan, dev), 1200);
   EXPECT_EQ(f.db->to_pretty_string({1200, dev}), "1.200 DEVCOIN");
 }

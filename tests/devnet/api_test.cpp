@@ -16,7 +16,8 @@ struct ApiTest : ::testing::Test {
 
 TEST_F(ApiTest, BannerNamesTheEndpointAndChainId) {
   const std::string banner = f.node->banner();
-  EXPECT_THAT(banner, StartsWith("devnet listening " + f.url() + " chain_id " + to_hex(f.node->chain_id())));
+  EXPECT_THAT(banner, StartsWith("devnet listening " + f.url() + " chain_id " +
+                                 to_hex(f.node->chain_id())));
   EXPECT_THAT(banner, HasSubstr(" endpoints " + f.url() + " block_interval 1"));
   EXPECT_EQ(f.node->chain_id(), chain::compute_chain_id(chain::builtin_genesis_json()));
 }
@@ -29,7 +30,8 @@ TEST_F(ApiTest, LoginAndApiIdsAsBitsharesCoreAllocatesThem) {
   EXPECT_EQ(f.call(1, "network_broadcast", {}), json::value(2));  // same id again
   EXPECT_EQ(f.call(0, "get_chain_id", {}).as_string(), to_hex(f.node->chain_id()));
   EXPECT_EQ(f.call("database", "get_chain_id", {}).as_string(), to_hex(f.node->chain_id()));
-  EXPECT_EQ(f.call(3, "get_account_history", {"nathan", "1.11.0", 10, "1.11.0"}), json::value(json::array()));
+  EXPECT_EQ(f.call(3, "get_account_history", {"nathan", "1.11.0", 10, "1.11.0"}),
+            json::value(json::array()));
   const auto denied = f.try_call(1, "network_node", {});
   ASSERT_FALSE(denied.ok());
   EXPECT_EQ(denied.error().code, 10);
@@ -50,7 +52,8 @@ TEST_F(ApiTest, UnknownMethodsAndApisAreErrorsNotDisconnects) {
   const auto r4 = f.try_call("database", "get_block", {});
   ASSERT_FALSE(r4.ok());
   EXPECT_EQ(r4.error().message,
-            "Execution error: Assert Exception: a0 != e || optional_args: too few arguments passed to method");
+            "Execution error: Assert Exception: a0 != e || optional_args: too few arguments passed "
+            "to method");
   const auto r5 = f.try_call("database", "get_objects", {"not an id"});
   ASSERT_FALSE(r5.ok());
   // The connection survives all of it.
@@ -60,7 +63,8 @@ TEST_F(ApiTest, UnknownMethodsAndApisAreErrorsNotDisconnects) {
 
 TEST_F(ApiTest, HttpPostServesTheSameApiAndMetrics) {
   rpc::blocking_client http(f.http_url());
-  EXPECT_EQ(http.call("database", "get_chain_id", {}, call_timeout).value().as_string(), to_hex(f.node->chain_id()));
+  EXPECT_EQ(http.call("database", "get_chain_id", {}, call_timeout).value().as_string(),
+            to_hex(f.node->chain_id()));
   const auto r = http.call("database", "get_account_by_name", {"nathan"}, call_timeout).value();
   EXPECT_EQ(r.at("id").as_string(), "1.2.17");
 }
@@ -73,8 +77,9 @@ TEST_F(ApiTest, GlobalPropertiesAndObjects) {
   const auto gp = f.call("database", "get_global_properties", {});
   EXPECT_EQ(gp.at("parameters").at("block_interval").to_number<std::uint64_t>(), 1u);
   EXPECT_EQ(gp.at("parameters").at("maximum_block_size").to_number<std::uint64_t>(), 2000000u);
-  const auto objects = f.call("database", "get_objects",
-                              {json::array{"2.0.0", "2.1.0", "1.2.17", "1.3.0", "2.5.1", "1.7.0", "2.6.17", "2.3.0"}});
+  const auto objects = f.call(
+      "database", "get_objects",
+      {json::array{"2.0.0", "2.1.0", "1.2.17", "1.3.0", "2.5.1", "1.7.0", "2.6.17", "2.3.0"}});
   const auto& list = objects.as_array();
   ASSERT_EQ(list.size(), 8u);
   EXPECT_EQ(list[2].at("name").as_string(), "nathan");
@@ -91,11 +96,15 @@ TEST_F(ApiTest, GlobalPropertiesAndObjects) {
 }
 
 TEST_F(ApiTest, AccountsBalancesAndFees) {
-  const auto accounts = f.call("database", "get_accounts", {json::array{"nathan", "1.2.6", "nobody"}});
+  const auto accounts =
+      f.call("database", "get_accounts", {json::array{"nathan", "1.2.6", "nobody"}});
   EXPECT_EQ(accounts.at(0).at("id").as_string(), "1.2.17");
   EXPECT_EQ(accounts.at(1).at("name").as_string(), "init0");
   EXPECT_TRUE(accounts.at(2).is_null());
-  EXPECT_EQ(f.call("database", "lookup_account_names", {json::array{"committee-account"}}).at(0).at("id").as_string(),
+  EXPECT_EQ(f.call("database", "lookup_account_names", {json::array{"committee-account"}})
+                .at(0)
+                .at("id")
+                .as_string(),
             "1.2.0");
   const auto full = f.call("database", "get_full_accounts", {json::array{"nathan"}, false});
   ASSERT_EQ(full.as_array().size(), 1u);
@@ -108,9 +117,11 @@ TEST_F(ApiTest, AccountsBalancesAndFees) {
   EXPECT_EQ(f.balance(nathan), 1000000000000000);
   const auto none = f.try_call("database", "get_account_balances", {"nobody", json::array()});
   ASSERT_FALSE(none.ok());
-  EXPECT_EQ(none.error().message, "Execution error: Assert Exception: account_ptr: no such account");
+  EXPECT_EQ(none.error().message,
+            "Execution error: Assert Exception: account_ptr: no such account");
   const auto fees = f.call("database", "get_required_fees",
-                           {json::array{protocol::to_json(protocol::operation(devnet_fixture::transfer(nathan, account_id_type{6}, 1)))},
+                           {json::array{protocol::to_json(protocol::operation(
+                                devnet_fixture::transfer(nathan, account_id_type{6}, 1)))},
                             "1.3.0"});
   EXPECT_EQ(json::serialize(fees), R"([{"amount":2000000,"asset_id":"1.3.0"}])");
   const auto block = f.call("database", "get_block", {1});
@@ -119,27 +130,34 @@ TEST_F(ApiTest, AccountsBalancesAndFees) {
   EXPECT_TRUE(f.call("database", "get_block", {99}).is_null());
   const auto header = f.call("database", "get_block_header", {1});
   EXPECT_FALSE(header.as_object().contains("witness_signature"));
-  EXPECT_TRUE(f.call("database", "get_block_header", {1, true}).as_object().contains("witness_signature"));
+  EXPECT_TRUE(
+      f.call("database", "get_block_header", {1, true}).as_object().contains("witness_signature"));
 }
 
 TEST_F(ApiTest, TransactionHexMatchesTheProtocolBytes) {
   const auto tx = f.sign(f.make_tx({devnet_fixture::transfer(nathan, account_id_type{6}, 5)}));
-  EXPECT_EQ(f.call("database", "get_transaction_hex", {devnet_fixture::to_json(tx)}).as_string(), to_hex(tx.pack()));
-  EXPECT_EQ(f.call("database", "get_transaction_hex_without_sig", {devnet_fixture::to_json(tx)}).as_string(),
+  EXPECT_EQ(f.call("database", "get_transaction_hex", {devnet_fixture::to_json(tx)}).as_string(),
+            to_hex(tx.pack()));
+  EXPECT_EQ(f.call("database", "get_transaction_hex_without_sig", {devnet_fixture::to_json(tx)})
+                .as_string(),
             to_hex(tx.pack_unsigned()));
-  const auto potential = f.call("database", "get_potential_signatures", {devnet_fixture::to_json(tx)});
+  const auto potential =
+      f.call("database", "get_potential_signatures", {devnet_fixture::to_json(tx)});
   EXPECT_EQ(json::serialize(potential), "[\"" + std::string(chain::dev_public_key) + "\"]");
   auto unsigned_tx = tx;
   unsigned_tx.signatures.clear();
-  const auto required = f.call("database", "get_required_signatures",
-                               {devnet_fixture::to_json(unsigned_tx), json::array{chain::dev_public_key}});
+  const auto required =
+      f.call("database", "get_required_signatures",
+             {devnet_fixture::to_json(unsigned_tx), json::array{chain::dev_public_key}});
   EXPECT_EQ(json::serialize(required), "[\"" + std::string(chain::dev_public_key) + "\"]");
-  EXPECT_EQ(f.call("database", "verify_authority", {devnet_fixture::to_json(tx)}), json::value(true));
+  EXPECT_EQ(f.call("database", "verify_authority", {devnet_fixture::to_json(tx)}),
+            json::value(true));
 }
 
 TEST_F(ApiTest, MetricsCountVerdictsByCode) {
   const auto tx = f.make_tx({devnet_fixture::transfer(nathan, account_id_type{6}, 5)});  // unsigned
-  const auto r = f.try_call("network_broadcast", "broadcast_transaction", {devnet_fixture::to_json(tx)});
+  const auto r =
+      f.try_call("network_broadcast", "broadcast_transaction", {devnet_fixture::to_json(tx)});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, 4010001);
   f.call("network_broadcast", "broadcast_transaction", {devnet_fixture::to_json(f.sign(tx))});

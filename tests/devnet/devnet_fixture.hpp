@@ -7,10 +7,10 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -48,7 +48,9 @@ struct devnet_fixture {
       now_sec = static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                               std::chrono::system_clock::now().time_since_epoch())
                                               .count());
-      options.clock = [this] { return std::chrono::system_clock::time_point(std::chrono::seconds(now_sec.load())); };
+      options.clock = [this] {
+        return std::chrono::system_clock::time_point(std::chrono::seconds(now_sec.load()));
+      };
     }
     node = std::make_unique<devnet>(io.get_executor(), options);
     if (real_time) node->start();
@@ -76,17 +78,19 @@ struct devnet_fixture {
     }
     return *clients[i];
   }
-  json::value call(const rpc::api_ref& api, std::string_view method, json::array params = {}, std::size_t i = 0) {
+  json::value call(const rpc::api_ref& api, std::string_view method, json::array params = {},
+                   std::size_t i = 0) {
     return client(i).call(api, method, std::move(params), call_timeout).value();
   }
-  rpc::call_result try_call(const rpc::api_ref& api, std::string_view method, json::array params = {},
-                            std::size_t i = 0) {
+  rpc::call_result try_call(const rpc::api_ref& api, std::string_view method,
+                            json::array params = {}, std::size_t i = 0) {
     return client(i).call(api, method, std::move(params), call_timeout);
   }
 
   // Moves the clock to the next slot of endpoint 0 and produces its block.
   std::uint32_t produce_block() {
-    now_sec = node->net().read(0, [](const auto& db) { return db.get_slot_time(1).sec_since_epoch; });
+    now_sec =
+        node->net().read(0, [](const auto& db) { return db.get_slot_time(1).sec_since_epoch; });
     const auto num = node->net().produce_due();
     EXPECT_TRUE(num.has_value());
     return num.value_or(0);
@@ -104,15 +108,15 @@ struct devnet_fixture {
   }
 
   // A transaction referencing endpoint i's head block, as a client builds it from the API.
-  protocol::signed_transaction make_tx(std::vector<protocol::operation> ops, std::uint32_t expire_in = 60,
-                                       std::size_t i = 0) {
+  protocol::signed_transaction make_tx(std::vector<protocol::operation> ops,
+                                       std::uint32_t expire_in = 60, std::size_t i = 0) {
     const auto dgp = call("database", "get_dynamic_global_properties", {}, i);
     protocol::signed_transaction tx;
     protocol::block_id_type head{};
     from_hex_exact(dgp.at("head_block_id").as_string(), head);
     tx.set_reference_block(head);
-    tx.expiration = protocol::time_point_sec{
-        parse_time_point_sec(dgp.at("time").as_string()) + expire_in};
+    tx.expiration =
+        protocol::time_point_sec{parse_time_point_sec(dgp.at("time").as_string()) + expire_in};
     tx.operations = std::move(ops);
     return tx;
   }
@@ -120,9 +124,12 @@ struct devnet_fixture {
     tx.sign(dev_key, node->chain_id());
     return tx;
   }
-  static json::value to_json(const protocol::signed_transaction& tx) { return protocol::transaction_to_json(tx); }
+  static json::value to_json(const protocol::signed_transaction& tx) {
+    return protocol::transaction_to_json(tx);
+  }
 
-  static protocol::transfer_operation transfer(account_id_type from, account_id_type to, std::int64_t amount,
+  static protocol::transfer_operation transfer(account_id_type from, account_id_type to,
+                                               std::int64_t amount,
                                                std::int64_t fee = transfer_fee) {
     protocol::transfer_operation op;
     op.fee = {fee, asset_id_type{0}};
@@ -133,8 +140,9 @@ struct devnet_fixture {
   }
 
   std::int64_t balance(account_id_type a, std::size_t i = 0) {
-    const auto r = call("database", "get_account_balances",
-                        {json::string("1.2." + std::to_string(a.instance)), json::array{"1.3.0"}}, i);
+    const auto r =
+        call("database", "get_account_balances",
+             {json::string("1.2." + std::to_string(a.instance)), json::array{"1.3.0"}}, i);
     return rpc::as_int64(r.at(0).at("amount"));
   }
 

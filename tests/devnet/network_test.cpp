@@ -12,7 +12,9 @@ namespace {
 using ::testing::HasSubstr;
 
 std::string head_id(devnet_fixture& f, std::size_t node) {
-  return std::string(f.call("database", "get_dynamic_global_properties", {}, node).at("head_block_id").as_string());
+  return std::string(f.call("database", "get_dynamic_global_properties", {}, node)
+                         .at("head_block_id")
+                         .as_string());
 }
 
 TEST(Network, EndpointsAgreeOnTheChain) {
@@ -21,18 +23,25 @@ TEST(Network, EndpointsAgreeOnTheChain) {
   options.propagation_delay = std::chrono::milliseconds(30);
   devnet_fixture f(options);
   ASSERT_EQ(f.node->endpoints().size(), 3u);
-  EXPECT_THAT(f.node->banner(), HasSubstr(" endpoints " + f.url(0) + "," + f.url(1) + "," + f.url(2)));
+  EXPECT_THAT(f.node->banner(),
+              HasSubstr(" endpoints " + f.url(0) + "," + f.url(1) + "," + f.url(2)));
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(f.call("database", "get_chain_id", {}, i).as_string(), to_hex(f.node->chain_id()));
   }
   // A transaction sent to endpoint 2 reaches the producer and everyone sees it included.
-  const auto tx = f.sign(f.make_tx({devnet_fixture::transfer(nathan, account_id_type{6}, 4242)}, 60, 2));
-  ASSERT_TRUE(f.try_call("network_broadcast", "broadcast_transaction", {devnet_fixture::to_json(tx)}, 2).ok());
-  ASSERT_TRUE(devnet_fixture::eventually([&] { return f.node->net().metrics().nodes[0].pending == 1; }));
+  const auto tx =
+      f.sign(f.make_tx({devnet_fixture::transfer(nathan, account_id_type{6}, 4242)}, 60, 2));
+  ASSERT_TRUE(
+      f.try_call("network_broadcast", "broadcast_transaction", {devnet_fixture::to_json(tx)}, 2)
+          .ok());
+  ASSERT_TRUE(
+      devnet_fixture::eventually([&] { return f.node->net().metrics().nodes[0].pending == 1; }));
   // ... and is in endpoint 1's pending pool too.
-  ASSERT_TRUE(devnet_fixture::eventually([&] { return f.node->net().metrics().nodes[1].pending == 1; }));
+  ASSERT_TRUE(
+      devnet_fixture::eventually([&] { return f.node->net().metrics().nodes[1].pending == 1; }));
   // Sending it again to another endpoint is a duplicate there as well.
-  const auto dup = f.try_call("network_broadcast", "broadcast_transaction", {devnet_fixture::to_json(tx)}, 1);
+  const auto dup =
+      f.try_call("network_broadcast", "broadcast_transaction", {devnet_fixture::to_json(tx)}, 1);
   ASSERT_FALSE(dup.ok());
   EXPECT_EQ(dup.error().code, 3030001);
   for (int i = 0; i < 3; ++i) f.produce_block();
@@ -42,7 +51,10 @@ TEST(Network, EndpointsAgreeOnTheChain) {
   }));
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(f.balance(account_id_type{6}, i), 4242);
-    EXPECT_EQ(f.call("database", "get_dynamic_global_properties", {}, i).at("head_block_number").to_number<std::uint64_t>(), 4u);
+    EXPECT_EQ(f.call("database", "get_dynamic_global_properties", {}, i)
+                  .at("head_block_number")
+                  .to_number<std::uint64_t>(),
+              4u);
   }
   EXPECT_EQ(f.node->net().metrics().nodes[1].pending, 0u);
 }
@@ -54,8 +66,11 @@ TEST(Network, BlocksAboveTheP2PMessageLimitDoNotPropagate) {
   devnet_fixture f(options);
   ASSERT_TRUE(devnet_fixture::eventually([&] { return head_id(f, 1) == head_id(f, 0); }));
   for (int i = 0; i < 30; ++i) {
-    const auto tx = f.sign(f.make_tx({devnet_fixture::transfer(nathan, account_id_type{6}, 1 + i)}));
-    ASSERT_TRUE(f.try_call("network_broadcast", "broadcast_transaction", {devnet_fixture::to_json(tx)}).ok());
+    const auto tx =
+        f.sign(f.make_tx({devnet_fixture::transfer(nathan, account_id_type{6}, 1 + i)}));
+    ASSERT_TRUE(
+        f.try_call("network_broadcast", "broadcast_transaction", {devnet_fixture::to_json(tx)})
+            .ok());
   }
   const auto big = f.produce_block();
   const auto m = f.node->net().metrics();
@@ -63,7 +78,10 @@ TEST(Network, BlocksAboveTheP2PMessageLimitDoNotPropagate) {
   EXPECT_EQ(m.blocks_not_propagated, 1u);
   f.produce_block();  // small, propagates, but cannot link without the big one
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(f.call("database", "get_dynamic_global_properties", {}, 1).at("head_block_number").to_number<std::uint64_t>(), big - 1);
+  EXPECT_EQ(f.call("database", "get_dynamic_global_properties", {}, 1)
+                .at("head_block_number")
+                .to_number<std::uint64_t>(),
+            big - 1);
   const auto [status, text] = f.http_get("/metrics", 0);
   EXPECT_THAT(text, HasSubstr("devnet_blocks_not_propagated_total 1"));
 }
@@ -71,7 +89,11 @@ TEST(Network, BlocksAboveTheP2PMessageLimitDoNotPropagate) {
 TEST(Network, RealTimeBlocksAndSynchronousBroadcast) {
   devnet_fixture f({}, /*real_time=*/true);
   ASSERT_TRUE(devnet_fixture::eventually(
-      [&] { return f.call("database", "get_dynamic_global_properties", {}).at("head_block_number").to_number<std::uint64_t>() >= 1; },
+      [&] {
+        return f.call("database", "get_dynamic_global_properties", {})
+                   .at("head_block_number")
+                   .to_number<std::uint64_t>() >= 1;
+      },
       std::chrono::milliseconds(3000)));
   const auto tx = f.sign(f.make_tx({devnet_fixture::transfer(nathan, account_id_type{7}, 99)}));
   const auto start = std::chrono::steady_clock::now();
@@ -84,7 +106,8 @@ TEST(Network, RealTimeBlocksAndSynchronousBroadcast) {
 }
 
 TEST(Network, DataDirKeepsTheChainAcrossRestarts) {
-  const auto dir = std::filesystem::temp_directory_path() / ("bts-devnet-test-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("bts-devnet-test-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::string head;
   {
@@ -92,7 +115,8 @@ TEST(Network, DataDirKeepsTheChainAcrossRestarts) {
     options.data_dir = dir;
     devnet_fixture f(options);
     ASSERT_TRUE(f.try_call("network_broadcast", "broadcast_transaction",
-                           {devnet_fixture::to_json(f.sign(f.make_tx({devnet_fixture::transfer(nathan, account_id_type{8}, 31337)})))})
+                           {devnet_fixture::to_json(f.sign(f.make_tx(
+                               {devnet_fixture::transfer(nathan, account_id_type{8}, 31337)})))})
                     .ok());
     f.produce_block();
     f.produce_block();
@@ -104,7 +128,10 @@ TEST(Network, DataDirKeepsTheChainAcrossRestarts) {
     devnet_fixture f(options);  // replays, then produces one more block
     EXPECT_EQ(f.balance(account_id_type{8}), 31337);
     const auto block3 = f.call("database", "get_block", {3});
-    EXPECT_EQ(f.call("database", "get_dynamic_global_properties", {}).at("head_block_number").to_number<std::uint64_t>(), 4u);
+    EXPECT_EQ(f.call("database", "get_dynamic_global_properties", {})
+                  .at("head_block_number")
+                  .to_number<std::uint64_t>(),
+              4u);
     EXPECT_EQ(block3.at("transactions").as_array().size(), 0u);
     EXPECT_EQ(f.call("database", "get_block_header", {4}).at("previous").as_string(), head);
   }

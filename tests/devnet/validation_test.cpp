@@ -14,9 +14,11 @@ using ::testing::StartsWith;
 
 struct ValidationTest : ::testing::Test {
   rpc::call_result broadcast(const protocol::signed_transaction& tx, std::size_t node = 0) {
-    return f.try_call("network_broadcast", "broadcast_transaction", {devnet_fixture::to_json(tx)}, node);
+    return f.try_call("network_broadcast", "broadcast_transaction", {devnet_fixture::to_json(tx)},
+                      node);
   }
-  void expect_rejected(const protocol::signed_transaction& tx, std::int64_t code, const std::string& prefix) {
+  void expect_rejected(const protocol::signed_transaction& tx, std::int64_t code,
+                       const std::string& prefix) {
     const auto r = broadcast(tx);
     ASSERT_FALSE(r.ok()) << "accepted: " << json::serialize(devnet_fixture::to_json(tx));
     EXPECT_EQ(r.error().code, code) << r.error().message;
@@ -47,8 +49,9 @@ TEST_F(ValidationTest, RejectionsCarryBitsharesCoreCodes) {
     return devnet_fixture::transfer(nathan, init0, amount, fee);
   };
   // missing signature
-  expect_rejected(f.make_tx({op(1)}), 4010001,
-                  "Execution error: missing required active authority: Missing Active Authority 1.2.17");
+  expect_rejected(
+      f.make_tx({op(1)}), 4010001,
+      "Execution error: missing required active authority: Missing Active Authority 1.2.17");
   // bad signature: signed by another key, and a signature over other bytes
   auto other = f.make_tx({op(2)});
   other.sign(crypto::private_key::from_seed("someone else"), f.node->chain_id());
@@ -63,14 +66,18 @@ TEST_F(ValidationTest, RejectionsCarryBitsharesCoreCodes) {
   // duplicate / unnecessary signatures
   auto twice = f.sign(f.make_tx({op(6)}));
   twice.signatures.push_back(twice.signatures[0]);
-  expect_rejected(twice, 4010005, "Execution error: duplicate signature included: Duplicate Signature detected");
+  expect_rejected(twice, 4010005,
+                  "Execution error: duplicate signature included: Duplicate Signature detected");
   auto extra = f.sign(f.make_tx({op(7)}));
   extra.sign(crypto::private_key::from_seed("extra"), f.node->chain_id());
-  expect_rejected(extra, 4010004, "Execution error: irrelevant signature included: Unnecessary signature(s) detected");
+  expect_rejected(
+      extra, 4010004,
+      "Execution error: irrelevant signature included: Unnecessary signature(s) detected");
   // expired, and expiring too far ahead
   auto expired = f.make_tx({op(8)});
   expired.expiration.sec_since_epoch -= 61;
-  expect_rejected(f.sign(expired), 10, "Execution error: Assert Exception: now <= trx.expiration: ");
+  expect_rejected(f.sign(expired), 10,
+                  "Execution error: Assert Exception: now <= trx.expiration: ");
   expect_rejected(f.sign(f.make_tx({op(9)}, 86401)), 10,
                   "Execution error: Assert Exception: trx.expiration <= now + "
                   "chain_parameters.maximum_time_until_expiration: ");
@@ -82,7 +89,8 @@ TEST_F(ValidationTest, RejectionsCarryBitsharesCoreCodes) {
                   "tapos_block_summary.block_id._hash[1].value(): ");
   // insufficient balance
   expect_rejected(f.sign(f.make_tx({devnet_fixture::transfer(init0, nathan, 1)})), 10,
-                  "Execution error: Assert Exception: insufficient_balance: Insufficient Balance: 0 BTS, unable to "
+                  "Execution error: Assert Exception: insufficient_balance: Insufficient Balance: "
+                  "0 BTS, unable to "
                   "transfer '0.00001 BTS' from account 'init0' to 'nathan'");
   // fee too low
   expect_rejected(f.sign(f.make_tx({op(11, transfer_fee - 1)})), 4010007,
@@ -90,18 +98,19 @@ TEST_F(ValidationTest, RejectionsCarryBitsharesCoreCodes) {
   // transaction too large (maximum_transaction_size 2048)
   std::vector<protocol::operation> many;
   for (int i = 0; i < 100; ++i) many.push_back(op(100 + i));
-  expect_rejected(f.sign(f.make_tx(many)), 10,
-                  "Execution error: Assert Exception: head_block_time() <= HARDFORK_CORE_1573_TIME || "
-                  "trx.get_packed_size() <= chain_parameters.maximum_transaction_size: Transaction exceeds "
-                  "maximum transaction size.");
+  expect_rejected(
+      f.sign(f.make_tx(many)), 10,
+      "Execution error: Assert Exception: head_block_time() <= HARDFORK_CORE_1573_TIME || "
+      "trx.get_packed_size() <= chain_parameters.maximum_transaction_size: Transaction exceeds "
+      "maximum transaction size.");
   EXPECT_EQ(f.balance(init0), 0);
 }
 
 TEST_F(ValidationTest, DuplicateWhilePendingAndAfterInclusion) {
   const auto tx = f.sign(f.make_tx({devnet_fixture::transfer(nathan, init0, 77)}));
   ASSERT_TRUE(broadcast(tx).ok());
-  const std::string expected = "Execution error: duplicate transaction: Transaction '" + to_hex(tx.id()) +
-                               "' is already in the database";
+  const std::string expected = "Execution error: duplicate transaction: Transaction '" +
+                               to_hex(tx.id()) + "' is already in the database";
   expect_rejected(tx, 3030001, expected);
   f.produce_block();
   expect_rejected(tx, 3030001, expected);
@@ -116,19 +125,24 @@ TEST_F(ValidationTest, SecondSpendOfTheSameFundsIsRejectedByThePendingState) {
   create.owner.key_auths.insert({alice_key.get_public_key(), 1});
   create.active = create.owner;
   create.options.memo_key = alice_key.get_public_key();
-  const auto fee = f.call("database", "get_required_fees", {json::array{protocol::to_json(protocol::operation(create))}, "BTS"});
+  const auto fee = f.call("database", "get_required_fees",
+                          {json::array{protocol::to_json(protocol::operation(create))}, "BTS"});
   create.fee.amount = rpc::as_int64(fee.at(0).at("amount"));
   ASSERT_TRUE(broadcast(f.sign(f.make_tx({create}))).ok());
   ASSERT_EQ(f.call("database", "get_account_by_name", {"alice-1"}).at("id").as_string(), "1.2.18");
   const account_id_type alice{18};
-  ASSERT_TRUE(broadcast(f.sign(f.make_tx({devnet_fixture::transfer(nathan, alice, 5000000)}))).ok());
+  ASSERT_TRUE(
+      broadcast(f.sign(f.make_tx({devnet_fixture::transfer(nathan, alice, 5000000)}))).ok());
   auto spend = [&](std::int64_t amount) {
-    auto tx = f.make_tx({devnet_fixture::transfer(alice, nathan, amount)}, 60 + static_cast<std::uint32_t>(amount % 7));
+    auto tx = f.make_tx({devnet_fixture::transfer(alice, nathan, amount)},
+                        60 + static_cast<std::uint32_t>(amount % 7));
     tx.sign(alice_key, f.node->chain_id());
     return tx;
   };
   ASSERT_TRUE(broadcast(spend(2000000)).ok());  // 30 BTS left of 50
-  expect_rejected(spend(2000001), 10, "Execution error: Assert Exception: insufficient_balance: Insufficient Balance: 10 BTS");
+  expect_rejected(
+      spend(2000001), 10,
+      "Execution error: Assert Exception: insufficient_balance: Insufficient Balance: 10 BTS");
 }
 
 TEST_F(ValidationTest, SynchronousBroadcastReturnsTheInclusion) {
@@ -136,12 +150,13 @@ TEST_F(ValidationTest, SynchronousBroadcastReturnsTheInclusion) {
   std::optional<rpc::call_result> result;
   std::mutex mu;
   std::thread caller([&] {
-    auto r = f.client().call("network_broadcast", "broadcast_transaction_synchronous", {devnet_fixture::to_json(tx)},
-                             std::chrono::milliseconds(10000));
+    auto r = f.client().call("network_broadcast", "broadcast_transaction_synchronous",
+                             {devnet_fixture::to_json(tx)}, std::chrono::milliseconds(10000));
     std::lock_guard lock(mu);
     result = std::move(r);
   });
-  ASSERT_TRUE(devnet_fixture::eventually([&] { return f.node->net().metrics().nodes[0].pending == 1; }));
+  ASSERT_TRUE(
+      devnet_fixture::eventually([&] { return f.node->net().metrics().nodes[0].pending == 1; }));
   const auto num = f.produce_block();
   caller.join();
   ASSERT_TRUE(result && result->ok()) << (result ? result->error().to_string() : "no result");
@@ -159,17 +174,28 @@ TEST_F(ValidationTest, CallbacksFire) {
   const std::uint64_t block_cb = c.reserve_id();
   const std::uint64_t trx_cb = c.reserve_id();
   const std::uint64_t sub_cb = c.reserve_id();
-  c.subscribe(block_cb, [&](json::array a) { std::lock_guard l(mu); applied.push_back(std::move(a)); });
-  c.subscribe(trx_cb, [&](json::array a) { std::lock_guard l(mu); included.push_back(std::move(a)); });
-  c.subscribe(sub_cb, [&](json::array a) { std::lock_guard l(mu); changed.push_back(std::move(a)); });
+  c.subscribe(block_cb, [&](json::array a) {
+    std::lock_guard l(mu);
+    applied.push_back(std::move(a));
+  });
+  c.subscribe(trx_cb, [&](json::array a) {
+    std::lock_guard l(mu);
+    included.push_back(std::move(a));
+  });
+  c.subscribe(sub_cb, [&](json::array a) {
+    std::lock_guard l(mu);
+    changed.push_back(std::move(a));
+  });
   f.call("database", "set_block_applied_callback", {block_cb});
   f.call("database", "set_subscribe_callback", {sub_cb, false});
   f.call("database", "get_objects", {json::array{"2.1.0"}});  // subscribes (auto subscription)
   const auto tx = f.sign(f.make_tx({devnet_fixture::transfer(nathan, init0, 2000)}));
-  EXPECT_TRUE(f.call("network_broadcast", "broadcast_transaction_with_callback", {trx_cb, devnet_fixture::to_json(tx)})
+  EXPECT_TRUE(f.call("network_broadcast", "broadcast_transaction_with_callback",
+                     {trx_cb, devnet_fixture::to_json(tx)})
                   .is_null());
   const auto num = f.produce_block();
-  const auto block_id = f.call("database", "get_dynamic_global_properties", {}).at("head_block_id").as_string();
+  const auto block_id =
+      f.call("database", "get_dynamic_global_properties", {}).at("head_block_id").as_string();
   ASSERT_TRUE(devnet_fixture::eventually([&] {
     std::lock_guard l(mu);
     return !applied.empty() && !included.empty() && !changed.empty();
@@ -203,7 +229,9 @@ TEST_F(ValidationTest, LimitOrdersMatchAtTheMakersPrice) {
   issue.asset_to_issue = {100000, dev};
   issue.issue_to_account = init0;
   issue.fee = {2000000, asset_id_type{0}};
-  ASSERT_TRUE(broadcast(f.sign(f.make_tx({issue, devnet_fixture::transfer(nathan, init0, 100000000)}))).ok());
+  ASSERT_TRUE(
+      broadcast(f.sign(f.make_tx({issue, devnet_fixture::transfer(nathan, init0, 100000000)})))
+          .ok());
   const auto order = [](account_id_type seller, protocol::asset sell, protocol::asset receive) {
     protocol::limit_order_create_operation op;
     op.fee = {500000, asset_id_type{0}};
@@ -213,9 +241,11 @@ TEST_F(ValidationTest, LimitOrdersMatchAtTheMakersPrice) {
     return op;
   };
   // nathan offers 1 BTS for 1 DEVCOIN; init0 sells 0.5 DEVCOIN asking 0.4 BTS and gets 0.5.
-  ASSERT_TRUE(broadcast(f.sign(f.make_tx({order(nathan, {100000, asset_id_type{0}}, {1000, dev})}))).ok());
+  ASSERT_TRUE(
+      broadcast(f.sign(f.make_tx({order(nathan, {100000, asset_id_type{0}}, {1000, dev})}))).ok());
   const auto before = f.balance(init0);
-  ASSERT_TRUE(broadcast(f.sign(f.make_tx({order(init0, {500, dev}, {40000, asset_id_type{0}})}))).ok());
+  ASSERT_TRUE(
+      broadcast(f.sign(f.make_tx({order(init0, {500, dev}, {40000, asset_id_type{0}})}))).ok());
   EXPECT_EQ(f.balance(init0), before + 50000 - 500000);
   const auto book = f.call("database", "get_limit_orders", {"BTS", "DEVCOIN", 10});
   ASSERT_EQ(book.as_array().size(), 1u);
@@ -228,20 +258,25 @@ TEST_F(ValidationTest, LimitOrdersMatchAtTheMakersPrice) {
     op.fill_or_kill = true;
     return op;
   }();
-  expect_rejected(f.sign(f.make_tx({fill_or_kill})), 3050101, "Execution error: Killing limit order due to unable to fill");
+  expect_rejected(f.sign(f.make_tx({fill_or_kill})), 3050101,
+                  "Execution error: Killing limit order due to unable to fill");
 }
 
 TEST(ValidationBacklog, ABacklogLargerThanABlockSpillsIntoFollowingBlocks) {
   devnet_options options;
   options.builtin.maximum_block_size = 8000;
   devnet_fixture f(options);
-  const auto max_size = f.call("database", "get_global_properties", {}).at("parameters").at("maximum_block_size");
+  const auto max_size =
+      f.call("database", "get_global_properties", {}).at("parameters").at("maximum_block_size");
   EXPECT_EQ(max_size.to_number<std::uint64_t>(), 8000u);
   std::vector<std::string> ids;
   for (int i = 0; i < 250; ++i) {
-    const auto tx = f.sign(f.make_tx({devnet_fixture::transfer(nathan, account_id_type{6}, 1 + i)}, 3600));
+    const auto tx =
+        f.sign(f.make_tx({devnet_fixture::transfer(nathan, account_id_type{6}, 1 + i)}, 3600));
     ids.push_back(to_hex(tx.id()));
-    ASSERT_TRUE(f.try_call("network_broadcast", "broadcast_transaction", {devnet_fixture::to_json(tx)}).ok());
+    ASSERT_TRUE(
+        f.try_call("network_broadcast", "broadcast_transaction", {devnet_fixture::to_json(tx)})
+            .ok());
   }
   std::vector<std::string> included;
   int blocks = 0;
@@ -252,7 +287,8 @@ TEST(ValidationBacklog, ABacklogLargerThanABlockSpillsIntoFollowingBlocks) {
     const auto& txs = block.at("transactions").as_array();
     EXPECT_GT(txs.size(), 0u);
     for (const auto& t : txs) {
-      const auto parsed = protocol::transaction_from_json(t, {protocol::json_read_options::unknown_field_policy::ignore});
+      const auto parsed = protocol::transaction_from_json(
+          t, {protocol::json_read_options::unknown_field_policy::ignore});
       included.push_back(to_hex(parsed.id()));
     }
     const auto m = f.node->net().metrics();

@@ -25,9 +25,12 @@ class sign_state {
  public:
   sign_state(const std::vector<public_key_type>& signees,
              const std::function<const authority&(account_id_type)>& get_active,
-             const std::function<const authority&(account_id_type)>& get_owner, std::uint32_t max_recursion,
-             const std::vector<public_key_type>& available = {})
-      : get_active_(get_active), get_owner_(get_owner), max_recursion_(max_recursion), available_(available) {
+             const std::function<const authority&(account_id_type)>& get_owner,
+             std::uint32_t max_recursion, const std::vector<public_key_type>& available = {})
+      : get_active_(get_active),
+        get_owner_(get_owner),
+        max_recursion_(max_recursion),
+        available_(available) {
     for (const auto& key : signees) provided_.emplace_back(key, false);
     approved_by_.insert(config::temp_account);
   }
@@ -118,29 +121,36 @@ required_authorities get_required_authorities(const std::vector<operation>& ops)
   std::set<std::uint64_t> active;
   std::set<std::uint64_t> owner;
   for (const auto& op : ops) {
-    std::visit(overload{
-                   [&](const transfer_operation& o) { active.insert(o.from.instance); },
-                   [&](const limit_order_create_operation& o) { active.insert(o.seller.instance); },
-                   [&](const limit_order_cancel_operation& o) { active.insert(o.fee_paying_account.instance); },
-                   [&](const call_order_update_operation& o) { active.insert(o.funding_account.instance); },
-                   [&](const account_create_operation& o) { active.insert(o.registrar.instance); },
-                   [&](const account_update_operation& o) {
-                     // is_owner_update(): changing the owner authority needs the owner.
-                     if (o.owner || o.extensions.value.owner_special_authority) {
-                       owner.insert(o.account.instance);
-                     } else {
-                       active.insert(o.account.instance);
-                     }
-                   },
-                   [&](const account_upgrade_operation& o) { active.insert(o.account_to_upgrade.instance); },
-                   [&](const asset_create_operation& o) { active.insert(o.issuer.instance); },
-                   [&](const asset_update_operation& o) { active.insert(o.issuer.instance); },
-                   [&](const asset_issue_operation& o) { active.insert(o.issuer.instance); },
-                   [&](const asset_reserve_operation& o) { active.insert(o.payer.instance); },
-                   [&](const asset_fund_fee_pool_operation& o) { active.insert(o.from_account.instance); },
-                   [&](const override_transfer_operation& o) { active.insert(o.issuer.instance); },
-               },
-               op.value);
+    std::visit(
+        overload{
+            [&](const transfer_operation& o) { active.insert(o.from.instance); },
+            [&](const limit_order_create_operation& o) { active.insert(o.seller.instance); },
+            [&](const limit_order_cancel_operation& o) {
+              active.insert(o.fee_paying_account.instance);
+            },
+            [&](const call_order_update_operation& o) {
+              active.insert(o.funding_account.instance);
+            },
+            [&](const account_create_operation& o) { active.insert(o.registrar.instance); },
+            [&](const account_update_operation& o) {
+              // is_owner_update(): changing the owner authority needs the owner.
+              if (o.owner || o.extensions.value.owner_special_authority) {
+                owner.insert(o.account.instance);
+              } else {
+                active.insert(o.account.instance);
+              }
+            },
+            [&](const account_upgrade_operation& o) {
+              active.insert(o.account_to_upgrade.instance);
+            },
+            [&](const asset_create_operation& o) { active.insert(o.issuer.instance); },
+            [&](const asset_update_operation& o) { active.insert(o.issuer.instance); },
+            [&](const asset_issue_operation& o) { active.insert(o.issuer.instance); },
+            [&](const asset_reserve_operation& o) { active.insert(o.payer.instance); },
+            [&](const asset_fund_fee_pool_operation& o) { active.insert(o.from_account.instance); },
+            [&](const override_transfer_operation& o) { active.insert(o.issuer.instance); },
+        },
+        op.value);
   }
   required_authorities out;
   for (const auto i : active) out.active.push_back(account_id_type{i});
@@ -148,7 +158,8 @@ required_authorities get_required_authorities(const std::vector<operation>& ops)
   return out;
 }
 
-void verify_authority(const std::vector<operation>& ops, const std::vector<public_key_type>& signees,
+void verify_authority(const std::vector<operation>& ops,
+                      const std::vector<public_key_type>& signees,
                       const std::function<const authority&(account_id_type)>& get_active,
                       const std::function<const authority&(account_id_type)>& get_owner,
                       std::uint32_t max_recursion_depth) {
@@ -162,7 +173,8 @@ void verify_authority(const std::vector<operation>& ops, const std::vector<publi
   sign_state s(signees, get_active, get_owner, max_recursion_depth);
   for (const auto& id : required.active) {
     if (!(s.check_account(id) || s.check(get_owner(id)))) {
-      throw_error(fc_kind::tx_missing_active_auth, "verify_authority", "Missing Active Authority ${id}",
+      throw_error(fc_kind::tx_missing_active_auth, "verify_authority",
+                  "Missing Active Authority ${id}",
                   {{"id", id_json(id)},
                    {"auth", to_json(get_active(id))},
                    {"owner", to_json(get_owner(id))}});
@@ -170,17 +182,20 @@ void verify_authority(const std::vector<operation>& ops, const std::vector<publi
   }
   for (const auto& id : required.owner) {
     if (!s.check(get_owner(id))) {
-      throw_error(fc_kind::tx_missing_owner_auth, "verify_authority", "Missing Owner Authority ${id}",
+      throw_error(fc_kind::tx_missing_owner_auth, "verify_authority",
+                  "Missing Owner Authority ${id}",
                   {{"id", id_json(id)}, {"auth", to_json(get_owner(id))}});
     }
   }
   if (s.remove_unused_signatures()) {
-    throw_error(fc_kind::tx_irrelevant_sig, "verify_authority", "Unnecessary signature(s) detected");
+    throw_error(fc_kind::tx_irrelevant_sig, "verify_authority",
+                "Unnecessary signature(s) detected");
   }
 }
 
 std::vector<public_key_type> get_potential_signatures(
-    const std::vector<operation>& ops, const std::function<const authority&(account_id_type)>& get_active,
+    const std::vector<operation>& ops,
+    const std::function<const authority&(account_id_type)>& get_active,
     const std::function<const authority&(account_id_type)>& get_owner) {
   std::vector<public_key_type> keys;
   const auto add = [&](const authority& a, const auto& self, int depth) -> void {
@@ -199,14 +214,17 @@ std::vector<public_key_type> get_potential_signatures(
     add(get_owner(id), add, 0);
   }
   for (const auto& id : required.owner) add(get_owner(id), add, 0);
-  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return crypto::address_less(a, b); });
+  std::sort(keys.begin(), keys.end(),
+            [](const auto& a, const auto& b) { return crypto::address_less(a, b); });
   return keys;
 }
 
 std::vector<public_key_type> get_required_signatures(
     const std::vector<operation>& ops, const std::vector<public_key_type>& signees,
-    const std::vector<public_key_type>& available, const std::function<const authority&(account_id_type)>& get_active,
-    const std::function<const authority&(account_id_type)>& get_owner, std::uint32_t max_recursion_depth) {
+    const std::vector<public_key_type>& available,
+    const std::function<const authority&(account_id_type)>& get_active,
+    const std::function<const authority&(account_id_type)>& get_owner,
+    std::uint32_t max_recursion_depth) {
   const required_authorities required = get_required_authorities(ops);
   sign_state s(signees, get_active, get_owner, max_recursion_depth, available);
   for (const auto& id : required.owner) s.check(get_owner(id));
@@ -218,7 +236,8 @@ std::vector<public_key_type> get_required_signatures(
   for (const auto& [key, used] : s.provided()) {
     if (std::find(signees.begin(), signees.end(), key) == signees.end()) out.push_back(key);
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return crypto::address_less(a, b); });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return crypto::address_less(a, b); });
   return out;
 }
 

@@ -22,11 +22,12 @@ required_authorities get_required_authorities(const std::vector<protocol::operat
 // Throws chain_error: 4010006 if the committee account's active authority is required,
 // 4010001 "Missing Active Authority ${id}", 4010002 "Missing Owner Authority ${id}",
 // 4010004 "Unnecessary signature(s) detected".
-void verify_authority(const std::vector<protocol::operation>& ops,
-                      const std::vector<protocol::public_key_type>& signees,
-                      const std::function<const protocol::authority&(protocol::account_id_type)>& get_active,
-                      const std::function<const protocol::authority&(protocol::account_id_type)>& get_owner,
-                      std::uint32_t max_recursion_depth);
+void verify_authority(
+    const std::vector<protocol::operation>& ops,
+    const std::vector<protocol::public_key_type>& signees,
+    const std::function<const protocol::authority&(protocol::account_id_type)>& get_active,
+    const std::function<const protocol::authority&(protocol::account_id_type)>& get_owner,
+    std::uint32_t max_recursion_depth);
 
 // database_api::get_potential_signatures: every key that could contribute to the authorities the
 // operations require (active and owner of each account, one level of account authorities).
@@ -38,7 +39,8 @@ std::vector<protocol::public_key_type> get_potential_signatures(
 // signed_transaction::get_required_signatures: the keys among `available` that must sign (in
 // addition to `signees`, the keys that already did), in key order.
 std::vector<protocol::public_key_type> get_required_signatures(
-    const std::vector<protocol::operation>& ops, const std::vector<protocol::public_key_type>& signees,
+    const std::vector<protocol::operation>& ops,
+    const std::vector<protocol::public_key_type>& signees,
     const std::vector<protocol::public_key_type>& available,
     const std::function<const protocol::authority&(protocol::account_id_type)>& get_active,
     const std::function<const protocol::authority&(protocol::account_id_type)>& get_owner,

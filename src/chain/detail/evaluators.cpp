@@ -28,7 +28,8 @@ struct evaluation::impl {
 
   // ---- lookups as `id(db)` does: "Unable to find Object" ----
   [[noreturn]] static void not_found(object_id_type id) {
-    throw_assert("maybe_found != nullptr", "get", "Unable to find Object", {{"id", id.to_string()}});
+    throw_assert("maybe_found != nullptr", "get", "Unable to find Object",
+                 {{"id", id.to_string()}});
   }
   const account_object& account(account_id_type id) const {
     const auto* a = d.find_account(id);
@@ -72,19 +73,21 @@ struct evaluation::impl {
     fee_paying_account = &account(payer);
     fee_asset = &asset_obj(fee.asset_id);
     if (!is_authorized_asset(*fee_paying_account, *fee_asset)) {
-      throw_assert("is_authorized_asset( d, *fee_paying_account, *fee_asset )", "prepare_fee",
-                   "Account ${acct} '${name}' attempted to pay fee by using asset ${a} '${sym}', which is "
-                   "unauthorized due to whitelist / blacklist",
-                   {{"acct", js(fee_paying_account->id)},
-                    {"name", fee_paying_account->name},
-                    {"a", js(fee_asset->id)},
-                    {"sym", fee_asset->symbol}});
+      throw_assert(
+          "is_authorized_asset( d, *fee_paying_account, *fee_asset )", "prepare_fee",
+          "Account ${acct} '${name}' attempted to pay fee by using asset ${a} '${sym}', which is "
+          "unauthorized due to whitelist / blacklist",
+          {{"acct", js(fee_paying_account->id)},
+           {"name", fee_paying_account->name},
+           {"a", js(fee_asset->id)},
+           {"sym", fee_asset->symbol}});
     }
     if (fee.asset_id.instance == 0) {
       core_fee_paid = fee.amount;
     } else {
       const asset fee_from_pool = multiply(fee, fee_asset->options.core_exchange_rate);
-      if (fee_from_pool.asset_id.instance != 0) throw_assert("fee_from_pool.asset_id == asset_id_type()", "prepare_fee");
+      if (fee_from_pool.asset_id.instance != 0)
+        throw_assert("fee_from_pool.asset_id == asset_id_type()", "prepare_fee");
       core_fee_paid = fee_from_pool.amount;
       const auto& dyn = d.asset_dynamic_data(fee_asset->id);
       if (core_fee_paid > dyn.fee_pool) {
@@ -117,19 +120,24 @@ struct evaluation::impl {
   void pay_fee() {
     const share_type threshold = d.parameters().cashback_vesting_threshold;
     const share_type paid = core_fee_paid;
-    d.modify_statistics(fee_paying_account->id, [&](account_statistics_object& s) { s.pay_fee(paid, threshold); });
+    d.modify_statistics(fee_paying_account->id,
+                        [&](account_statistics_object& s) { s.pay_fee(paid, threshold); });
   }
 
-  void pay_deducted_fee(account_id_type payer) { d.adjust_balance(payer, asset{-fee_from_account.amount, fee_from_account.asset_id}); }
+  void pay_deducted_fee(account_id_type payer) {
+    d.adjust_balance(payer, asset{-fee_from_account.amount, fee_from_account.asset_id});
+  }
 
   [[noreturn]] static void not_implemented(std::string_view op_name) {
-    throw_assert("false", "do_evaluate", "bts-infra devnet: ${op} operations are not implemented (see docs/devnet.md)",
+    throw_assert("false", "do_evaluate",
+                 "bts-infra devnet: ${op} operations are not implemented (see docs/devnet.md)",
                  {{"op", std::string(op_name)}});
   }
 
   // FC_RETHROW_EXCEPTIONS: adds a message to any chain_error leaving `f`.
   template <class F>
-  static auto rethrow_with(F&& f, std::string format, boost::json::object data, std::string_view method) {
+  static auto rethrow_with(F&& f, std::string format, boost::json::object data,
+                           std::string_view method) {
     try {
       return f();
     } catch (chain_error& e) {
@@ -160,13 +168,15 @@ struct evaluation::impl {
           if (asset_type.options.flags & config::transfer_restricted) {
             if (!(from.id == asset_type.issuer || to.id == asset_type.issuer)) {
               throw_error(fc_kind::transfer_restricted_transfer_asset, "do_evaluate",
-                          "Asset ${asset} has transfer_restricted flag enabled", {{"asset", js(op.amount.asset_id)}});
+                          "Asset ${asset} has transfer_restricted flag enabled",
+                          {{"asset", js(op.amount.asset_id)}});
             }
           }
           const share_type balance = d.get_balance(from.id, asset_type.id);
           if (!(balance >= op.amount.amount)) {
             throw_assert("insufficient_balance", "do_evaluate",
-                         "Insufficient Balance: ${balance}, unable to transfer '${total_transfer}' from account "
+                         "Insufficient Balance: ${balance}, unable to transfer '${total_transfer}' "
+                         "from account "
                          "'${a}' to '${t}'",
                          {{"a", from.name},
                           {"t", to.name},
@@ -194,16 +204,21 @@ struct evaluation::impl {
     if (!(asset_type.options.issuer_permissions & config::override_authority) ||
         !(asset_type.options.flags & config::override_authority)) {
       throw_error({3053801, "override_transfer_not_permitted", "not permitted"}, "do_evaluate",
-                  "override_transfer not permitted for asset ${asset}", {{"asset", js(op.amount.asset_id)}});
+                  "override_transfer not permitted for asset ${asset}",
+                  {{"asset", js(op.amount.asset_id)}});
     }
-    if (!(asset_type.issuer == op.issuer)) throw_assert("asset_type.issuer == op.issuer", "do_evaluate");
+    if (!(asset_type.issuer == op.issuer))
+      throw_assert("asset_type.issuer == op.issuer", "do_evaluate");
     const account_object& from = account(op.from);
     const account_object& to = account(op.to);
-    if (!is_authorized_asset(to, asset_type)) throw_assert("is_authorized_asset( d, to_account, asset_type )", "do_evaluate");
-    if (!is_authorized_asset(from, asset_type)) throw_assert("is_authorized_asset( d, from_account, asset_type )", "do_evaluate");
+    if (!is_authorized_asset(to, asset_type))
+      throw_assert("is_authorized_asset( d, to_account, asset_type )", "do_evaluate");
+    if (!is_authorized_asset(from, asset_type))
+      throw_assert("is_authorized_asset( d, from_account, asset_type )", "do_evaluate");
     const share_type balance = d.get_balance(from.id, asset_type.id);
     if (!(balance >= op.amount.amount)) {
-      throw_assert("d.get_balance( from_account, asset_type ).amount >= op.amount.amount", "do_evaluate", "",
+      throw_assert("d.get_balance( from_account, asset_type ).amount >= op.amount.amount",
+                   "do_evaluate", "",
                    {{"total_transfer", js(op.amount)}, {"balance", js(balance)}});
     }
     convert_fee();
@@ -218,13 +233,15 @@ struct evaluation::impl {
   operation_result apply_op(const limit_order_create_operation& op) {
     prepare_fee(op.seller, op.fee);
     check_fee(op);
-    if (!(op.expiration >= d.head_block_time())) throw_assert("op.expiration >= d.head_block_time()", "do_evaluate");
+    if (!(op.expiration >= d.head_block_time()))
+      throw_assert("op.expiration >= d.head_block_time()", "do_evaluate");
     const account_object& seller = *fee_paying_account;
     const asset_object& sell_asset = asset_obj(op.amount_to_sell.asset_id);
     const asset_object& receive_asset = asset_obj(op.min_to_receive.asset_id);
     if (!sell_asset.options.whitelist_markets.empty()) {
       bool listed = false;
-      for (const auto& m : sell_asset.options.whitelist_markets) listed = listed || m == receive_asset.id;
+      for (const auto& m : sell_asset.options.whitelist_markets)
+        listed = listed || m == receive_asset.id;
       if (!listed) {
         throw_error(fc_kind::limit_order_create_market_not_whitelisted, "do_evaluate",
                     "This market has not been whitelisted by the selling asset");
@@ -248,8 +265,10 @@ struct evaluation::impl {
     }
     const share_type balance = d.get_balance(seller.id, sell_asset.id);
     if (!(balance >= op.amount_to_sell.amount)) {
-      throw_error(fc_kind::limit_order_create_insufficient_balance, "do_evaluate", "insufficient balance",
-                  {{"balance", js(asset{balance, sell_asset.id})}, {"amount_to_sell", js(op.amount_to_sell)}});
+      throw_error(fc_kind::limit_order_create_insufficient_balance, "do_evaluate",
+                  "insufficient balance",
+                  {{"balance", js(asset{balance, sell_asset.id})},
+                   {"amount_to_sell", js(op.amount_to_sell)}});
     }
     if (op.extensions.value.on_fill && !op.extensions.value.on_fill->empty()) {
       not_implemented("limit_order_create with on_fill (take profit)");
@@ -258,13 +277,17 @@ struct evaluation::impl {
     // convert_fee after HARDFORK_CORE_604: the pool pays now, nothing is accumulated yet;
     // pay_fee after HARDFORK_445: the fee is deferred into the order.
     if (fee_asset->id.instance != 0) {
-      d.modify_asset_dynamic_data(fee_asset->id, [&](asset_dynamic_data_object& dyn) { dyn.fee_pool -= core_fee_paid; });
+      d.modify_asset_dynamic_data(
+          fee_asset->id, [&](asset_dynamic_data_object& dyn) { dyn.fee_pool -= core_fee_paid; });
     }
     const share_type deferred_fee = core_fee_paid;
-    const asset deferred_paid_fee = fee_asset->id.instance != 0 ? fee_from_account : asset{0, asset_id_type{0}};
+    const asset deferred_paid_fee =
+        fee_asset->id.instance != 0 ? fee_from_account : asset{0, asset_id_type{0}};
 
     if (op.amount_to_sell.asset_id.instance == 0) {
-      d.modify_statistics(seller.id, [&](account_statistics_object& s) { s.total_core_in_orders += op.amount_to_sell.amount; });
+      d.modify_statistics(seller.id, [&](account_statistics_object& s) {
+        s.total_core_in_orders += op.amount_to_sell.amount;
+      });
     }
     d.adjust_balance(op.seller, asset{-op.amount_to_sell.amount, op.amount_to_sell.asset_id});
     limit_order_object order;
@@ -290,8 +313,8 @@ struct evaluation::impl {
     check_fee(op);
     const limit_order_object* order = d.find_limit_order(op.order);
     if (order == nullptr) {
-      throw_error(fc_kind::limit_order_cancel_nonexist_order, "do_evaluate", "Limit order ${oid} does not exist",
-                  {{"oid", js(op.order)}});
+      throw_error(fc_kind::limit_order_cancel_nonexist_order, "do_evaluate",
+                  "Limit order ${oid} does not exist", {{"oid", js(op.order)}});
     }
     if (!(order->seller == op.fee_paying_account)) {
       throw_error(fc_kind::limit_order_cancel_owner_mismatch, "do_evaluate",
@@ -311,7 +334,8 @@ struct evaluation::impl {
     const asset_object& debt = asset_obj(op.delta_debt.asset_id);
     if (!debt.is_market_issued()) {
       throw_assert("_debt_asset->is_market_issued()", "do_evaluate",
-                   "Unable to cover ${sym} as it is not a collateralized asset.", {{"sym", debt.symbol}});
+                   "Unable to cover ${sym} as it is not a collateralized asset.",
+                   {{"sym", debt.symbol}});
     }
     not_implemented("call_order_update");
   }
@@ -321,12 +345,13 @@ struct evaluation::impl {
                                  const fc_exception_kind& not_found_kind) {
     const std::size_t n = a.account_auths.size() + a.key_auths.size() + a.address_auths.size();
     if (n > d.parameters().maximum_authority_membership) {
-      throw_error(max_exceeded, "verify_authority_accounts", "Maximum authority membership exceeded");
+      throw_error(max_exceeded, "verify_authority_accounts",
+                  "Maximum authority membership exceeded");
     }
     for (const auto& [acct, weight] : a.account_auths) {
       if (d.find_account(acct) == nullptr) {
-        throw_error(not_found_kind, "verify_authority_accounts", "Account ${a} specified in authority does not exist",
-                    {{"a", js(acct)}});
+        throw_error(not_found_kind, "verify_authority_accounts",
+                    "Account ${a} specified in authority does not exist", {{"a", js(acct)}});
       }
     }
   }
@@ -334,11 +359,13 @@ struct evaluation::impl {
   void verify_account_votes(const account_options& options) {
     const auto& params = d.parameters();
     if (!(options.num_witness <= params.maximum_witness_count)) {
-      throw_assert("options.num_witness <= chain_params.maximum_witness_count", "verify_account_votes",
-                   "Voted for more witnesses than currently allowed (${c})", {{"c", params.maximum_witness_count}});
+      throw_assert("options.num_witness <= chain_params.maximum_witness_count",
+                   "verify_account_votes", "Voted for more witnesses than currently allowed (${c})",
+                   {{"c", params.maximum_witness_count}});
     }
     if (!(options.num_committee <= params.maximum_committee_count)) {
-      throw_assert("options.num_committee <= chain_params.maximum_committee_count", "verify_account_votes",
+      throw_assert("options.num_committee <= chain_params.maximum_committee_count",
+                   "verify_account_votes",
                    "Voted for more committee members than currently allowed (${c})",
                    {{"c", params.maximum_committee_count}});
     }
@@ -354,7 +381,8 @@ struct evaluation::impl {
     prepare_fee(op.registrar, op.fee);
     check_fee(op);
     if (d.find_account(op.options.voting_account) == nullptr) {
-      throw_assert("d.find_object(op.options.voting_account)", "do_evaluate", "Invalid proxy account specified.");
+      throw_assert("d.find_object(op.options.voting_account)", "do_evaluate",
+                   "Invalid proxy account specified.");
     }
     if (!fee_paying_account->is_lifetime_member()) {
       throw_assert("fee_paying_account->is_lifetime_member()", "do_evaluate",
@@ -397,15 +425,19 @@ struct evaluation::impl {
     a.creation_time = context.block_time;
     const account_id_type new_id = d.create_account(std::move(a)).id;
 
-    d.modify_singleton<dynamic_global_property_object>(d.dynamic_properties_, [](dynamic_global_property_object& p) {
-      ++p.accounts_registered_this_interval;
-    });
+    d.modify_singleton<dynamic_global_property_object>(
+        d.dynamic_properties_,
+        [](dynamic_global_property_object& p) { ++p.accounts_registered_this_interval; });
     if (params.accounts_per_fee_scale != 0 &&
-        d.dynamic_properties_.accounts_registered_this_interval % params.accounts_per_fee_scale == 0) {
-      d.modify_singleton<global_property_object>(d.global_properties_, [](global_property_object& p) {
-        auto& fees = p.parameters.current_fees;
-        fees.set_parameter(5, "basic_fee", fees.parameter(5, "basic_fee") << p.parameters.account_fee_scale_bitshifts);
-      });
+        d.dynamic_properties_.accounts_registered_this_interval % params.accounts_per_fee_scale ==
+            0) {
+      d.modify_singleton<global_property_object>(
+          d.global_properties_, [](global_property_object& p) {
+            auto& fees = p.parameters.current_fees;
+            fees.set_parameter(5, "basic_fee",
+                               fees.parameter(5, "basic_fee")
+                                   << p.parameters.account_fee_scale_bitshifts);
+          });
     }
     pay_deducted_fee(op.registrar);
     return object_id_type::of(new_id);
@@ -415,11 +447,14 @@ struct evaluation::impl {
   operation_result apply_op(const account_update_operation& op) {
     prepare_fee(op.account, op.fee);
     check_fee(op);
-    const fc_exception_kind max_exceeded{3050601, "account_update_max_auth_exceeded", "Exceeds max authority fan-out"};
-    const fc_exception_kind not_found_kind{3050602, "account_update_auth_account_not_found", "Auth account not found"};
+    const fc_exception_kind max_exceeded{3050601, "account_update_max_auth_exceeded",
+                                         "Exceeds max authority fan-out"};
+    const fc_exception_kind not_found_kind{3050602, "account_update_auth_account_not_found",
+                                           "Auth account not found"};
     if (op.owner) verify_authority_accounts(*op.owner, max_exceeded, not_found_kind);
     if (op.active) verify_authority_accounts(*op.active, max_exceeded, not_found_kind);
-    if (op.extensions.value.owner_special_authority || op.extensions.value.active_special_authority) {
+    if (op.extensions.value.owner_special_authority ||
+        op.extensions.value.active_special_authority) {
       not_implemented("account_update with special authorities");
     }
     account(op.account);
@@ -448,7 +483,8 @@ struct evaluation::impl {
     check_fee(op);
     const std::string name = account(op.account_to_upgrade).name;
     const auto context_message = [&] {
-      return std::make_pair(std::string("Unable to upgrade account '${a}'"), boost::json::object{{"a", name}});
+      return std::make_pair(std::string("Unable to upgrade account '${a}'"),
+                            boost::json::object{{"a", name}});
     };
     rethrow_with(
         [&] {
@@ -484,13 +520,19 @@ struct evaluation::impl {
     prepare_fee(op.issuer, op.fee);
     check_fee(op);
     const auto& params = d.parameters();
-    if (!(op.common_options.whitelist_authorities.size() <= params.maximum_asset_whitelist_authorities)) {
-      throw_assert("op.common_options.whitelist_authorities.size() <= chain_parameters.maximum_asset_whitelist_authorities",
-                   "do_evaluate");
+    if (!(op.common_options.whitelist_authorities.size() <=
+          params.maximum_asset_whitelist_authorities)) {
+      throw_assert(
+          "op.common_options.whitelist_authorities.size() <= "
+          "chain_parameters.maximum_asset_whitelist_authorities",
+          "do_evaluate");
     }
-    if (!(op.common_options.blacklist_authorities.size() <= params.maximum_asset_whitelist_authorities)) {
-      throw_assert("op.common_options.blacklist_authorities.size() <= chain_parameters.maximum_asset_whitelist_authorities",
-                   "do_evaluate");
+    if (!(op.common_options.blacklist_authorities.size() <=
+          params.maximum_asset_whitelist_authorities)) {
+      throw_assert(
+          "op.common_options.blacklist_authorities.size() <= "
+          "chain_parameters.maximum_asset_whitelist_authorities",
+          "do_evaluate");
     }
     for (const auto& id : op.common_options.whitelist_authorities) account(id);
     for (const auto& id : op.common_options.blacklist_authorities) account(id);
@@ -502,9 +544,10 @@ struct evaluation::impl {
       const std::string prefix = op.symbol.substr(0, dotpos);
       const asset_object* parent = d.find_asset_by_symbol(prefix);
       if (parent == nullptr) {
-        throw_assert("asset_symbol_itr != asset_indx.end()", "do_evaluate",
-                     "Asset ${s} may only be created by issuer of ${p}, but ${p} has not been registered",
-                     {{"s", op.symbol}, {"p", prefix}});
+        throw_assert(
+            "asset_symbol_itr != asset_indx.end()", "do_evaluate",
+            "Asset ${s} may only be created by issuer of ${p}, but ${p} has not been registered",
+            {{"s", op.symbol}, {"p", prefix}});
       }
       if (!(parent->issuer == op.issuer)) {
         throw_assert("asset_symbol_itr->issuer == op.issuer", "do_evaluate",
@@ -544,18 +587,23 @@ struct evaluation::impl {
     const asset_object& a = asset_obj(op.asset_to_issue.asset_id);
     if (!(op.issuer == a.issuer)) throw_assert("o.issuer == a.issuer", "do_evaluate");
     if (a.is_market_issued()) {
-      throw_assert("!a.is_market_issued()", "do_evaluate", "Cannot manually issue a market-issued asset.");
+      throw_assert("!a.is_market_issued()", "do_evaluate",
+                   "Cannot manually issue a market-issued asset.");
     }
     const account_object& to = account(op.issue_to_account);
-    if (!is_authorized_asset(to, a)) throw_assert("is_authorized_asset( d, *to_account, a )", "do_evaluate");
+    if (!is_authorized_asset(to, a))
+      throw_assert("is_authorized_asset( d, *to_account, a )", "do_evaluate");
     const auto& dyn = d.asset_dynamic_data(a.id);
     if (!(dyn.current_supply + op.asset_to_issue.amount <= a.options.max_supply)) {
-      throw_assert("(asset_dyn_data->current_supply + o.asset_to_issue.amount) <= a.options.max_supply", "do_evaluate");
+      throw_assert(
+          "(asset_dyn_data->current_supply + o.asset_to_issue.amount) <= a.options.max_supply",
+          "do_evaluate");
     }
     convert_fee();
     pay_fee();
     d.adjust_balance(op.issue_to_account, op.asset_to_issue);
-    d.modify_asset_dynamic_data(a.id, [&](asset_dynamic_data_object& x) { x.current_supply += op.asset_to_issue.amount; });
+    d.modify_asset_dynamic_data(
+        a.id, [&](asset_dynamic_data_object& x) { x.current_supply += op.asset_to_issue.amount; });
     pay_deducted_fee(op.issuer);
     return void_result{};
   }
@@ -569,15 +617,19 @@ struct evaluation::impl {
       throw_error({3051501, "asset_reserve_invalid_on_mia", "invalid on mia"}, "do_evaluate",
                   "Cannot reserve ${sym} because it is a market-issued asset", {{"sym", a.symbol}});
     }
-    if (!is_authorized_asset(*fee_paying_account, a)) throw_assert("is_authorized_asset( d, *from_account, a )", "do_evaluate");
+    if (!is_authorized_asset(*fee_paying_account, a))
+      throw_assert("is_authorized_asset( d, *from_account, a )", "do_evaluate");
     const auto& dyn = d.asset_dynamic_data(a.id);
     if (!(dyn.current_supply - op.amount_to_reserve.amount >= 0)) {
-      throw_assert("(asset_dyn_data->current_supply - o.amount_to_reserve.amount) >= 0", "do_evaluate");
+      throw_assert("(asset_dyn_data->current_supply - o.amount_to_reserve.amount) >= 0",
+                   "do_evaluate");
     }
     convert_fee();
     pay_fee();
     d.adjust_balance(op.payer, asset{-op.amount_to_reserve.amount, a.id});
-    d.modify_asset_dynamic_data(a.id, [&](asset_dynamic_data_object& x) { x.current_supply -= op.amount_to_reserve.amount; });
+    d.modify_asset_dynamic_data(a.id, [&](asset_dynamic_data_object& x) {
+      x.current_supply -= op.amount_to_reserve.amount;
+    });
     pay_deducted_fee(op.payer);
     return void_result{};
   }
@@ -590,7 +642,8 @@ struct evaluation::impl {
     convert_fee();
     pay_fee();
     d.adjust_balance(op.from_account, asset{-op.amount, asset_id_type{0}});
-    d.modify_asset_dynamic_data(a.id, [&](asset_dynamic_data_object& x) { x.fee_pool += op.amount; });
+    d.modify_asset_dynamic_data(a.id,
+                                [&](asset_dynamic_data_object& x) { x.fee_pool += op.amount; });
     pay_deducted_fee(op.from_account);
     return void_result{};
   }
@@ -602,7 +655,8 @@ struct evaluation::impl {
   }
 };
 
-operation_result evaluation::apply(database& db, const protocol::operation& op, const database::block_context& context) {
+operation_result evaluation::apply(database& db, const protocol::operation& op,
+                                   const database::block_context& context) {
   impl e{db, context};
   return std::visit([&](const auto& o) { return e.apply_op(o); }, op.value);
 }

@@ -21,7 +21,9 @@ bool database::apply_order(limit_order_id_type order_id) {
   while (!finished) {
     const auto it = order_book_.lower_bound({receive, sell, config::max_share_supply, 1, 0});
     if (it == order_book_.end() || it->base != receive || it->quote != sell) break;
-    if (int128(it->base_amount) * max_price.quote.amount < int128(max_price.base.amount) * it->quote_amount) break;
+    if (int128(it->base_amount) * max_price.quote.amount <
+        int128(max_price.base.amount) * it->quote_amount)
+      break;
     const limit_order_id_type maker{it->id};
     const price match_price = limit_orders_.at(maker.instance).sell_price;
     // match() returns 2 when only the maker was filled: keep matching.
@@ -31,7 +33,8 @@ bool database::apply_order(limit_order_id_type order_id) {
   return maybe_cull_small_order(order_id);
 }
 
-int database::match(limit_order_id_type taker_id, limit_order_id_type maker_id, const price& match_price) {
+int database::match(limit_order_id_type taker_id, limit_order_id_type maker_id,
+                    const price& match_price) {
   const asset taker_for_sale = limit_orders_.at(taker_id.instance).amount_for_sale();
   const asset maker_for_sale = limit_orders_.at(maker_id.instance).amount_for_sale();
   asset taker_receives;
@@ -55,7 +58,8 @@ int database::match(limit_order_id_type taker_id, limit_order_id_type maker_id, 
   return result;
 }
 
-asset database::pay_market_fees(const asset_object& receive_asset, const asset& receives, bool is_maker) {
+asset database::pay_market_fees(const asset_object& receive_asset, const asset& receives,
+                                bool is_maker) {
   if (!(receive_asset.options.flags & config::charge_market_fee)) return asset{0, receive_asset.id};
   const auto& taker_percent = receive_asset.options.extensions.value.taker_fee_percent;
   std::uint16_t percent = receive_asset.options.market_fee_percent;
@@ -64,28 +68,33 @@ asset database::pay_market_fees(const asset_object& receive_asset, const asset& 
   share_type fee = static_cast<share_type>(int128(receives.amount) * percent / config::percent_100);
   if (fee > receive_asset.options.max_market_fee) fee = receive_asset.options.max_market_fee;
   if (fee > 0) {
-    modify_asset_dynamic_data(receive_asset.id, [&](asset_dynamic_data_object& d) { d.accumulated_fees += fee; });
+    modify_asset_dynamic_data(receive_asset.id,
+                              [&](asset_dynamic_data_object& d) { d.accumulated_fees += fee; });
   }
   return asset{fee, receive_asset.id};
 }
 
-bool database::fill_limit_order(limit_order_id_type order_id, const asset& pays, const asset& receives,
-                                bool cull_if_small, bool is_maker) {
+bool database::fill_limit_order(limit_order_id_type order_id, const asset& pays,
+                                const asset& receives, bool cull_if_small, bool is_maker) {
   const limit_order_object order = limit_orders_.at(order_id.instance);
   const asset fees = pay_market_fees(assets_[receives.asset_id.instance], receives, is_maker);
   // pay_order
   if (pays.asset_id.instance == 0) {
-    modify_statistics(order.seller, [&](account_statistics_object& s) { s.total_core_in_orders -= pays.amount; });
+    modify_statistics(order.seller,
+                      [&](account_statistics_object& s) { s.total_core_in_orders -= pays.amount; });
   }
   adjust_balance(order.seller, asset{receives.amount - fees.amount, receives.asset_id});
   // The order's creation fee was deferred until it fills (or is cancelled).
   if (order.deferred_fee > 0) {
     const share_type threshold = parameters().cashback_vesting_threshold;
-    modify_statistics(order.seller, [&](account_statistics_object& s) { s.pay_fee(order.deferred_fee, threshold); });
+    modify_statistics(order.seller, [&](account_statistics_object& s) {
+      s.pay_fee(order.deferred_fee, threshold);
+    });
   }
   if (order.deferred_paid_fee.amount > 0) {
-    modify_asset_dynamic_data(order.deferred_paid_fee.asset_id,
-                              [&](asset_dynamic_data_object& d) { d.accumulated_fees += order.deferred_paid_fee.amount; });
+    modify_asset_dynamic_data(order.deferred_paid_fee.asset_id, [&](asset_dynamic_data_object& d) {
+      d.accumulated_fees += order.deferred_paid_fee.amount;
+    });
   }
   if (pays.amount == order.for_sale) {
     remove_limit_order(order_id);
@@ -122,12 +131,15 @@ asset database::cancel_limit_order(limit_order_id_type order_id, bool create_vir
     if (cancel_fee > deferred_fee) cancel_fee = deferred_fee;
     if (cancel_fee > 0) {
       const share_type threshold = parameters().cashback_vesting_threshold;
-      modify_statistics(order.seller, [&](account_statistics_object& s) { s.pay_fee(cancel_fee, threshold); });
+      modify_statistics(order.seller,
+                        [&](account_statistics_object& s) { s.pay_fee(cancel_fee, threshold); });
       if (deferred_paid_fee.amount > 0) {
         const share_type paid_part = static_cast<share_type>(
-            (int128(deferred_paid_fee.amount) * cancel_fee + order.deferred_fee - 1) / order.deferred_fee);
-        modify_asset_dynamic_data(deferred_paid_fee.asset_id,
-                                  [&](asset_dynamic_data_object& d) { d.accumulated_fees += paid_part; });
+            (int128(deferred_paid_fee.amount) * cancel_fee + order.deferred_fee - 1) /
+            order.deferred_fee);
+        modify_asset_dynamic_data(deferred_paid_fee.asset_id, [&](asset_dynamic_data_object& d) {
+          d.accumulated_fees += paid_part;
+        });
         deferred_paid_fee.amount -= paid_part;
       }
       deferred_fee -= cancel_fee;
@@ -135,14 +147,17 @@ asset database::cancel_limit_order(limit_order_id_type order_id, bool create_vir
   }
   const asset refunded = order.amount_for_sale();
   if (refunded.asset_id.instance == 0) {
-    modify_statistics(order.seller, [&](account_statistics_object& s) { s.total_core_in_orders -= refunded.amount; });
+    modify_statistics(order.seller, [&](account_statistics_object& s) {
+      s.total_core_in_orders -= refunded.amount;
+    });
   }
   adjust_balance(order.seller, refunded);
   if (order.deferred_paid_fee.amount == 0) {
     adjust_balance(order.seller, asset{deferred_fee, asset_id_type{0}});
   } else {
     adjust_balance(order.seller, deferred_paid_fee);
-    modify_asset_dynamic_data(deferred_paid_fee.asset_id, [&](asset_dynamic_data_object& d) { d.fee_pool += deferred_fee; });
+    modify_asset_dynamic_data(deferred_paid_fee.asset_id,
+                              [&](asset_dynamic_data_object& d) { d.fee_pool += deferred_fee; });
   }
   remove_limit_order(order_id);
   return refunded;

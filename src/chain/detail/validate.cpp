@@ -55,9 +55,11 @@ void validate_asset_options(const asset_options& o) {
   check(!(o.flags & config::global_settle), "!(flags & global_settle)");
   check((o.flags & (config::witness_fed_asset | config::committee_fed_asset)) !=
             (config::witness_fed_asset | config::committee_fed_asset),
-        "(flags & (witness_fed_asset | committee_fed_asset)) != (witness_fed_asset | committee_fed_asset)");
+        "(flags & (witness_fed_asset | committee_fed_asset)) != (witness_fed_asset | "
+        "committee_fed_asset)");
   validate_price(o.core_exchange_rate);
-  check(o.core_exchange_rate.base.asset_id.instance == 0 || o.core_exchange_rate.quote.asset_id.instance == 0,
+  check(o.core_exchange_rate.base.asset_id.instance == 0 ||
+            o.core_exchange_rate.quote.asset_id.instance == 0,
         "core_exchange_rate.base.asset_id.instance.value == 0 || "
         "core_exchange_rate.quote.asset_id.instance.value == 0");
   if (!o.whitelist_authorities.empty() || !o.blacklist_authorities.empty()) {
@@ -95,7 +97,9 @@ void validate(const limit_order_create_operation& op) {
   check(op.min_to_receive.amount > 0, "min_to_receive.amount > 0");
 }
 
-void validate(const limit_order_cancel_operation& op) { check(op.fee.amount >= 0, "fee.amount >= 0"); }
+void validate(const limit_order_cancel_operation& op) {
+  check(op.fee.amount >= 0, "fee.amount >= 0");
+}
 
 void validate(const call_order_update_operation& op) {
   check(op.fee.amount >= 0, "fee.amount >= 0");
@@ -148,7 +152,8 @@ void validate(const asset_create_operation& op) {
   check(op.fee.amount >= 0, "fee.amount >= 0");
   check(is_valid_symbol(op.symbol), "is_valid_symbol(symbol)");
   validate_asset_options(op.common_options);
-  if (op.common_options.issuer_permissions & (config::disable_force_settle | config::global_settle)) {
+  if (op.common_options.issuer_permissions &
+      (config::disable_force_settle | config::global_settle)) {
     check(op.bitasset_opts.has_value(), "bitasset_opts.valid()");
   }
   if (op.is_prediction_market) {
@@ -199,7 +204,8 @@ void validate_operation(const protocol::operation& op) {
 
 void validate_transaction(const protocol::transaction& trx) {
   if (trx.operations.empty()) {
-    throw_assert("operations.size() > 0", "validate", "A transaction must have at least one operation");
+    throw_assert("operations.size() > 0", "validate",
+                 "A transaction must have at least one operation");
   }
   for (const auto& op : trx.operations) validate_operation(op);
 }
