@@ -39,8 +39,9 @@ call_result blocking_client::call(api_ref api, std::string_view method, json::ar
                                   std::optional<std::chrono::milliseconds> timeout) {
   std::promise<call_result> done;
   std::future<call_result> result = done.get_future();
-  client_.async_call(std::move(api), method, std::move(params),
-                     [&done](call_result r) { done.set_value(std::move(r)); }, timeout);
+  client_.async_call(
+      std::move(api), method, std::move(params),
+      [&done](call_result r) { done.set_value(std::move(r)); }, timeout);
   return result.get();
 }
 

@@ -71,18 +71,18 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
       submit_on_strand(api, method, params, std::move(done), timeout);
       return;
     }
-    asio::post(strand_, [self = shared_from_this(), api = std::move(api),
-                         method = std::string(method), params = std::move(params),
-                         done = std::move(done), timeout]() mutable {
-      self->submit_on_strand(api, method, params, std::move(done), timeout);
-    });
+    asio::post(strand_,
+               [self = shared_from_this(), api = std::move(api), method = std::string(method),
+                params = std::move(params), done = std::move(done), timeout]() mutable {
+                 self->submit_on_strand(api, method, params, std::move(done), timeout);
+               });
   }
 
   void subscribe(std::uint64_t callback_id, notice_handler handler) {
-    asio::dispatch(strand_, [self = shared_from_this(), callback_id,
-                             handler = std::move(handler)]() mutable {
-      self->subscribers_[callback_id] = std::move(handler);
-    });
+    asio::dispatch(
+        strand_, [self = shared_from_this(), callback_id, handler = std::move(handler)]() mutable {
+          self->subscribers_[callback_id] = std::move(handler);
+        });
   }
 
   void unsubscribe(std::uint64_t callback_id) {
@@ -257,9 +257,15 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
           bump(counters_->server_errors);
           counters_->count_error_code(r.error().code);
           break;
-        case error_kind::timeout: bump(counters_->timeouts); break;
-        case error_kind::disconnected: bump(counters_->disconnected); break;
-        case error_kind::protocol: bump(counters_->protocol_errors); break;
+        case error_kind::timeout:
+          bump(counters_->timeouts);
+          break;
+        case error_kind::disconnected:
+          bump(counters_->disconnected);
+          break;
+        case error_kind::protocol:
+          bump(counters_->protocol_errors);
+          break;
       }
     }
     // Handlers without an executor of their own run right here (on the strand), guarded: a
@@ -321,7 +327,8 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
   // ---- timeouts -----------------------------------------------------------------------------
 
   asio::awaitable<void> sweep([[maybe_unused]] std::shared_ptr<client_impl> self) {
-    const auto step = std::min<clock::duration>(options_.timeout_resolution, clock_.poll_interval());
+    const auto step =
+        std::min<clock::duration>(options_.timeout_resolution, clock_.poll_interval());
     while (!deadlines_.empty() || !default_deadlines_.empty()) {
       expire_due();
       if (deadlines_.empty() && default_deadlines_.empty()) break;
@@ -573,8 +580,8 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
     }
     bump(counters_->invalid_messages);
     if (m.type == incoming_message::kind::invalid) {
-      complete(std::move(h), rpc_error::protocol("HTTP " + std::to_string(reply.status) + ": " +
-                                                 m.problem));
+      complete(std::move(h),
+               rpc_error::protocol("HTTP " + std::to_string(reply.status) + ": " + m.problem));
     } else {
       complete(std::move(h), rpc_error::protocol("response does not answer the request"));
     }
@@ -600,7 +607,7 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
   std::deque<slot> slots_;  // slot i is request id base_id_ + i
   std::uint64_t base_id_ = 0;
   std::deque<std::pair<clock::time_point, std::uint64_t>> default_deadlines_;  // FIFO
-  std::vector<std::pair<clock::time_point, std::uint64_t>> deadlines_;  // min-heap
+  std::vector<std::pair<clock::time_point, std::uint64_t>> deadlines_;         // min-heap
   bool sweeping_ = false;
   std::deque<held_request> held_;
   std::vector<std::string> spare_;

@@ -2,7 +2,8 @@
 //
 //   rpc::client c(io.get_executor(), {.url = "wss://node.example/ws"});
 //   c.on_connect([](rpc::client& c) -> asio::awaitable<void> {     // after every (re)connect
-//     (co_await c.call(1, "login", {"", ""})).value();
+//     json::array credentials{"", ""};  // GCC 12: no braced lists inside a co_await
+//     (co_await c.call(1, "login", std::move(credentials))).value();
 //   });
 //   c.start();
 //   rpc::call_result r = co_await c.call("database", "get_chain_id", {});
@@ -128,7 +129,7 @@ class client {
   // recycling allocator, so a steady stream of calls does little heap work.
   // `done` is any callable taking call_result (or a call_handler).
   template <class Handler>
-    requires std::invocable<Handler&, call_result>
+  requires std::invocable<Handler&, call_result>
   void async_call(api_ref api, std::string_view method, json::array params, Handler&& done,
                   std::optional<std::chrono::milliseconds> timeout = {});
 
@@ -172,7 +173,7 @@ class client {
 namespace bts::rpc {
 
 template <class Handler>
-  requires std::invocable<Handler&, call_result>
+requires std::invocable<Handler&, call_result>
 void client::async_call(api_ref api, std::string_view method, json::array params, Handler&& done,
                         std::optional<std::chrono::milliseconds> timeout) {
   using H = std::decay_t<Handler>;

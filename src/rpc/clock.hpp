@@ -38,7 +38,8 @@ class manual_clock final : public clock {
   void set(time_point t) { ticks_.store(t.time_since_epoch().count()); }
 
  private:
-  std::atomic<duration::rep> ticks_{std::chrono::duration_cast<duration>(std::chrono::hours(1)).count()};
+  std::atomic<duration::rep> ticks_{
+      std::chrono::duration_cast<duration>(std::chrono::hours(1)).count()};
   duration poll_;
 };
 

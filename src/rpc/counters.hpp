@@ -25,14 +25,14 @@ struct client_stats {
   std::uint64_t succeeded = 0;         // answered with a result
   std::uint64_t server_errors = 0;     // answered with an error (see errors_by_code)
   std::uint64_t timeouts = 0;
-  std::uint64_t disconnected = 0;      // calls failed because the connection was down or dropped
-  std::uint64_t protocol_errors = 0;   // calls failed because the answer was not valid
-  std::uint64_t invalid_messages = 0;  // unusable messages (bad JSON, unknown shape)
-  std::uint64_t late_responses = 0;    // answers to calls that had already timed out
-  std::uint64_t notices = 0;           // dispatched to a subscriber
-  std::uint64_t unhandled_notices = 0; // no subscriber for the callback id
+  std::uint64_t disconnected = 0;         // calls failed because the connection was down or dropped
+  std::uint64_t protocol_errors = 0;      // calls failed because the answer was not valid
+  std::uint64_t invalid_messages = 0;     // unusable messages (bad JSON, unknown shape)
+  std::uint64_t late_responses = 0;       // answers to calls that had already timed out
+  std::uint64_t notices = 0;              // dispatched to a subscriber
+  std::uint64_t unhandled_notices = 0;    // no subscriber for the callback id
   std::uint64_t callback_exceptions = 0;  // thrown by completion or notice handlers (caught)
-  std::uint64_t bytes_sent = 0;        // message payload bytes (not framing, not HTTP headers)
+  std::uint64_t bytes_sent = 0;           // message payload bytes (not framing, not HTTP headers)
   std::uint64_t bytes_received = 0;
   std::map<std::int64_t, std::uint64_t> errors_by_code;
 };
@@ -55,10 +55,10 @@ class client_counters {
 };
 
 struct server_stats {
-  std::uint64_t connections = 0;       // TCP connections accepted
-  std::uint64_t sessions_opened = 0;   // websocket sessions
+  std::uint64_t connections = 0;      // TCP connections accepted
+  std::uint64_t sessions_opened = 0;  // websocket sessions
   std::uint64_t sessions_closed = 0;
-  std::uint64_t http_requests = 0;     // plain HTTP requests (POST and others)
+  std::uint64_t http_requests = 0;  // plain HTTP requests (POST and others)
   std::uint64_t auth_rejections = 0;
   std::uint64_t requests = 0;          // JSON-RPC requests handed to the handler
   std::uint64_t responses = 0;         // JSON-RPC responses sent (results and errors)

@@ -10,10 +10,14 @@ namespace bts::rpc {
 
 const char* to_string(error_kind kind) {
   switch (kind) {
-    case error_kind::server: return "server error";
-    case error_kind::timeout: return "timeout";
-    case error_kind::disconnected: return "disconnected";
-    case error_kind::protocol: return "protocol error";
+    case error_kind::server:
+      return "server error";
+    case error_kind::timeout:
+      return "timeout";
+    case error_kind::disconnected:
+      return "disconnected";
+    case error_kind::protocol:
+      return "protocol error";
   }
   return "error";
 }
@@ -114,9 +118,7 @@ T integer_from(const json::value& v, const char* type_name) {
 }  // namespace
 
 std::int64_t as_int64(const json::value& v) { return integer_from<std::int64_t>(v, "an int64"); }
-std::uint64_t as_uint64(const json::value& v) {
-  return integer_from<std::uint64_t>(v, "a uint64");
-}
+std::uint64_t as_uint64(const json::value& v) { return integer_from<std::uint64_t>(v, "a uint64"); }
 
 // ---- client side ----------------------------------------------------------------------------
 

@@ -92,14 +92,14 @@ class call_result {
 // The first element of "call" params: a numeric API id or an API name ("database").
 class api_ref {
  public:
-  api_ref(std::uint64_t id) : v_(id) {}                            // NOLINT
-  api_ref(int id) : v_(static_cast<std::uint64_t>(id)) {}          // NOLINT; REQUIRES: id >= 0
-  api_ref(const char* name) : v_(std::string(name)) {}            // NOLINT
-  api_ref(std::string name) : v_(std::move(name)) {}              // NOLINT
-  api_ref(std::string_view name) : v_(std::string(name)) {}       // NOLINT
+  api_ref(std::uint64_t id) : v_(id) {}                      // NOLINT
+  api_ref(int id) : v_(static_cast<std::uint64_t>(id)) {}    // NOLINT; REQUIRES: id >= 0
+  api_ref(const char* name) : v_(std::string(name)) {}       // NOLINT
+  api_ref(std::string name) : v_(std::move(name)) {}         // NOLINT
+  api_ref(std::string_view name) : v_(std::string(name)) {}  // NOLINT
 
   bool is_id() const { return v_.index() == 0; }
-  std::uint64_t id() const { return std::get<0>(v_); }       // REQUIRES: is_id()
+  std::uint64_t id() const { return std::get<0>(v_); }         // REQUIRES: is_id()
   const std::string& name() const { return std::get<1>(v_); }  // REQUIRES: !is_id()
   json::value to_json() const;
 

@@ -5,8 +5,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -16,9 +16,9 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include <strings.h>
 #include <future>
 #include <mutex>
-#include <strings.h>
 #include <unordered_map>
 
 namespace bts::rpc {
@@ -260,12 +260,12 @@ class ws_session final : public session,
   }
 
   void notify(std::uint64_t callback_id, json::array args) override {
-    asio::dispatch(ws_.get_executor(), [self = this->shared_from_this(), callback_id,
-                                        args = std::move(args)] {
-      if (self->closed_ || self->closing_) return;
-      bump(self->st_->counters.notices);
-      self->enqueue(make_notice(callback_id, args));
-    });
+    asio::dispatch(ws_.get_executor(),
+                   [self = this->shared_from_this(), callback_id, args = std::move(args)] {
+                     if (self->closed_ || self->closing_) return;
+                     bump(self->st_->counters.notices);
+                     self->enqueue(make_notice(callback_id, args));
+                   });
   }
 
   void close() override {
@@ -366,7 +366,7 @@ class ws_session final : public session,
   std::shared_ptr<server_state> st_;
   websocket::stream<Stream> ws_;
   const asio::any_io_executor executor_;  // the connection's strand
-  asio::steady_timer wake_;  // cancelled when a request completes (back-pressure)
+  asio::steady_timer wake_;               // cancelled when a request completes (back-pressure)
   std::vector<std::string> queue_;
   std::vector<std::string> batch_;
   std::size_t in_flight_ = 0;
@@ -442,8 +442,8 @@ class http_connection final : public connection_base,
       if (info.websocket_upgrade) {
         beast::get_lowest_layer(stream_).expires_never();
         upgraded_ = true;
-        auto ws = std::make_shared<ws_session<Stream>>(st_, id_, std::move(info),
-                                                       std::move(stream_));
+        auto ws =
+            std::make_shared<ws_session<Stream>>(st_, id_, std::move(info), std::move(stream_));
         if (!st_->add(id_, ws)) co_return;  // stopping: dropped
         co_await ws->run(std::move(req));
         co_return;
@@ -500,8 +500,8 @@ class http_connection final : public connection_base,
     }
     // fc: 500 for -32603, 400 for other JSON-RPC faults (<= -32600), 204 without a reply.
     http_response out;
-    out.status = body.empty()                          ? 204
-                 : code == error_codes::internal_error ? 500
+    out.status = body.empty()                           ? 204
+                 : code == error_codes::internal_error  ? 500
                  : code <= error_codes::invalid_request ? 400
                                                         : 200;
     out.content_type = "application/json";
@@ -521,7 +521,8 @@ class http_connection final : public connection_base,
     try {
       return st_->options.http(info);
     } catch (const std::exception& e) {
-      return http_response{500, "text/plain", std::string("internal error: ") + e.what() + "\n", {}};
+      return http_response{
+          500, "text/plain", std::string("internal error: ") + e.what() + "\n", {}};
     }
   }
 
@@ -554,8 +555,8 @@ class http_connection final : public connection_base,
 template <class Stream>
 asio::awaitable<void> serve(std::shared_ptr<server_state> st, std::uint64_t id, Stream stream,
                             std::string remote) {
-  auto conn = std::make_shared<http_connection<Stream>>(st, id, std::move(stream),
-                                                        std::move(remote));
+  auto conn =
+      std::make_shared<http_connection<Stream>>(st, id, std::move(stream), std::move(remote));
   if (!st->add(id, conn)) co_return;
   co_await conn->run();
 }

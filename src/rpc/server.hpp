@@ -119,7 +119,7 @@ using session_hook = std::function<void(session&)>;
 
 struct server_options {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 0;  // 0: an ephemeral port, see server::port()
+  std::uint16_t port = 0;                           // 0: an ephemeral port, see server::port()
   std::size_t max_message_size = 16 * 1024 * 1024;  // websocket message or HTTP body
   // Requests of one websocket session being handled at once; beyond it the session stops
   // reading until one completes (back-pressure, like fc's limit of 100 pending messages).
@@ -130,7 +130,7 @@ struct server_options {
   rpc_handler handler;  // nullptr: every request gets -32601
   http_handler http;    // nullptr: 404 for non-POST requests
   auth_hook authenticate;
-  session_hook on_open;   // after a websocket session (or a POST's session) opens
+  session_hook on_open;  // after a websocket session (or a POST's session) opens
   // After it closed. Handlers still suspended for the session may complete later; their
   // answers are dropped.
   session_hook on_close;

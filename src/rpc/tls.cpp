@@ -41,7 +41,8 @@ std::shared_ptr<ssl::context> make_server_tls_context(const tls_server_options& 
   boost::system::error_code ec;
   if (!o.cert_chain_file.empty()) {
     ctx->use_certificate_chain_file(o.cert_chain_file, ec);
-    if (ec) throw input_error("tls", "certificate chain " + o.cert_chain_file + ": " + ec.message());
+    if (ec)
+      throw input_error("tls", "certificate chain " + o.cert_chain_file + ": " + ec.message());
   } else if (!o.cert_chain_pem.empty()) {
     ctx->use_certificate_chain(boost::asio::buffer(o.cert_chain_pem), ec);
     if (ec) throw input_error("tls", "certificate chain PEM: " + ec.message());

@@ -14,9 +14,9 @@ class context;
 namespace bts::rpc {
 
 enum class tls_verify {
-  none,    // accept any certificate (self-signed test nodes)
-  system,  // verify the chain against the system CA store and the host name
-  ca_file, // verify the chain against `ca_file` (PEM) and the host name
+  none,     // accept any certificate (self-signed test nodes)
+  system,   // verify the chain against the system CA store and the host name
+  ca_file,  // verify the chain against `ca_file` (PEM) and the host name
 };
 
 struct tls_client_options {

@@ -23,7 +23,8 @@ std::uint16_t default_port(const std::string& scheme) {
 url parse_url(std::string_view text) {
   if (text.empty()) throw input_error("url", "empty URL");
   for (const char c : text) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) fail(text, "whitespace or control character");
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f)
+      fail(text, "whitespace or control character");
   }
   const std::size_t sep = text.find("://");
   if (sep == std::string_view::npos || sep == 0) {
@@ -80,7 +81,8 @@ url parse_url(std::string_view text) {
     u.port = default_port(u.scheme);
   } else {
     unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+    const auto [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
     if (ec != std::errc() || end != port_text.data() + port_text.size()) {
       fail(text, "port \"" + std::string(port_text) + "\" is not a number");
     }

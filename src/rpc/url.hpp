@@ -10,11 +10,11 @@
 namespace bts::rpc {
 
 struct url {
-  std::string scheme;    // lower case: "ws", "wss", "http" or "https"
-  std::string host;      // without brackets for IPv6 literals ("::1")
-  std::uint16_t port = 0;  // explicit, or 80 (ws/http) / 443 (wss/https)
+  std::string scheme;        // lower case: "ws", "wss", "http" or "https"
+  std::string host;          // without brackets for IPv6 literals ("::1")
+  std::uint16_t port = 0;    // explicit, or 80 (ws/http) / 443 (wss/https)
   std::string target = "/";  // path and query, always starting with '/'
-  std::string user;      // from "user:password@host", empty if absent
+  std::string user;          // from "user:password@host", empty if absent
   std::string password;
 
   bool tls() const { return scheme == "wss" || scheme == "https"; }

@@ -2,9 +2,9 @@
 #include "rpc/blocking_client.hpp"
 #include "rpc/client.hpp"
 #include "rpc/server.hpp"
-#include "util/error.hpp"
 #include "rpc_test_support.hpp"
 #include "test_server.hpp"
+#include "util/error.hpp"
 
 #include <gtest/gtest.h>
 
@@ -143,8 +143,9 @@ TEST_F(ClientServer, PerCallTimeoutFiresOnTheInjectedClock) {
   // A per-call timeout overrides the default; the connection is still usable.
   std::promise<call_result> p2;
   auto f2 = p2.get_future();
-  c.async_call(0, "hang", {}, [&](call_result r) { p2.set_value(std::move(r)); },
-               std::chrono::milliseconds(100));
+  c.async_call(
+      0, "hang", {}, [&](call_result r) { p2.set_value(std::move(r)); },
+      std::chrono::milliseconds(100));
   ASSERT_TRUE(eventually([&] { return service.hanging.load() == 2; }));
   time.advance(std::chrono::milliseconds(101));
   ASSERT_EQ(f2.wait_for(max_wait), std::future_status::ready);
@@ -183,7 +184,8 @@ TEST_F(ClientServer, ServerKilledMidCallThenClientReconnectsWithBackoff) {
   // While the server is away, a call waits (held) instead of failing.
   std::promise<call_result> held;
   auto held_f = held.get_future();
-  c.async_call(0, "echo", json::array{"held"}, [&](call_result r) { held.set_value(std::move(r)); });
+  c.async_call(0, "echo", json::array{"held"},
+               [&](call_result r) { held.set_value(std::move(r)); });
   ASSERT_TRUE(eventually([&] { return c.counters().connect_failures.load() >= 2; }));
   EXPECT_EQ(held_f.wait_for(0ms), std::future_status::timeout);
 
@@ -292,7 +294,8 @@ TEST_F(ClientServer, HttpPostJsonRpcOnTheSamePort) {
 
   // What fc does with HTTP: 200 with a result or an application error, 400 for JSON-RPC
   // faults, 204 for notifications; GET goes to the HTTP handler.
-  raw_http_response h = raw_http(s.port(), http_post(R"({"id":1,"method":"call","params":[0,"echo",[5]]})"));
+  raw_http_response h =
+      raw_http(s.port(), http_post(R"({"id":1,"method":"call","params":[0,"echo",[5]]})"));
   EXPECT_EQ(h.status, 200u);
   EXPECT_EQ(json::parse(h.body), json::parse(R"({"id":1,"result":[5]})"));
   h = raw_http(s.port(), http_post("{oops"));
@@ -358,11 +361,11 @@ TEST_F(ClientServer, AuthHookRejectsBadTokens) {
   c_good.start();
   EXPECT_TRUE(call_sync(c_good, 0, "echo", json::array{1}).ok());
 
-  const raw_http_response h = raw_http(
-      s.port(),
-      "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-      "Authorization: Bearer nope\r\n\r\n");
+  const raw_http_response h =
+      raw_http(s.port(),
+               "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+               "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Authorization: Bearer nope\r\n\r\n");
   EXPECT_EQ(h.status, 401u);
   EXPECT_EQ(h.body, "bad token\n");
   EXPECT_EQ(s.counters().snapshot().auth_rejections, 2u);
@@ -380,8 +383,9 @@ TEST_F(ClientServer, CountersAddUp) {
   for (int i = 0; i < 3; ++i) ASSERT_FALSE(call_sync(c, 0, "fail").ok());
   std::promise<call_result> timed_out;
   auto timed_out_f = timed_out.get_future();
-  c.async_call(0, "hang", {}, [&](call_result r) { timed_out.set_value(std::move(r)); },
-               std::chrono::milliseconds(10));
+  c.async_call(
+      0, "hang", {}, [&](call_result r) { timed_out.set_value(std::move(r)); },
+      std::chrono::milliseconds(10));
   ASSERT_TRUE(eventually([&] { return service.hanging.load() == 1; }));
   time.advance(std::chrono::milliseconds(11));
   ASSERT_EQ(timed_out_f.wait_for(max_wait), std::future_status::ready);
@@ -400,8 +404,8 @@ TEST_F(ClientServer, CountersAddUp) {
   EXPECT_EQ(st.server_errors, 3u);
   EXPECT_EQ(st.timeouts, 1u);
   EXPECT_EQ(st.disconnected, 2u);
-  EXPECT_EQ(st.calls, st.succeeded + st.server_errors + st.timeouts + st.disconnected +
-                          st.protocol_errors);
+  EXPECT_EQ(st.calls,
+            st.succeeded + st.server_errors + st.timeouts + st.disconnected + st.protocol_errors);
   EXPECT_EQ(st.errors_by_code.at(3030001), 3u);
   EXPECT_EQ(st.connect_attempts, 1u);
   EXPECT_EQ(st.connects, 1u);

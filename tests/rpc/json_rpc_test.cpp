@@ -1,6 +1,6 @@
 // Message shapes, number helpers, URLs and backoff: no sockets.
-#include "rpc/backoff.hpp"
 #include "rpc/json_rpc.hpp"
+#include "rpc/backoff.hpp"
 #include "rpc/url.hpp"
 #include "util/error.hpp"
 
@@ -125,8 +125,7 @@ TEST(ServerParse, RejectsLikeFc) {
   EXPECT_EQ(error_of(R"({"id":1,"method":"call","params":{"a":1}})").at("error").at("code"),
             -32602);
   EXPECT_EQ(error_of(R"({"id":1,"method":"call","params":5})").at("error").at("code"), -32600);
-  EXPECT_EQ(error_of(R"({"id":1})").at("error").at("message"),
-            "Missing method or result or error");
+  EXPECT_EQ(error_of(R"({"id":1})").at("error").at("message"), "Missing method or result or error");
   // A response sent to the server is ignored, not answered.
   parsed_request ignored = parse_request(R"({"id":1,"result":2})");
   EXPECT_FALSE(ignored.request);
@@ -134,7 +133,8 @@ TEST(ServerParse, RejectsLikeFc) {
 }
 
 TEST(ServerParse, AcceptsRequestsAndAnswersInFcFieldOrder) {
-  parsed_request p = parse_request(R"({"id":"a","jsonrpc":"2.0","method":"call","params":[0,"m",[]]})");
+  parsed_request p =
+      parse_request(R"({"id":"a","jsonrpc":"2.0","method":"call","params":[0,"m",[]]})");
   ASSERT_TRUE(p.request);
   EXPECT_TRUE(p.request->has_id);
   EXPECT_TRUE(p.request->jsonrpc);

@@ -3,9 +3,9 @@
 #include "rpc_test_support.hpp"
 #include "test_server.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
-#include <gtest/gtest.h>
 
 #include <sys/socket.h>
 #include <sys/time.h>

@@ -5,6 +5,7 @@
 #include "rpc/client.hpp"
 #include "rpc/server.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -15,7 +16,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <functional>
@@ -77,8 +77,9 @@ inline call_result call_sync(client& c, api_ref api, std::string method, json::a
                              std::optional<std::chrono::milliseconds> timeout = {}) {
   std::promise<call_result> p;
   auto f = p.get_future();
-  c.async_call(std::move(api), method, std::move(params),
-               [&p](call_result r) { p.set_value(std::move(r)); }, timeout);
+  c.async_call(
+      std::move(api), method, std::move(params), [&p](call_result r) { p.set_value(std::move(r)); },
+      timeout);
   if (f.wait_for(max_wait) != std::future_status::ready) {
     ADD_FAILURE() << "call " << method << " did not complete";
     throw std::runtime_error("timeout waiting for call");

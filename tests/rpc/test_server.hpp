@@ -80,8 +80,10 @@ struct test_service {
       }
       if (c.method == "fail") {
         co_return rpc_error::server(
-            3030001, "Execution error: duplicate_transaction: Transaction is already in the database",
-            json::object{{"code", 3030001}, {"name", "duplicate_transaction"}, {"stack", json::array()}});
+            3030001,
+            "Execution error: duplicate_transaction: Transaction is already in the database",
+            json::object{
+                {"code", 3030001}, {"name", "duplicate_transaction"}, {"stack", json::array()}});
       }
       if (c.method == "throw") throw std::runtime_error("boom");
       co_return rpc_error::server(error_codes::method_not_found, "Method not found",

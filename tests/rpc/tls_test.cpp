@@ -1,9 +1,9 @@
 // wss:// and https:// against a server with a self-signed certificate made here with OpenSSL.
 #include "rpc/client.hpp"
 #include "rpc/server.hpp"
-#include "util/error.hpp"
 #include "rpc_test_support.hpp"
 #include "test_server.hpp"
+#include "util/error.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -46,9 +46,8 @@ self_signed make_self_signed_certificate() {
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  for (const auto& [nid, value] :
-       {std::pair{NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1"},
-        std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+  for (const auto& [nid, value] : {std::pair{NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1"},
+                                   std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
     X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
     if (!ext) throw std::runtime_error("openssl: cannot make extension");
     X509_add_ext(cert.get(), ext, -1);

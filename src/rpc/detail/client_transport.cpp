@@ -138,7 +138,10 @@ class ws_connection final : public ws_transport,
         if (ec == websocket::error::closed) {
           const auto& reason = ws_.reason();
           fail("closed by server (code " + std::to_string(reason.code) +
-               (reason.reason.empty() ? std::string() : ", " + std::string(reason.reason.data(), reason.reason.size())) + ")");
+               (reason.reason.empty()
+                    ? std::string()
+                    : ", " + std::string(reason.reason.data(), reason.reason.size())) +
+               ")");
         } else {
           fail(describe("read", ec));
         }
@@ -203,8 +206,8 @@ asio::awaitable<ws_connect_result> connect_ws_over(Stream stream, connect_option
   ws.read_message_max(o.options->max_message_size);
   ws.auto_fragment(false);
   ws.text(true);
-  auto [ec] = co_await ws.async_handshake(o.endpoint->host_header(), o.endpoint->target,
-                                          tuple_awaitable);
+  auto [ec] =
+      co_await ws.async_handshake(o.endpoint->host_header(), o.endpoint->target, tuple_awaitable);
   if (ec) {
     result.error = describe("websocket handshake", ec);
     co_return result;
