@@ -451,7 +451,9 @@ class http_connection final : public connection_base,
       bump(st_->counters.http_requests);
       const bool keep_alive = req.keep_alive();
       http::response<http::string_body> res;
-      if (req.method() == http::verb::post) {
+      const bool post_to_http =
+          st_->options.http && st_->options.post_to_http && st_->options.post_to_http(info);
+      if (req.method() == http::verb::post && !post_to_http) {
         res = co_await handle_post(std::move(info), req.version(), keep_alive);
       } else if (st_->options.http) {
         res = to_beast(guarded_http(info), req.version(), keep_alive);

@@ -129,6 +129,9 @@ struct server_options {
   std::optional<tls_server_options> tls;
   rpc_handler handler;  // nullptr: every request gets -32601
   http_handler http;    // nullptr: 404 for non-POST requests
+  // POSTs for which this returns true go to `http` instead of JSON-RPC (e.g. a JSON API under
+  // /api/ next to JSON-RPC on /). nullptr: every POST is JSON-RPC.
+  std::function<bool(const http_request_info&)> post_to_http;
   auth_hook authenticate;
   session_hook on_open;  // after a websocket session (or a POST's session) opens
   // After it closed. Handlers still suspended for the session may complete later; their
