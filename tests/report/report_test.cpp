@@ -1,0 +1,332 @@
+// The report: golden report.md/report.json of a fixed stored run, exact merged percentiles,
+// edge cases (no data, a single second, nothing included, no summary), blocks, rate search,
+// the self-contained HTML, and load errors.
+//
+// Regenerate the goldens after an intended change: BTS_UPDATE_GOLDEN=1 build/.../report_tests
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "report/report.hpp"
+#include "report/synthetic_run.hpp"
+#include "stats/json_io.hpp"
+#include "store/results_store.hpp"
+#include "store/run_directory.hpp"
+#include "util/error.hpp"
+
+namespace bts::report {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+const fs::path testdata = fs::path(BTS_SOURCE_DIR) / "tests/report/testdata";
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void check_golden(const fs::path& p, const std::string& actual) {
+  if (std::getenv("BTS_UPDATE_GOLDEN") != nullptr) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << actual;
+  }
+  ASSERT_TRUE(fs::exists(p)) << p;
+  EXPECT_EQ(slurp(p), actual) << "differs from " << p << " (BTS_UPDATE_GOLDEN=1 rewrites it)";
+}
+
+class temp_dir {
+ public:
+  temp_dir() {
+    std::string t = (fs::temp_directory_path() / "bts-report-XXXXXX").string();
+    if (mkdtemp(t.data()) == nullptr) throw std::runtime_error("mkdtemp");
+    path_ = t;
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+const report_options fixed = [] {
+  report_options o;
+  o.generated_at = "2024-05-01T13:00:00.000Z";
+  return o;
+}();
+
+run_sources from_store(const fs::path& store, std::vector<std::string> ids) {
+  run_sources s;
+  s.store = store;
+  s.run_ids = std::move(ids);
+  return s;
+}
+
+json::object model_of(const store::run_record& r) { return build_report(std::span(&r, 1), fixed); }
+
+const json::object& run0(const json::object& model) {
+  return model.at("runs").as_array()[0].as_object();
+}
+
+TEST(Report, GoldenMarkdownAndJsonOfAStoredRun) {
+  const store::run_record run = store::read_run_directory(testdata / "golden_run");
+  const json::object model = model_of(run);
+  check_golden(testdata / "golden/report.md", render_markdown(model));
+  check_golden(testdata / "golden/report.json", render_json(model));
+}
+
+TEST(Report, SameModelFromTheStoreAsFromTheRunDirectory) {
+  const store::run_record from_dir = store::read_run_directory(testdata / "golden_run");
+  temp_dir d;
+  {
+    store::results_store db(d.path() / "r.sqlite");
+    store::run_info info = from_dir.info;
+    info.status = store::run_status::created;
+    info.started_at.reset();
+    info.ended_at.reset();
+    db.create_run(info);
+    for (const auto& b : from_dir.beacons) db.put_beacon(info.id, b);
+    db.start_run(info.id, *from_dir.info.started_at);
+    std::vector<store::second_record> records;
+    for (const auto& r : from_dir.merged.rows()) records.push_back({"", r, std::nullopt});
+    for (const auto& [name, s] : from_dir.by_beacon) {
+      for (const auto& r : s.rows()) records.push_back({name, r, std::nullopt});
+    }
+    // Cumulative histograms ride on each scope's last second.
+    for (auto& rec : records) {
+      const auto& series = rec.beacon.empty() ? from_dir.merged : from_dir.by_beacon.at(rec.beacon);
+      if (rec.row.second == series.rows().back().second)
+        rec.cumulative = from_dir.cumulative.at(rec.beacon);
+    }
+    db.append_seconds(info.id, records);
+    for (const auto& e : from_dir.events) db.add_event(info.id, e);
+    db.finish_run(info.id, from_dir.info.status, *from_dir.info.ended_at, *from_dir.summary);
+  }
+  const auto runs = load_runs(from_store(d.path() / "r.sqlite", {"latest"}));
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(render_markdown(model_of(runs[0])), render_markdown(model_of(from_dir)));
+  EXPECT_EQ(render_json(model_of(runs[0])), render_json(model_of(from_dir)));
+}
+
+TEST(Report, MergedPercentilesComeFromMergedHistogramsNotAverages) {
+  const store::run_record run = store::read_run_directory(testdata / "golden_run");
+  const json::object model = model_of(run);
+  // Merge both beacons' cumulative histograms by hand: the report must show exactly these.
+  stats::latency_histogram merged;
+  for (const char* b : {"alpha", "beta"}) {
+    merged.merge_encoded(
+        run.cumulative.at(b)[static_cast<std::size_t>(stats::latency_kind::inclusion_corrected)]);
+  }
+  const auto& p = run0(model)
+                      .at("latency_distribution")
+                      .at("kinds")
+                      .at("inclusion_corrected")
+                      .at("percentiles_us");
+  EXPECT_EQ(p.at("p99").as_int64(), merged.percentile(99));
+  EXPECT_EQ(p.at("p50").as_int64(), merged.percentile(50));
+  EXPECT_EQ(p.at("count").as_int64(), 90);
+  // And they agree with the stored summary.
+  EXPECT_EQ(p.at("p99"), run.summary->at("latency_us").at("inclusion_corrected").at("p99"));
+  // The beacons' own p99s differ from the merged one (so averaging would be visibly wrong).
+  const auto& beacons = run0(model).at("per_beacon").as_array();
+  ASSERT_EQ(beacons.size(), 2u);
+  const auto a = beacons[0].at("inclusion_corrected_p99_us").as_int64();
+  const auto b = beacons[1].at("inclusion_corrected_p99_us").as_int64();
+  EXPECT_NE((a + b) / 2, merged.percentile(99));
+}
+
+TEST(Report, ARunWithNoSecondsSaysSo) {
+  store::run_record run = store::read_run_directory(testdata / "golden_run");
+  run.merged = {};
+  run.by_beacon.clear();
+  run.cumulative.clear();
+  run.summary.reset();
+  const json::object model = model_of(run);
+  const std::string md = render_markdown(model);
+  EXPECT_NE(md.find("No data: the run recorded no seconds"), std::string::npos) << md;
+  EXPECT_NE(md.find("No per-second data recorded: nothing to plot."), std::string::npos);
+  EXPECT_NE(md.find("no stored summary"), std::string::npos);
+  const std::string html = render_html(model);
+  EXPECT_EQ(html.find("data-kind=\"throughput_tx\""), std::string::npos);
+  EXPECT_NE(html.find("data-kind=\"spectrum_ack\""),
+            std::string::npos);  // empty spectra still draw axes
+  EXPECT_FALSE(run0(model).at("verdict").at("valid_for_throughput").as_bool());
+}
+
+TEST(Report, ASingleSecondRunIsValidAndSaysSo) {
+  test::synthetic_options o;
+  o.seconds = 1;
+  o.rate = 20;
+  const json::object model = model_of(test::synthetic_run(o));
+  const std::string md = render_markdown(model);
+  EXPECT_NE(md.find("a single second"), std::string::npos) << md;
+  EXPECT_EQ(run0(model).at("series").at("second").as_array().size(), 1u);
+  EXPECT_NE(render_html(model).find("data-kind=\"throughput_tx\""), std::string::npos);
+}
+
+TEST(Report, NothingIncludedIsStatedAndLatencyIsEmpty) {
+  test::synthetic_options o;
+  o.seconds = 5;
+  o.rate = 10;
+  o.include_share = 0;
+  const json::object model = model_of(test::synthetic_run(o));
+  const std::string md = render_markdown(model);
+  EXPECT_NE(md.find("No transaction was included in a block"), std::string::npos) << md;
+  EXPECT_NE(md.find("no transaction was included in a block over 5 s"), std::string::npos);
+  EXPECT_NE(md.find("50 accepted transactions were not seen in a block"), std::string::npos);
+  const auto& p = run0(model).at("latency_distribution").at("kinds").at("inclusion_corrected");
+  EXPECT_EQ(p.at("percentiles_us").at("count").as_int64(), 0);
+  EXPECT_TRUE(p.at("spectrum").as_array().empty());
+  // Per-second inclusion latency is null (a gap), not zero.
+  EXPECT_TRUE(run0(model)
+                  .at("series")
+                  .at("latency_us")
+                  .at("inclusion_corrected")
+                  .at("p99")
+                  .as_array()[0]
+                  .is_null());
+}
+
+TEST(Report, RejectionsAppearByReasonInTheVerdictAndErrors) {
+  test::synthetic_options o;
+  o.seconds = 4;
+  o.rate = 100;
+  o.rejected_every = 20;
+  const json::object model = model_of(test::synthetic_run(o));
+  const std::string md = render_markdown(model);
+  EXPECT_NE(md.find("20 of 400 sent transactions were rejected (fc:3030001 \u00d720)"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| rejected fc:3030001 | 20 |"), std::string::npos);
+  const auto& errs = run0(model).at("series").at("errors").as_object();
+  ASSERT_TRUE(errs.contains("rejected fc:3030001"));
+  EXPECT_EQ(errs.at("rejected fc:3030001").as_array()[0].as_int64(), 5);
+}
+
+TEST(Report, RateSearchStepsAndBreakPoint) {
+  test::synthetic_options o;
+  o.seconds = 40;
+  o.rate = 50;
+  o.rate_search = true;
+  o.scenario = "max-throughput";
+  const json::object model = model_of(test::synthetic_run(o));
+  const auto& s = run0(model).at("rate_search");
+  ASSERT_TRUE(s.is_object());
+  const auto& steps = s.at("steps").as_array();
+  ASSERT_EQ(steps.size(), 4u);  // the start rate and three changes
+  EXPECT_EQ(steps[0].at("target_rate").to_number<double>(), 50);
+  EXPECT_EQ(steps[1].at("target_rate").to_number<double>(), 100);
+  EXPECT_EQ(steps[0].at("whole_seconds").as_int64(), 10);
+  EXPECT_EQ(steps[0].at("sent_rate").to_number<double>(), 50);
+  EXPECT_TRUE(steps[0].at("inclusion_corrected_p99_us").is_int64());
+  EXPECT_EQ(s.at("break_point").at("data").at("rate").as_int64(), 200);
+  EXPECT_NE(run0(model).at("verdict").at("headline").as_string().find("break point at 200 tx/s"),
+            std::string::npos);
+  // Not a max-throughput run and no rate events: no rate-search section.
+  test::synthetic_options plain;
+  plain.seconds = 3;
+  EXPECT_TRUE(run0(model_of(test::synthetic_run(plain))).at("rate_search").is_null());
+  // A max-throughput run without events says so.
+  plain.scenario = "max-throughput";
+  const json::object m2 = model_of(test::synthetic_run(plain));
+  EXPECT_NE(render_markdown(m2).find("No rate-search steps recorded"), std::string::npos);
+}
+
+TEST(Report, BlocksWhenRecordedElseSaysNone) {
+  test::synthetic_options o;
+  o.seconds = 30;
+  o.rate = 100;
+  store::run_record run = test::synthetic_run(o);
+  if constexpr (test::supports_blocks<store::run_record>()) {
+    const json::object model = model_of(run);
+    const auto& b = run0(model).at("blocks");
+    ASSERT_TRUE(b.at("recorded").as_bool());
+    EXPECT_EQ(b.at("count").as_int64(), 10);
+    EXPECT_EQ(b.at("maximum_block_size").as_int64(), 2'000'000);
+    const auto& largest = b.at("largest");
+    // 300 run transactions + up to 2 others, 210 bytes each + 120.
+    EXPECT_GE(largest.at("bytes").as_int64(), 120 + 300 * 210);
+    EXPECT_EQ(b.at("series").at("fill_percent").as_array().size(), 10u);
+    EXPECT_NE(render_html(model).find("data-kind=\"blocks_fill\""), std::string::npos);
+    run.blocks.clear();
+  }
+  const std::string md = render_markdown(model_of(run));
+  EXPECT_NE(md.find("No block data recorded for this run."), std::string::npos);
+  o.scenario = "p2p-limit";
+  const std::string p2p = render_markdown(model_of([&] {
+    auto r = test::synthetic_run(o);
+    r.events.push_back(
+        {*r.info.ended_at, store::event_kind::note, "", json::object{{"propagated", true}}});
+    return r;
+  }()));
+  EXPECT_NE(p2p.find("It propagated to the other nodes."), std::string::npos) << p2p;
+}
+
+TEST(Report, ComparisonOfSeveralRuns) {
+  test::synthetic_options a, b;
+  a.seconds = 5;
+  a.rate = 10;
+  b.seconds = 8;
+  b.rate = 40;
+  b.seed = 9;
+  std::vector<store::run_record> runs{test::synthetic_run(a), test::synthetic_run(b)};
+  runs[1].info.id = "20240601-110000-second";
+  const json::object model = build_report(runs, fixed);
+  const auto& c = model.at("comparison").as_array();
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0].at("included_rate").to_number<double>(), 10);
+  EXPECT_EQ(c[1].at("included_rate").to_number<double>(), 40);
+  const std::string md = render_markdown(model);
+  EXPECT_NE(md.find("# Stress test report: 2 runs compared"), std::string::npos);
+  EXPECT_NE(md.find("## Run 20240601-110000-second"), std::string::npos);
+  const std::string html = render_html(model);
+  EXPECT_NE(html.find("data-kind=\"cmp_included\""), std::string::npos);
+  EXPECT_NE(html.find("id=\"run1-verdict\""), std::string::npos);
+}
+
+TEST(Report, HtmlIsSelfContainedAndScriptSafe) {
+  store::run_record run = store::read_run_directory(testdata / "golden_run");
+  run.info.scenario_text = "note: </script><script>alert(1)</script>\n";
+  const std::string html = render_html(model_of(run));
+  EXPECT_EQ(html.find("<script src"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("</script><script>alert"), std::string::npos);
+  EXPECT_NE(html.find("&lt;/script&gt;&lt;script&gt;alert(1)"), std::string::npos);
+  EXPECT_NE(html.find("uPlot"), std::string::npos);
+  EXPECT_NE(html.find("id=\"report-data\""), std::string::npos);
+}
+
+TEST(Report, LoadErrorsNameTheRunOrFile) {
+  temp_dir d;
+  { store::results_store db(d.path() / "r.sqlite"); }
+  try {
+    load_runs(from_store(d.path() / "r.sqlite", {"nope"}));
+    FAIL();
+  } catch (const input_error& e) {
+    EXPECT_NE(std::string(e.what()).find("\"nope\""), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(load_runs(from_store(d.path() / "missing.sqlite", {"x"})), input_error);
+  std::ofstream(d.path() / "junk.sqlite")
+      << "this is not a database, just text that is long enough to matter";
+  EXPECT_ANY_THROW(load_runs(from_store(d.path() / "junk.sqlite", {"x"})));
+  EXPECT_THROW(load_runs(from_store(d.path() / "r.sqlite", {"latest"})), input_error);
+  EXPECT_THROW(load_runs([&] {
+                 run_sources s;
+                 s.run_dirs = {d.path() / "no-such-dir"};
+                 return s;
+               }()),
+               input_error);
+}
+
+}  // namespace
+}  // namespace bts::report
