@@ -1,3 +1,4 @@
+#include <cctype>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -35,6 +36,20 @@ double num(const json::value& v) {
   if (v.is_uint64()) return static_cast<double>(v.as_uint64());
   if (v.is_double()) return v.as_double();
   return 0;
+}
+
+// An event's data for people: "rate 800, reason inclusion p99 above 10 s".
+std::string describe(const json::value& data) {
+  const auto* o = data.if_object();
+  if (o == nullptr) return json::serialize(data);
+  if (o->empty()) return "\u2014";
+  std::string out;
+  for (const auto& kv : *o) {
+    out += (out.empty() ? "" : ", ") + std::string(kv.key()) + " " +
+           (kv.value().is_string() ? std::string(kv.value().as_string())
+                                   : json::serialize(kv.value()));
+  }
+  return out;
 }
 
 std::string rate_cell(const json::value& v) {
@@ -399,7 +414,7 @@ void search_and_p2p(writer& w, const json::value& run, const std::string& p) {
     const json::value& bp = at(s, {"break_point"});
     if (bp.is_object()) {
       w.para("Break point at second " + number(num(at(bp, {"at_second"})), 3) + " (" +
-                 str(at(bp, {"time"})) + "): " + json::serialize(at(bp, {"data"})),
+                 str(at(bp, {"time"})) + "): " + describe(at(bp, {"data"})),
              "bad");
     } else {
       w.para("No break point recorded.", "note");
@@ -496,7 +511,25 @@ void comparison(writer& w, const json::value& model) {
   w.end();
 }
 
+bool looks_numeric(const std::string& c) {
+  if (c.empty() || c == "\u2014") return true;
+  const unsigned char f = static_cast<unsigned char>(c[0]);
+  return std::isdigit(f) || ((c[0] == '-' || c[0] == '#') && c.size() > 1 &&
+                             std::isdigit(static_cast<unsigned char>(c[1])));
+}
+
 }  // namespace
+
+std::vector<bool> numeric_columns(const element& table) {
+  std::vector<bool> out(table.headers.size(), true);
+  for (const auto& r : table.rows) {
+    for (std::size_t i = 0; i < r.size() && i < out.size(); ++i) {
+      if (!looks_numeric(r[i])) out[i] = false;
+    }
+  }
+  if (!out.empty()) out[0] = false;
+  return out;
+}
 
 std::vector<element> build_document(const json::object& model) {
   writer w;

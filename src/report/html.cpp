@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 
 #include "report/detail/document.hpp"
@@ -67,17 +68,25 @@ std::string render_html(const boost::json::object& model) {
         for (const auto& i : e.items) body += "<li>" + html_escape(i) + "</li>";
         body += "</ul>\n";
         break;
-      case type::table:
+      case type::table: {
+        const auto numeric = detail::numeric_columns(e);
+        auto open = [&](const char* tag, std::size_t i) {
+          return std::string("<") + tag +
+                 (i < numeric.size() && numeric[i] ? " class=\"n\">" : ">");
+        };
         body += "<div class=\"table\"><table><thead><tr>";
-        for (const auto& h : e.headers) body += "<th>" + html_escape(h) + "</th>";
+        for (std::size_t i = 0; i < e.headers.size(); ++i)
+          body += open("th", i) + html_escape(e.headers[i]) + "</th>";
         body += "</tr></thead><tbody>";
         for (const auto& r : e.rows) {
           body += "<tr>";
-          for (const auto& c : r) body += "<td>" + html_escape(c) + "</td>";
+          for (std::size_t i = 0; i < r.size(); ++i)
+            body += open("td", i) + html_escape(r[i]) + "</td>";
           body += "</tr>";
         }
         body += "</tbody></table></div>\n";
         break;
+      }
       case type::code:
         body += "<pre><code>" + html_escape(e.text) + "</code></pre>\n";
         break;

@@ -45,7 +45,8 @@ std::string render_markdown(const boost::json::object& model) {
         out += "|";
         for (const auto& h : e.headers) out += " " + md_cell(h) + " |";
         out += "\n|";
-        for (std::size_t i = 0; i < e.headers.size(); ++i) out += i == 0 ? "---|" : "--:|";
+        const auto numeric = detail::numeric_columns(e);
+        for (std::size_t i = 0; i < e.headers.size(); ++i) out += numeric[i] ? "--:|" : "---|";
         out += "\n";
         for (const auto& r : e.rows) {
           out += "|";

@@ -330,3 +330,34 @@ TEST(Report, LoadErrorsNameTheRunOrFile) {
 
 }  // namespace
 }  // namespace bts::report
+
+namespace bts::report {
+namespace {
+
+// The run directory the browser test reports on (tests/browser/report_page.js): a
+// maximum-throughput search with rejections, nodes and (when the store records them) blocks.
+// Written only with BTS_UPDATE_GOLDEN=1; otherwise checks that it still reads.
+TEST(Report, BrowserFixtureRunDirectory) {
+  const fs::path dir = testdata / "max_run";
+  if (std::getenv("BTS_UPDATE_GOLDEN") != nullptr) {
+    test::synthetic_options o;
+    o.seconds = 60;
+    o.rate = 100;
+    o.rejected_every = 50;
+    o.include_share = 0.98;
+    o.rate_search = true;
+    o.scenario = "max-throughput";
+    store::run_record run = test::synthetic_run(o);
+    run.info.id = "20240601-100000-max-throughput";
+    run.info.name = "maximum throughput search";
+    fs::remove_all(dir);
+    store::write_run_directory(dir, run);
+  }
+  const store::run_record run = store::read_run_directory(dir);
+  EXPECT_EQ(run.merged.rows().size(), 60u);
+  const json::object model = model_of(run);
+  EXPECT_TRUE(run0(model).at("rate_search").is_object());
+}
+
+}  // namespace
+}  // namespace bts::report

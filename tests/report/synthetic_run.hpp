@@ -3,6 +3,7 @@
 // spread over the 3 s block interval), optional rejections, rate-search events and blocks.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -38,7 +39,12 @@ void add_blocks(Run& run, const synthetic_options& o) {
       b.block_num = ++num;
       b.time_ms = start + (t + o.block_interval_s) * 1000;
       b.witness = "1.6." + std::to_string(1 + num % 11);
-      b.run_transactions = static_cast<std::int64_t>(o.rate * o.block_interval_s * o.include_share);
+      const std::int64_t step =
+          o.rate_search ? std::min<std::int64_t>(3, t / std::max<std::int64_t>(1, o.seconds / 4))
+                        : 0;
+      b.run_transactions =
+          static_cast<std::int64_t>(static_cast<double>(o.rate * (step + 1) * o.block_interval_s) *
+                                    (step == 3 ? 0.8 : 1.0) * o.include_share);
       b.transactions = b.run_transactions + num % 3;
       b.operations = b.transactions + b.transactions / 10;
       b.bytes = 120 + b.transactions * 210;
@@ -67,7 +73,9 @@ inline store::run_record synthetic_run(const synthetic_options& o) {
   run.info.manifest["chain_id"] =
       "4018d7844c78f6a6c41c6a552b898022310fc5dec06da467ee7905a8dad512c8";
   run.info.manifest["versions"] = boost::json::object{{"bts_infra", "0.1.0"}, {"node", "7.0.1"}};
-  run.info.manifest["rate"] = "constant " + std::to_string(o.rate) + " tx/s";
+  run.info.manifest["rate"] = o.rate_search ? "steps " + std::to_string(o.rate) + " to " +
+                                                  std::to_string(4 * o.rate) + " tx/s"
+                                            : "constant " + std::to_string(o.rate) + " tx/s";
   run.info.manifest["nodes"] = boost::json::array{"ws://10.0.0.1:8090", "ws://10.0.0.2:8090"};
   run.info.manifest["chain_parameters"] =
       boost::json::object{{"maximum_block_size", 2'000'000}, {"block_interval", 3}};
@@ -95,24 +103,31 @@ inline store::run_record synthetic_run(const synthetic_options& o) {
   std::uniform_real_distribution<double> in_block(0.0, static_cast<double>(o.block_interval_s));
   std::exponential_distribution<double> lag(1.0 / 40.0);
   stats::latency_set total;
+  const std::int64_t step_len = std::max<std::int64_t>(1, o.seconds / 4);
   for (std::int64_t s = 0; s < o.seconds; ++s) {
+    // A rate search steps up every quarter of the run; its last step overloads the chain.
+    const std::int64_t step = o.rate_search ? std::min<std::int64_t>(3, s / step_len) : 0;
+    const std::int64_t rate = o.rate * (step + 1);
+    const double include_share = step == 3 ? o.include_share * 0.8 : o.include_share;
+    const std::int64_t backlog_us = step == 3 ? (s - 3 * step_len) * 400'000 : 0;
     stats::second_row r;
     r.second = s;
-    r.offered = o.rate;
-    r.sent = o.rate;
-    r.rejected = o.rejected_every > 0 ? o.rate / o.rejected_every : 0;
+    r.offered = rate;
+    r.sent = rate;
+    r.rejected = o.rejected_every > 0 ? rate / o.rejected_every : 0;
     if (r.rejected > 0) r.rejected_by_reason["fc:3030001"] = r.rejected;
     r.accepted = r.sent - r.rejected;
     r.included =
-        static_cast<std::int64_t>(std::llround(static_cast<double>(r.accepted) * o.include_share));
+        static_cast<std::int64_t>(std::llround(static_cast<double>(r.accepted) * include_share));
     r.ops_sent = r.sent + r.sent / 10;
     r.ops_included = r.included + r.included / 10;
     r.bytes_sent = r.sent * 210;
-    r.in_flight = 3 + s % 5;
+    r.in_flight = s + 1 == o.seconds ? 0 : 3 + s % 5;
     r.pool_depth = 5000;
-    r.beacon_cpu_percent = 30 + static_cast<double>(s % 10);
+    r.beacon_cpu_percent = 30 + static_cast<double>(s % 10) + 10.0 * static_cast<double>(step);
     r.send_cpu_percent = 12.5;
-    r.node_cpu_percent = 55 + static_cast<double>(s % 7);
+    r.node_cpu_percent =
+        std::min(100.0, 55 + static_cast<double>(s % 7) + 12.0 * static_cast<double>(step));
     stats::latency_set w;
     for (std::int64_t i = 0; i < r.sent; ++i) {
       const auto l = static_cast<std::int64_t>(lag(rng));
@@ -121,7 +136,7 @@ inline store::run_record synthetic_run(const synthetic_options& o) {
       w[stats::latency_kind::ack_corrected].record(a + l);
       w[stats::latency_kind::ack_uncorrected].record(a);
       if (i < r.included) {
-        const auto inc = static_cast<std::int64_t>(in_block(rng) * 1e6) + a + 200'000;
+        const auto inc = static_cast<std::int64_t>(in_block(rng) * 1e6) + a + 200'000 + backlog_us;
         w[stats::latency_kind::inclusion_corrected].record(inc + l);
         w[stats::latency_kind::inclusion_uncorrected].record(inc);
       }
@@ -147,7 +162,7 @@ inline store::run_record synthetic_run(const synthetic_options& o) {
   if (o.blocks) add_blocks(run, o);
   if (o.summary) {
     stats::summary_options so;
-    so.target_rate = static_cast<double>(o.rate);
+    if (!o.rate_search) so.target_rate = static_cast<double>(o.rate);
     so.duration_seconds = static_cast<double>(o.seconds);
     const std::string text =
         stats::json::write(stats::to_json(stats::summarize(run.merged, total, so)));

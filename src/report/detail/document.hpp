@@ -22,6 +22,9 @@ struct element {
   int run = -1;                                // plot: index into model.runs (-1: comparison)
 };
 
+// Whether a table column holds numbers (right-aligned) rather than text.
+std::vector<bool> numeric_columns(const element& table);
+
 std::vector<element> build_document(const boost::json::object& model);
 
 }  // namespace bts::report::detail

@@ -16,12 +16,20 @@
     if (min == null || max == null) return [0, 1];
     return min === max ? [min - 1, max + 1] : [min, max];
   }
-  // Spectrum x: 1/(1-p) on a log scale, labelled as the percentile.
-  const specX = (p) => 1 / (1 - Math.min(p, 99.9999) / 100);
-  function pctLabel(v) {
-    const p = 100 * (1 - 1 / v);
-    if (p <= 0) return '0%';
-    return (p >= 99 ? p.toFixed(Math.max(0, Math.round(Math.log10(v)) - 2)) : p.toFixed(0)) + '%';
+  // Spectrum x: log10(1/(1-p)) on a linear scale (0 = 0%, 1 = 90%, 2 = 99%, 3 = 99.9%...),
+  // labelled as the percentile. The 100% point (the maximum) is left out: it has no finite x.
+  const specX = (p) => Math.log10(1 / (1 - p / 100));
+  function pctLabel(x) {
+    if (Math.abs(x - Math.log10(2)) < 1e-9) return '50%';
+    const n = Math.round(x);
+    if (Math.abs(x - n) > 1e-9) return '';
+    if (n === 0) return '0%';
+    return (100 - Math.pow(10, 2 - n)).toFixed(Math.max(0, n - 2)) + '%';
+  }
+  function specSplits(u, axis, min, max) {
+    const out = [0, Math.log10(2)];
+    for (let n = 1; n <= Math.ceil(max); n++) out.push(n);
+    return out.filter((v) => v >= min - 1e-9 && v <= max + 1e-9);
   }
 
   function draw(fig, spec) {
@@ -37,10 +45,10 @@
       points: { show: few || !!spec.points },
     })));
     const axes = [
-      spec.log ? { label: spec.xLabel, values: (u, vals) => vals.map(pctLabel), splits: spec.splits } : { label: spec.xLabel },
+      spec.log ? { label: spec.xLabel, values: (u, vals) => vals.map(pctLabel), splits: specSplits } : { label: spec.xLabel },
       { label: spec.yLabel, size: 70 },
     ];
-    const scales = { x: spec.log ? { time: false, distr: 3, log: 10 } : { time: false, range: xRange }, y: { range: yRange } };
+    const scales = { x: spec.log ? { time: false, range: (u, min, max) => [0, Math.max(1, Math.ceil(max || 0))] } : { time: false, range: xRange }, y: { range: yRange } };
     if (spec.y2Label) {
       axes.push({ label: spec.y2Label, scale: 'y2', side: 1, size: 60, grid: { show: false } });
       scales.y2 = { range: spec.y2Range || yRange };
@@ -123,16 +131,15 @@
     const maps = list.map(([run, kind]) => {
       const m = new Map();
       for (const [p, v] of run.latency_distribution.kinds[kind].spectrum) {
+        if (p >= 100) continue;
         const x = specX(p); xs.add(x); m.set(x, v / 1000);
       }
       return m;
     });
     const x = Array.from(xs).sort((a, b) => a - b);
-    if (!x.length) x.push(1, 10);
+    if (!x.length) x.push(0, 1);
     const data = [x].concat(maps.map((m) => x.map((v) => (m.has(v) ? m.get(v) : null))));
-    const hi = x[x.length - 1];
-    const splits = [1, 2, 10, 100, 1000, 10000, 100000, 1000000].filter((v) => v <= hi * 1.0001);
-    return { xLabel: 'percentile', yLabel: 'latency (ms)', log: true, splits: () => splits,
+    return { xLabel: 'percentile', yLabel: 'latency (ms)', log: true,
              data, series: list.map(([run, , label]) => ({ label: model.runs.length > 1 ? `${run.id} ${label}` : label })) };
   }
   // spanGaps is off, so join the spectra with gaps filled (they are step-like curves).
