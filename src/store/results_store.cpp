@@ -21,7 +21,7 @@ struct migration {
 };
 
 // Append-only: a released migration is never edited, a new one is added with the next version.
-constexpr std::array<migration, 1> migrations = {{
+constexpr std::array<migration, 2> migrations = {{
     {1, "runs, beacons, seconds, histograms, cumulative, events", R"sql(
 CREATE TABLE schema_migrations (
   version     INTEGER PRIMARY KEY,
@@ -80,6 +80,20 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_run ON events (run_id, time);
 )sql"},
+    {2, "blocks", R"sql(
+CREATE TABLE blocks (
+  run_id           TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  block_num        INTEGER NOT NULL,
+  time             INTEGER NOT NULL,      -- the block's timestamp, unix ms
+  witness          TEXT NOT NULL,         -- "1.6.N"
+  transactions     INTEGER NOT NULL,
+  operations       INTEGER NOT NULL,
+  bytes            INTEGER NOT NULL,      -- packed signed_block size
+  run_transactions INTEGER NOT NULL,      -- transactions of this run in the block
+  max_block_size   INTEGER NOT NULL,      -- the chain's maximum_block_size
+  PRIMARY KEY (run_id, block_num)
+) WITHOUT ROWID;
+)sql"},
 }};
 
 std::string hex32(std::int64_t v) {
@@ -117,9 +131,10 @@ std::string slug(std::string_view text) {
 }
 
 std::string id_stamp(unix_ms t) {
-  std::string s = format_time_point_sec(static_cast<std::uint32_t>(t / 1000));  // YYYY-MM-DDTHH:MM:SS
-  return s.substr(0, 4) + s.substr(5, 2) + s.substr(8, 2) + "-" + s.substr(11, 2) + s.substr(14, 2) +
-         s.substr(17, 2);
+  std::string s =
+      format_time_point_sec(static_cast<std::uint32_t>(t / 1000));  // YYYY-MM-DDTHH:MM:SS
+  return s.substr(0, 4) + s.substr(5, 2) + s.substr(8, 2) + "-" + s.substr(11, 2) +
+         s.substr(14, 2) + s.substr(17, 2);
 }
 
 void check_scope(const std::string& beacon, const std::string& where) {
@@ -148,8 +163,8 @@ struct results_store::impl {
 
   // Refuses files that are not SQLite, SQLite files that are not ours, and newer schemas.
   void check_identity() {
-    const int rc = sqlite3_exec(db.get(), "SELECT count(*) FROM sqlite_master", nullptr, nullptr,
-                                nullptr);
+    const int rc =
+        sqlite3_exec(db.get(), "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
     if ((rc & 0xff) == SQLITE_NOTADB) {
       throw input_error(file(), "not a bts-infra results store (not an SQLite database)");
     }
@@ -190,8 +205,9 @@ struct results_store::impl {
     for (const auto& m : migrations) {
       if (m.version <= current) continue;
       db.exec(m.sql);
-      detail::statement s(db, "INSERT INTO schema_migrations(version, description, applied_at) "
-                              "VALUES (?, ?, ?)");
+      detail::statement s(db,
+                          "INSERT INTO schema_migrations(version, description, applied_at) "
+                          "VALUES (?, ?, ?)");
       s.bind(1, std::int64_t{m.version}).bind(2, m.description).bind(3, now_unix_ms());
       s.step();
     }
@@ -324,7 +340,11 @@ std::size_t results_store::append_seconds(const std::string& run,
         const std::string& hdr = r.row[k].hdr;
         if (hdr.empty()) continue;
         insert_hdr.reset();
-        insert_hdr.bind(1, run).bind(2, r.beacon).bind(3, r.row.second).bind(4, stats::name(k)).bind(5, hdr);
+        insert_hdr.bind(1, run)
+            .bind(2, r.beacon)
+            .bind(3, r.row.second)
+            .bind(4, stats::name(k))
+            .bind(5, hdr);
         insert_hdr.step();
       }
     }
@@ -333,10 +353,47 @@ std::size_t results_store::append_seconds(const std::string& run,
         const std::string& hdr = (*r.cumulative)[static_cast<std::size_t>(k)];
         if (hdr.empty()) continue;
         upsert_cumulative.reset();
-        upsert_cumulative.bind(1, run).bind(2, r.beacon).bind(3, stats::name(k)).bind(4, r.row.second).bind(5, hdr);
+        upsert_cumulative.bind(1, run)
+            .bind(2, r.beacon)
+            .bind(3, stats::name(k))
+            .bind(4, r.row.second)
+            .bind(5, hdr);
         upsert_cumulative.step();
       }
     }
+  }
+  t.commit();
+  return added;
+}
+
+std::size_t results_store::append_blocks(const std::string& run,
+                                         std::span<const block_record> blocks) {
+  impl_->require_writable();
+  for (const auto& b : blocks) {
+    if (b.block_num < 0)
+      throw input_error("block_num", "must be >= 0, got " + std::to_string(b.block_num));
+  }
+  detail::transaction t(impl_->db);
+  impl_->require_run(run);
+  detail::statement insert(
+      impl_->db,
+      "INSERT INTO blocks(run_id, block_num, time, witness, transactions, operations, "
+      "bytes, run_transactions, max_block_size) VALUES (?,?,?,?,?,?,?,?,?) "
+      "ON CONFLICT DO NOTHING");
+  std::size_t added = 0;
+  for (const auto& b : blocks) {
+    insert.reset();
+    insert.bind(1, run)
+        .bind(2, b.block_num)
+        .bind(3, b.time_ms)
+        .bind(4, b.witness)
+        .bind(5, b.transactions)
+        .bind(6, b.operations)
+        .bind(7, b.bytes)
+        .bind(8, b.run_transactions)
+        .bind(9, b.max_block_size);
+    insert.step();
+    added += static_cast<std::size_t>(sqlite3_changes(impl_->db.get()));
   }
   t.commit();
   return added;
@@ -364,7 +421,11 @@ void results_store::add_event(const std::string& run, const event& e) {
   impl_->require_run(run);
   detail::statement s(impl_->db,
                       "INSERT INTO events(run_id, time, kind, beacon, data) VALUES (?,?,?,?,?)");
-  s.bind(1, run).bind(2, e.time).bind(3, name(e.kind)).bind(4, e.beacon).bind(5, stats::json::write(e.data));
+  s.bind(1, run)
+      .bind(2, e.time)
+      .bind(3, name(e.kind))
+      .bind(4, e.beacon)
+      .bind(5, stats::json::write(e.data));
   s.step();
   t.commit();
 }
@@ -429,8 +490,9 @@ run_record results_store::load_run(const std::string& id, const load_options& op
 
   run_record rec;
   {
-    detail::statement s(impl_->db,
-                        (std::string("SELECT ") + run_columns + ", summary FROM runs WHERE id = ?").c_str());
+    detail::statement s(
+        impl_->db,
+        (std::string("SELECT ") + run_columns + ", summary FROM runs WHERE id = ?").c_str());
     s.bind(1, id);
     if (!s.step()) throw impl_->not_found(id);
     rec.info = info_from(s, file);
@@ -444,19 +506,21 @@ run_record results_store::load_run(const std::string& id, const load_options& op
     s.bind(1, id);
     while (s.step()) {
       const std::string where = file + ": beacon \"" + s.column_text(0) + "\"";
-      rec.beacons.push_back({s.column_text(0), json::as_object(json::parse(s.column_text(1), where), where)});
+      rec.beacons.push_back(
+          {s.column_text(0), json::as_object(json::parse(s.column_text(1), where), where)});
     }
   }
   std::map<std::string, std::vector<stats::second_row>> rows;
   {
-    detail::statement s(impl_->db,
-                        "SELECT beacon, second, row FROM seconds WHERE run_id = ? AND (? OR beacon = '') "
-                        "ORDER BY beacon, second");
+    detail::statement s(
+        impl_->db,
+        "SELECT beacon, second, row FROM seconds WHERE run_id = ? AND (? OR beacon = '') "
+        "ORDER BY beacon, second");
     s.bind(1, id).bind(2, std::int64_t{options.per_beacon});
     while (s.step()) {
       const std::string beacon = s.column_text(0);
-      const std::string where =
-          file + ": run \"" + id + "\" beacon \"" + beacon + "\" second " + std::to_string(s.column_int(1));
+      const std::string where = file + ": run \"" + id + "\" beacon \"" + beacon + "\" second " +
+                                std::to_string(s.column_int(1));
       rows[beacon].push_back(stats::row_from_json(json::parse(s.column_text(2), where), where));
     }
   }
@@ -470,8 +534,9 @@ run_record results_store::load_run(const std::string& id, const load_options& op
       const auto kind = stats::parse_latency_kind(s.column_text(2));
       if (it == rows.end() || !kind) continue;
       const std::int64_t second = s.column_int(1);
-      auto row = std::lower_bound(it->second.begin(), it->second.end(), second,
-                                  [](const stats::second_row& r, std::int64_t v) { return r.second < v; });
+      auto row =
+          std::lower_bound(it->second.begin(), it->second.end(), second,
+                           [](const stats::second_row& r, std::int64_t v) { return r.second < v; });
       if (row != it->second.end() && row->second == second) (*row)[*kind].hdr = s.column_text(3);
     }
   }
@@ -480,8 +545,9 @@ run_record results_store::load_run(const std::string& id, const load_options& op
     for (auto& r : list) series.insert(std::move(r));
   }
   {
-    detail::statement s(impl_->db, "SELECT beacon, kind, hdr FROM cumulative WHERE run_id = ? AND "
-                                   "(? OR beacon = '')");
+    detail::statement s(impl_->db,
+                        "SELECT beacon, kind, hdr FROM cumulative WHERE run_id = ? AND "
+                        "(? OR beacon = '')");
     s.bind(1, id).bind(2, std::int64_t{options.per_beacon});
     while (s.step()) {
       const auto kind = stats::parse_latency_kind(s.column_text(1));
@@ -490,8 +556,9 @@ run_record results_store::load_run(const std::string& id, const load_options& op
     }
   }
   {
-    detail::statement s(impl_->db,
-                        "SELECT time, kind, beacon, data FROM events WHERE run_id = ? ORDER BY time, id");
+    detail::statement s(
+        impl_->db,
+        "SELECT time, kind, beacon, data FROM events WHERE run_id = ? ORDER BY time, id");
     s.bind(1, id);
     while (s.step()) {
       const std::string where = file + ": run \"" + id + "\" event";
@@ -503,6 +570,17 @@ run_record results_store::load_run(const std::string& id, const load_options& op
       e.beacon = s.column_text(2);
       e.data = json::as_object(json::parse(s.column_text(3), where), where);
       rec.events.push_back(std::move(e));
+    }
+  }
+  {
+    detail::statement s(
+        impl_->db,
+        "SELECT block_num, time, witness, transactions, operations, bytes, run_transactions, "
+        "max_block_size FROM blocks WHERE run_id = ? ORDER BY block_num");
+    s.bind(1, id);
+    while (s.step()) {
+      rec.blocks.push_back({s.column_int(0), s.column_int(1), s.column_text(2), s.column_int(3),
+                            s.column_int(4), s.column_int(5), s.column_int(6), s.column_int(7)});
     }
   }
   return rec;

@@ -1,9 +1,9 @@
 // The embedded results store (SQLite) that the beacon, the overseer and the report share.
 //
 // One file holds any number of runs: their manifests, beacons, per-second series (per beacon
-// and merged), per-second and cumulative histograms, events and summaries. The schema is
-// versioned (schema_migrations table, PRAGMA user_version) and marked as ours
-// (PRAGMA application_id = 0x42545352, "BTSR"); docs/formats.md describes every table.
+// and merged), per-second and cumulative histograms, events, blocks seen and summaries. The schema
+// is versioned (schema_migrations table, PRAGMA user_version) and marked as ours (PRAGMA
+// application_id = 0x42545352, "BTSR"); docs/formats.md describes every table.
 //
 // Durability: WAL journal, synchronous=NORMAL, one transaction per batch of seconds. A
 // committed second survives the writing process being killed (SIGKILL, OOM, crash); a power
@@ -11,7 +11,7 @@
 //
 // Writers and readers (the "one writer thread" model):
 //   - a results_store object is used by one thread at a time (it owns one SQLite connection);
-//   - exactly one object in one process writes a given run: the beacon's statistics thread for
+//   - exactly one object in one process writes a given run: the beacon's output thread for
 //     a standalone beacon, the overseer's store thread for a fleet. Writes from other threads
 //     are posted to that thread;
 //   - any number of other objects, in this or other processes, may read concurrently (the
@@ -60,7 +60,7 @@ class results_store {
   // The beacon name under which merged (all-beacon) seconds and histograms are kept.
   static constexpr const char* merged = "";
 
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
 
   enum class mode { read_write, read_only };
 
@@ -89,13 +89,18 @@ class results_store {
   // name (the beacon need not have been put first).
   std::size_t append_seconds(const std::string& run, std::span<const second_record> records);
   // One second; true if it was new.
-  bool append_second(const std::string& run, const std::string& beacon, const stats::second_row& row,
+  bool append_second(const std::string& run, const std::string& beacon,
+                     const stats::second_row& row,
                      const std::optional<encoded_histograms>& cumulative = std::nullopt);
 
   // The last second stored for a beacon (or merged), to resume after a restart.
   std::optional<std::int64_t> last_second(const std::string& run, const std::string& beacon);
 
   void add_event(const std::string& run, const event& e);
+
+  // Appends blocks seen during the run, in one transaction. A block number is stored once per
+  // run (the first record wins; repeats are ignored). Returns how many were new.
+  std::size_t append_blocks(const std::string& run, std::span<const block_record> blocks);
 
   // Sets the final status (completed, stopped or failed), ended_at and the summary.
   void finish_run(const std::string& run, run_status status, unix_ms ended_at,

@@ -87,7 +87,8 @@ void read_histograms(const fs::path& dir, const std::string& scope, run_record& 
     const fs::path file = dir / "histograms" / (std::string(stats::name(k)) + ".hdr");
     auto text = read_file(file);
     if (!text) continue;
-    while (!text->empty() && (text->back() == '\n' || text->back() == '\r' || text->back() == ' ')) {
+    while (!text->empty() &&
+           (text->back() == '\n' || text->back() == '\r' || text->back() == ' ')) {
       text->pop_back();
     }
     try {
@@ -103,6 +104,26 @@ stats::second_series read_series(const fs::path& file) {
   const auto text = read_file(file);
   if (!text) return {};
   return stats::second_series::from_jsonl(without_torn_line(*text), file.string());
+}
+
+// Calls f(value, "FILE:LINE") for every non-blank line of a JSON-lines file, if it exists.
+template <class F>
+void for_each_line(const fs::path& file, F&& f) {
+  const auto content = read_file(file);
+  if (!content) return;
+  const std::string text = without_torn_line(*content);
+  const std::string name = file.string();
+  std::size_t line_no = 0, pos = 0;
+  while (pos < text.size()) {
+    ++line_no;
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    const std::string_view line(text.data() + pos, nl - pos);
+    pos = nl + 1;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    const std::string where = name + ":" + std::to_string(line_no);
+    f(json::parse(line, where), where);
+  }
 }
 
 }  // namespace
@@ -185,13 +206,19 @@ void run_directory_writer::add_event(const event& e) {
   append_line(open_append("events.jsonl"), dir_ / "events.jsonl", json::write(to_json(e)));
 }
 
-void run_directory_writer::write_histograms(const std::string& beacon, const encoded_histograms& h) {
+void run_directory_writer::append_block(const block_record& b) {
+  append_line(open_append("blocks.jsonl"), dir_ / "blocks.jsonl", json::write(to_json(b)));
+}
+
+void run_directory_writer::write_histograms(const std::string& beacon,
+                                            const encoded_histograms& h) {
   if (!beacon.empty()) check_beacon_name(beacon, "beacon name");
   for (auto k : stats::all_latency_kinds) {
     const std::string& text = h[static_cast<std::size_t>(k)];
     if (text.empty()) continue;
-    write_file_atomically(dir_ / scope_dir(beacon) / "histograms" / (std::string(stats::name(k)) + ".hdr"),
-                          text + "\n");
+    write_file_atomically(
+        dir_ / scope_dir(beacon) / "histograms" / (std::string(stats::name(k)) + ".hdr"),
+        text + "\n");
   }
 }
 
@@ -206,6 +233,7 @@ void write_run_directory(const fs::path& dir, const run_record& run) {
     for (const auto& r : series.rows()) w.append_beacon_second(beacon, r);
   }
   for (const auto& e : run.events) w.add_event(e);
+  for (const auto& b : run.blocks) w.append_block(b);
   for (const auto& [scope, h] : run.cumulative) w.write_histograms(scope, h);
   if (run.summary) w.write_summary(*run.summary);
 }
@@ -227,8 +255,9 @@ run_record read_run_directory(const fs::path& dir) {
   }
   const std::int64_t version = json::get_int(m, "format_version", mw);
   if (version > format_version) {
-    throw input_error(mw, "written by a newer bts-infra (format_version " + std::to_string(version) +
-                              "; this build reads up to " + std::to_string(format_version) + ")");
+    throw input_error(mw, "written by a newer bts-infra (format_version " +
+                              std::to_string(version) + "; this build reads up to " +
+                              std::to_string(format_version) + ")");
   }
   const std::string rw = json::member_path(mw, "run");
   const auto& run = json::as_object(json::get(m, "run", mw), rw);
@@ -253,7 +282,8 @@ run_record read_run_directory(const fs::path& dir) {
     rec.beacons.push_back(beacon_from_json(beacons[i], json::index_path(bw, i)));
   }
   for (const auto& member : m) {
-    if (std::find(reserved.begin(), reserved.end(), std::string_view(member.key())) == reserved.end()) {
+    if (std::find(reserved.begin(), reserved.end(), std::string_view(member.key())) ==
+        reserved.end()) {
       rec.info.manifest[member.key()] = member.value();
     }
   }
@@ -276,21 +306,16 @@ run_record read_run_directory(const fs::path& dir) {
     }
   }
 
-  if (const auto events = read_file(dir / "events.jsonl")) {
-    const std::string text = without_torn_line(*events);
-    const std::string ew = (dir / "events.jsonl").string();
-    std::size_t line_no = 0, pos = 0;
-    while (pos < text.size()) {
-      ++line_no;
-      std::size_t nl = text.find('\n', pos);
-      if (nl == std::string::npos) nl = text.size();
-      const std::string_view line(text.data() + pos, nl - pos);
-      pos = nl + 1;
-      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-      const std::string where = ew + ":" + std::to_string(line_no);
-      rec.events.push_back(event_from_json(json::parse(line, where), where));
-    }
-  }
+  for_each_line(dir / "events.jsonl", [&](const boost::json::value& v, const std::string& where) {
+    rec.events.push_back(event_from_json(v, where));
+  });
+  // One record per block number, the first one written; in block order.
+  std::map<std::int64_t, block_record> blocks;
+  for_each_line(dir / "blocks.jsonl", [&](const boost::json::value& v, const std::string& where) {
+    block_record b = block_from_json(v, where);
+    blocks.try_emplace(b.block_num, std::move(b));
+  });
+  for (auto& [num, b] : blocks) rec.blocks.push_back(std::move(b));
   if (const auto summary = read_file(dir / "summary.json")) {
     const std::string sw2 = (dir / "summary.json").string();
     rec.summary = json::as_object(json::parse(*summary, sw2), sw2);

@@ -4,6 +4,7 @@
 //   DIR/manifest.json          run identity, scenario, beacons, and the free-form manifest
 //   DIR/series.jsonl           one merged second per line (stats::second_row JSON)
 //   DIR/events.jsonl           one event per line
+//   DIR/blocks.jsonl           one block seen during the run per line (block_record JSON)
 //   DIR/histograms/<kind>.hdr  cumulative merged histograms, one base64 line each
 //   DIR/summary.json           the run summary, once the run has finished
 //   DIR/beacons/<name>/series.jsonl, DIR/beacons/<name>/histograms/<kind>.hdr
@@ -48,6 +49,8 @@ class run_directory_writer {
   // Appends one second of one beacon to beacons/<beacon>/series.jsonl.
   void append_beacon_second(const std::string& beacon, const stats::second_row& row);
   void add_event(const event& e);
+  // Appends one block to blocks.jsonl.
+  void append_block(const block_record& b);
   // Writes histograms/<kind>.hdr (beacon empty) or beacons/<beacon>/histograms/<kind>.hdr.
   void write_histograms(const std::string& beacon, const encoded_histograms& h);
   void write_summary(const boost::json::object& summary);

@@ -55,16 +55,17 @@ unix_ms parse_unix_ms(std::string_view text, const std::string& where) {
     const std::string_view frac = s.substr(20);
     bool ok = frac.size() == 3;
     for (char c : frac) ok = ok && c >= '0' && c <= '9';
-    if (!ok) throw input_error(where, "expected a time as YYYY-MM-DDTHH:MM:SS.mmmZ, got \"" +
-                                          std::string(text) + "\"");
+    if (!ok)
+      throw input_error(
+          where, "expected a time as YYYY-MM-DDTHH:MM:SS.mmmZ, got \"" + std::string(text) + "\"");
     ms = (frac[0] - '0') * 100 + (frac[1] - '0') * 10 + (frac[2] - '0');
     s = s.substr(0, 19);
   }
   try {
     return static_cast<unix_ms>(parse_time_point_sec(s)) * 1000 + ms;
   } catch (const input_error&) {
-    throw input_error(where, "expected a time as YYYY-MM-DDTHH:MM:SS.mmmZ, got \"" +
-                                 std::string(text) + "\"");
+    throw input_error(
+        where, "expected a time as YYYY-MM-DDTHH:MM:SS.mmmZ, got \"" + std::string(text) + "\"");
   }
 }
 
@@ -165,6 +166,34 @@ beacon_info beacon_from_json(const boost::json::value& v, const std::string& whe
   b.name = json::get_string(o, "name", where);
   check_beacon_name(b.name, json::member_path(where, "name"));
   b.info = json::as_object(json::get(o, "info", where), json::member_path(where, "info"));
+  return b;
+}
+
+boost::json::object to_json(const block_record& b) {
+  boost::json::object o;
+  o["block_num"] = b.block_num;
+  o["time_ms"] = b.time_ms;
+  o["witness"] = b.witness;
+  o["transactions"] = b.transactions;
+  o["operations"] = b.operations;
+  o["bytes"] = b.bytes;
+  o["run_transactions"] = b.run_transactions;
+  o["max_block_size"] = b.max_block_size;
+  return o;
+}
+
+block_record block_from_json(const boost::json::value& v, const std::string& where) {
+  namespace json = stats::json;
+  const auto& o = json::as_object(v, where);
+  block_record b;
+  b.block_num = json::get_count(o, "block_num", where);
+  b.time_ms = json::get_int(o, "time_ms", where);
+  b.witness = json::get_string(o, "witness", where);
+  b.transactions = json::get_count(o, "transactions", where);
+  b.operations = json::get_count(o, "operations", where);
+  b.bytes = json::get_count(o, "bytes", where);
+  b.run_transactions = json::get_count(o, "run_transactions", where);
+  b.max_block_size = json::get_count(o, "max_block_size", where);
   return b;
 }
 

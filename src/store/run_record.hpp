@@ -74,7 +74,7 @@ enum class event_kind {
   stop,
   rate_change,
   error,
-  break_point,   // where a maximum-throughput search found the limit
+  break_point,  // where a maximum-throughput search found the limit
   beacon_joined,
   beacon_lost,
   note,
@@ -97,6 +97,24 @@ encoded_histograms encode(const stats::latency_set& set);
 // Throws bts::input_error naming the kind when a histogram does not decode.
 stats::latency_set decode(const encoded_histograms& h);
 
+// One block the beacon saw during the run (from its block-applied subscription and get_block),
+// for block fill and throughput-per-block analysis. JSON: an object with exactly these member
+// names (blocks.jsonl, docs/formats.md).
+struct block_record {
+  std::int64_t block_num = 0;
+  std::int64_t time_ms = 0;  // the block's timestamp, unix ms (a whole second on BitShares)
+  std::string witness;       // "1.6.N"
+  std::int64_t transactions = 0;
+  std::int64_t operations = 0;
+  // Packed size of the signed_block (header, witness signature and processed transactions with
+  // their operation_results) as fc::raw::pack_size counts it; what maximum_block_size limits.
+  std::int64_t bytes = 0;
+  std::int64_t run_transactions = 0;  // how many of `transactions` this run sent
+  std::int64_t max_block_size = 0;    // the chain's maximum_block_size when the run started
+
+  friend bool operator==(const block_record&, const block_record&) = default;
+};
+
 struct run_record {
   run_info info;
   std::vector<beacon_info> beacons;
@@ -104,7 +122,8 @@ struct run_record {
   std::map<std::string, stats::second_series> by_beacon;  // may be empty (e.g. one beacon)
   // Cumulative histograms: key "" for the merged run, else a beacon name.
   std::map<std::string, encoded_histograms> cumulative;
-  std::vector<event> events;  // in time order
+  std::vector<event> events;                   // in time order
+  std::vector<block_record> blocks;            // by block_num, one per block number
   std::optional<boost::json::object> summary;  // as written when the run finished
 
   friend bool operator==(const run_record&, const run_record&) = default;
@@ -115,5 +134,8 @@ boost::json::object to_json(const event& e);
 event event_from_json(const boost::json::value& v, const std::string& where);
 boost::json::object to_json(const beacon_info& b);
 beacon_info beacon_from_json(const boost::json::value& v, const std::string& where);
+boost::json::object to_json(const block_record& b);
+// Throws bts::input_error naming the member ("blocks.jsonl:3.bytes: expected an integer").
+block_record block_from_json(const boost::json::value& v, const std::string& where);
 
 }  // namespace bts::store

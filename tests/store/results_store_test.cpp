@@ -73,6 +73,8 @@ std::string store_sample(results_store& db) {
     EXPECT_EQ(db.append_seconds(id, batch), 3u);
   }
   for (const auto& e : rec.events) db.add_event(id, e);
+  EXPECT_EQ(db.append_blocks(id, std::span(rec.blocks).first(1)), 1u);
+  EXPECT_EQ(db.append_blocks(id, rec.blocks), 2u);  // the first was stored already
   db.finish_run(id, run_status::completed, *rec.info.ended_at, *rec.summary);
   return id;
 }
@@ -83,11 +85,51 @@ TEST(ResultsStore, CreatesAVersionedWalDatabase) {
   { results_store db(file); }
   EXPECT_EQ(pragma_text(file, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(pragma_text(file, "PRAGMA application_id"), std::to_string(0x42545352));
-  EXPECT_EQ(pragma_text(file, "PRAGMA user_version"), "1");
-  EXPECT_EQ(pragma_text(file, "SELECT group_concat(version) FROM schema_migrations"), "1");
+  EXPECT_EQ(pragma_text(file, "PRAGMA user_version"), "2");
+  EXPECT_EQ(pragma_text(file, "SELECT group_concat(version) FROM schema_migrations"), "1,2");
   // Reopening applies nothing twice.
   { results_store db(file); }
-  EXPECT_EQ(pragma_text(file, "SELECT count(*) FROM schema_migrations"), "1");
+  EXPECT_EQ(pragma_text(file, "SELECT count(*) FROM schema_migrations"), "2");
+}
+
+// A store written before the blocks table existed (schema 1) is migrated when opened
+// read-write, keeping its runs; read-only it is refused with a clear message.
+TEST(ResultsStore, MigratesAVersionOneStore) {
+  temp_dir dir;
+  const auto file = dir / "results.db";
+  std::string id;
+  {
+    results_store db(file);
+    id = store_sample(db);
+  }
+  raw_exec(file,
+           "DROP TABLE blocks; DELETE FROM schema_migrations WHERE version = 2; PRAGMA "
+           "user_version = 1");
+  EXPECT_EQ(error_of([&] { results_store db(file, results_store::mode::read_only); }),
+            file.string() + ": schema version 1 needs migrating; open it once read-write");
+  results_store db(file);
+  EXPECT_EQ(pragma_text(file, "PRAGMA user_version"), "2");
+  run_record got = db.load_run(id);
+  EXPECT_TRUE(got.blocks.empty());
+  EXPECT_EQ(got.merged, sample_run().merged);
+  EXPECT_EQ(db.append_blocks(id, sample_run().blocks), 3u);
+  EXPECT_EQ(db.load_run(id).blocks, sample_run().blocks);
+}
+
+TEST(ResultsStore, BlocksAreKeptOncePerNumberInOrder) {
+  temp_dir dir;
+  results_store db(dir / "results.db");
+  const std::string id = db.create_run(run_info{});
+  std::vector<block_record> blocks = sample_run().blocks;
+  std::swap(blocks[0], blocks[2]);
+  EXPECT_EQ(db.append_blocks(id, blocks), 3u);
+  block_record changed = blocks[1];
+  changed.run_transactions = 999;
+  EXPECT_EQ(db.append_blocks(id, std::span(&changed, 1)), 0u);
+  const auto got = db.load_run(id).blocks;
+  EXPECT_EQ(got, sample_run().blocks);  // by block number, the first record of each
+  EXPECT_EQ(error_of([&] { db.append_blocks("nope", blocks); }),
+            "run \"nope\": not found in " + (dir / "results.db").string());
 }
 
 TEST(ResultsStore, RoundTripsAWholeRun) {
@@ -172,9 +214,10 @@ TEST(ResultsStore, RunIdsAreGeneratedUniqueAndValidated) {
             "run id: \"20240501-120000-Max-throughput-one-node\" is already used in " +
                 (dir / "results.db").string());
   info.id = "../escape";
-  EXPECT_EQ(error_of([&] { db.create_run(info); }),
-            "run id: invalid run id \"../escape\": expected 1 to 128 characters from A-Z a-z 0-9 . _ "
-            "-, not starting with . or -");
+  EXPECT_EQ(
+      error_of([&] { db.create_run(info); }),
+      "run id: invalid run id \"../escape\": expected 1 to 128 characters from A-Z a-z 0-9 . _ "
+      "-, not starting with . or -");
   info.id = "";
   info.manifest["beacons"] = 3;
   EXPECT_EQ(error_of([&] { db.create_run(info); }),
@@ -201,8 +244,7 @@ TEST(ResultsStore, UnknownRunsAndBadArguments) {
   temp_dir dir;
   const auto file = dir / "results.db";
   results_store db(file);
-  EXPECT_EQ(error_of([&] { db.load_run("nope"); }),
-            "run \"nope\": not found in " + file.string());
+  EXPECT_EQ(error_of([&] { db.load_run("nope"); }), "run \"nope\": not found in " + file.string());
   EXPECT_EQ(error_of([&] { db.append_second("nope", "alpha", sample_second(0, 1, 1)); }),
             "run \"nope\": not found in " + file.string());
   EXPECT_EQ(error_of([&] { db.finish_run("nope", run_status::completed, 0, {}); }),
@@ -233,8 +275,9 @@ TEST(ResultsStore, RefusesFilesThatAreNotResultsStores) {
   { results_store db(newer); }
   raw_exec(newer, "PRAGMA user_version = 9");
   EXPECT_EQ(error_of([&] { results_store db(newer); }),
-            newer.string() + ": written by a newer bts-infra (schema version 9; this build knows "
-                             "up to 1)");
+            newer.string() +
+                ": written by a newer bts-infra (schema version 9; this build knows "
+                "up to 2)");
 
   EXPECT_EQ(error_of([&] { results_store db(dir / "missing.db", results_store::mode::read_only); }),
             (dir / "missing.db").string() + ": no such results store");

@@ -60,8 +60,9 @@ TEST(RunDirectory, WritesTheGoldenFiles) {
   const auto files = files_under(out);
   ASSERT_EQ(files, files_under(golden_dir));
   for (const auto& f : files) EXPECT_EQ(slurp(out / f), slurp(golden_dir / f)) << f;
-  // manifest, summary, events, series (merged and 2 beacons), 5 histograms for each of 3 scopes
-  EXPECT_EQ(files.size(), 21u);
+  // manifest, summary, events, blocks, series (merged and 2 beacons), 5 histograms for each of
+  // 3 scopes
+  EXPECT_EQ(files.size(), 22u);
 }
 
 TEST(RunDirectory, ReadsTheGoldenRunBack) {
@@ -73,12 +74,22 @@ TEST(RunDirectory, ReadsTheGoldenRunBack) {
   EXPECT_EQ(got.by_beacon, expected.by_beacon);
   EXPECT_EQ(got.cumulative, expected.cumulative);
   EXPECT_EQ(got.events, expected.events);
+  EXPECT_EQ(got.blocks, expected.blocks);
   EXPECT_EQ(got.summary, expected.summary);
+  EXPECT_EQ(got, expected);
+}
+
+TEST(RunDirectory, BlocksAreOneObjectPerLineWithTheFieldNames) {
+  const std::string text = slurp(golden_dir / "blocks.jsonl");
+  EXPECT_EQ(text.substr(0, text.find('\n')),
+            R"({"block_num":1000,"time_ms":1714564803000,"witness":"1.6.1","transactions":32,)"
+            R"("operations":37,"bytes":5272,"run_transactions":30,"max_block_size":2000000})");
 }
 
 TEST(RunDirectory, ManifestCarriesTheFreeFormMembersAfterOurs) {
   const std::string text = slurp(golden_dir / "manifest.json");
-  EXPECT_EQ(text.rfind("{\n  \"format\": \"bts-infra run directory\",\n  \"format_version\": 1,", 0), 0u);
+  EXPECT_EQ(
+      text.rfind("{\n  \"format\": \"bts-infra run directory\",\n  \"format_version\": 1,", 0), 0u);
   EXPECT_LT(text.find("\"beacons\""), text.find("\"seed\": 42"));
 }
 
@@ -91,12 +102,16 @@ TEST(RunDirectory, WriterAppendsAsTheRunGoes) {
   w.append_second(rec.merged.rows()[1]);
   w.append_beacon_second("alpha", rec.by_beacon["alpha"].rows()[0]);
   w.add_event(rec.events[0]);
+  w.append_block(rec.blocks[1]);
+  w.append_block(rec.blocks[0]);
   rec.info.status = run_status::stopped;
   w.update_manifest(rec.info, rec.beacons);
   const run_record back = read_run_directory(dir / "live");
   EXPECT_EQ(back.merged.rows().size(), 2u);
   EXPECT_EQ(back.by_beacon.at("alpha").rows().size(), 1u);
   EXPECT_EQ(back.events.size(), 1u);
+  ASSERT_EQ(back.blocks.size(), 2u);
+  EXPECT_EQ(back.blocks[0], rec.blocks[0]);  // in block order
   EXPECT_EQ(back.info.status, run_status::stopped);
   EXPECT_FALSE(back.summary);
   EXPECT_TRUE(back.cumulative.empty());
@@ -117,9 +132,11 @@ TEST(RunDirectory, IgnoresALastLineCutShortByAKill) {
   const std::string line = slurp(dir / "run" / "series.jsonl").substr(0, 80);
   std::ofstream(dir / "run" / "series.jsonl", std::ios::app) << line;  // no newline
   std::ofstream(dir / "run" / "events.jsonl", std::ios::app) << "{\"time\":\"2024";
+  std::ofstream(dir / "run" / "blocks.jsonl", std::ios::app) << "{\"block_num\":10";
   const run_record back = read_run_directory(dir / "run");
   EXPECT_EQ(back.merged, sample_run().merged);
   EXPECT_EQ(back.events, sample_run().events);
+  EXPECT_EQ(back.blocks, sample_run().blocks);
 }
 
 TEST(RunDirectory, ErrorsNameFileAndLine) {
@@ -131,14 +148,22 @@ TEST(RunDirectory, ErrorsNameFileAndLine) {
             (run / "series.jsonl").string() + ":4.beacons: expected an integer");
 
   fs::remove(run / "series.jsonl");
-  std::ofstream(run / "events.jsonl", std::ios::app) << "{\"time\":\"2024-05-01T12:00:09.000Z\","
-                                                        "\"kind\":\"party\",\"beacon\":\"\",\"data\":{}}\n";
+  std::ofstream(run / "events.jsonl", std::ios::app)
+      << "{\"time\":\"2024-05-01T12:00:09.000Z\","
+         "\"kind\":\"party\",\"beacon\":\"\",\"data\":{}}\n";
   EXPECT_EQ(error_of([&] { read_run_directory(run); }),
             (run / "events.jsonl").string() +
                 ":5.kind: unknown event kind \"party\" (expected start, stop, rate_change, error, "
                 "break_point, beacon_joined, beacon_lost or note)");
 
   fs::remove(run / "events.jsonl");
+  std::ofstream(run / "blocks.jsonl", std::ios::app)
+      << "{\"block_num\":1003,\"time_ms\":1,\"witness\":\"1.6.1\","
+         "\"transactions\":-1}\n";
+  EXPECT_EQ(error_of([&] { read_run_directory(run); }),
+            (run / "blocks.jsonl").string() + ":4.transactions: expected a count >= 0");
+
+  fs::remove(run / "blocks.jsonl");
   std::ofstream(run / "histograms" / "ack_corrected.hdr") << "HISTnope\n";
   EXPECT_EQ(error_of([&] { read_run_directory(run); }),
             (run / "histograms" / "ack_corrected.hdr").string() +
@@ -166,6 +191,7 @@ TEST(RunDirectory, ExportFromTheStoreMatches) {
     db.append_second(id, scope, rec.merged.rows().back(), h);  // already stored: cumulative only
   }
   for (const auto& e : rec.events) db.add_event(id, e);
+  db.append_blocks(id, rec.blocks);
   db.finish_run(id, run_status::completed, *rec.info.ended_at, *rec.summary);
   write_run_directory(dir / "export", db.load_run(id));
   EXPECT_EQ(read_run_directory(dir / "export"), rec);

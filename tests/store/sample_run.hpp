@@ -74,7 +74,8 @@ inline run_record sample_run() {
   rec.info.scenario_name = "real-user-activity";
   rec.info.scenario_text = "preset: real-user-activity\nload:\n  kind: constant\n  rate: 30\n";
   rec.info.manifest["seed"] = 42;
-  rec.info.manifest["chain_id"] = "4018d7844c78f6a6c41c6a552b898022310fc5dec06da467ee7905a8dad512c8";
+  rec.info.manifest["chain_id"] =
+      "4018d7844c78f6a6c41c6a552b898022310fc5dec06da467ee7905a8dad512c8";
   rec.info.manifest["versions"] = boost::json::object{{"bts_infra", "0.1.0"}, {"node", "7.0.1"}};
   rec.info.created_at = 1714564800000;  // 2024-05-01T12:00:00.000Z
   rec.info.started_at = 1714564801250;
@@ -108,11 +109,26 @@ inline run_record sample_run() {
                         boost::json::object{{"message", "disconnected: connection reset"}}});
   rec.events.push_back({1714564804250, event_kind::stop, "", boost::json::object{}});
 
+  // Three blocks, 3 s apart: the run's transactions and a few of someone else's.
+  for (std::int64_t i = 0; i < 3; ++i) {
+    store::block_record b;
+    b.block_num = 1000 + i;
+    b.time_ms = 1714564803000 + i * 3000;
+    b.witness = "1.6." + std::to_string(1 + i);
+    b.run_transactions = 30 + i * 10;
+    b.transactions = b.run_transactions + 2;
+    b.operations = b.transactions + 5;
+    b.bytes = 120 + b.transactions * 161;
+    b.max_block_size = 2000000;
+    rec.blocks.push_back(b);
+  }
+
   stats::summary_options o;
   o.target_rate = 30;
   o.duration_seconds = 3;
   // As stored: JSON text read back (a double such as 30.0 reads back as the integer 30).
-  const std::string summary = stats::json::write(stats::to_json(stats::summarize(rec.merged, all, o)));
+  const std::string summary =
+      stats::json::write(stats::to_json(stats::summarize(rec.merged, all, o)));
   rec.summary = stats::json::parse(summary, "summary").as_object();
   return rec;
 }
