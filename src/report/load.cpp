@@ -8,6 +8,19 @@
 #include "util/error.hpp"
 
 namespace bts::report {
+namespace {
+
+// Read-only when the store is current; a store written by an older schema is opened read-write
+// once, which applies its migrations (the store's own rule), then read.
+store::results_store open_store(const std::filesystem::path& path) {
+  try {
+    return store::results_store(path, store::results_store::mode::read_only);
+  } catch (const input_error&) {
+    return store::results_store(path, store::results_store::mode::read_write);
+  }
+}
+
+}  // namespace
 
 std::vector<store::run_record> load_runs(const run_sources& sources) {
   std::vector<store::run_record> runs;
@@ -17,7 +30,7 @@ std::vector<store::run_record> load_runs(const run_sources& sources) {
     if (!std::filesystem::exists(sources.store)) {
       throw input_error(sources.store.string(), "no such results store");
     }
-    store::results_store db(sources.store, store::results_store::mode::read_only);
+    store::results_store db = open_store(sources.store);
     for (const auto& id : sources.run_ids) {
       if (id == "latest") {
         const auto all = db.list_runs();

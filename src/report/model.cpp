@@ -663,6 +663,28 @@ json::object verdict_json(const json::object& summary, const json::value& search
     if (target) headline += " (target " + detail::number(*target, 2) + " tx/s)";
     headline += ".";
   }
+  if (search.is_object() && valid && included_total > 0) {
+    // A rate search is judged by its best step, not by the average over all of them.
+    const json::object* best = nullptr;
+    for (const auto& st : search.as_object().at("steps").as_array()) {
+      const auto& o = st.as_object();
+      if (o.at("whole_seconds").to_number<double>() > 0 &&
+          (best == nullptr || o.at("included_rate").to_number<double>() >
+                                  best->at("included_rate").to_number<double>())) {
+        best = &o;
+      }
+    }
+    if (best != nullptr) {
+      headline = "Sustained " + detail::number(best->at("included_rate").to_number<double>(), 2) +
+                 " tx/s included at best (step " + detail::cell(best->at("step"));
+      if (!best->at("target_rate").is_null()) {
+        headline +=
+            ", target " + detail::number(best->at("target_rate").to_number<double>(), 2) + " tx/s";
+      }
+      headline += "); " + detail::number(included, 2) + " tx/s on average over " +
+                  detail::number(duration, 3) + " s.";
+    }
+  }
   if (search.is_object()) {
     const auto& bp = search.as_object().at("break_point");
     if (bp.is_object()) {

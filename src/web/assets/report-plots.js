@@ -56,6 +56,8 @@
     const width = Math.max(320, area.clientWidth || 900);
     const u = new uPlot({ width, height: 300, series, axes, scales, legend: { show: true }, cursor: { drag: { x: true, y: false } } },
                         spec.data, area);
+    // Axis titles are drawn on the canvas; keep them readable for tests and tools too.
+    fig.dataset.axes = [spec.xLabel, spec.yLabel, spec.y2Label].filter(Boolean).join(' | ');
     fig.dataset.rendered = '1';
     window.addEventListener('resize', () => u.setSize({ width: Math.max(320, area.clientWidth), height: 300 }));
   }
