@@ -250,7 +250,7 @@ void over_time(writer& w, const json::value& run, const std::string& p, int inde
   }
   w.heading(4, "Errors by reason");
   if (error_rows.empty()) {
-    w.para("No rejections, timeouts, pool misses, expirations or disconnects.", "good");
+    w.para("No rejections, timeouts, pool misses, expirations or disconnects.");
   } else {
     w.table({"reason", "total"}, std::move(error_rows));
   }
