@@ -16,14 +16,14 @@ echo "# bts-infra benchmarks, $(date -u +%FT%TZ), $(nproc) cores: $(grep -m1 'mo
 for b in "$build"/bin/*_bench; do
   [[ -x $b ]] || continue
   echo "# $(basename "$b")" | tee -a "$out"
-  "$b" | grep -E '^[a-z_.]+=' | tee -a "$out"
+  "$b" | grep -E '^[a-z0-9_.]+=' | tee -a "$out"
 done
 
 # The peer: bitsharesjs signing and serializing on this machine, in this run.
 if [[ -d $build/oracle/node_modules/bitsharesjs ]]; then
   echo "# bitsharesjs (peer)" | tee -a "$out"
   ORACLE_MODULES=$build/oracle/node_modules node "$here/../tests/oracle/bitsharesjs_oracle.js" bench \
-    --count "${BTS_BENCH_JS_COUNT:-400}" | grep -E '^[a-z_.]+=' | tee -a "$out"
+    --count "${BTS_BENCH_JS_COUNT:-400}" | grep -E '^[a-z0-9_.]+=' | tee -a "$out"
 fi
 
 echo "# ratios" | tee -a "$out"
@@ -33,5 +33,5 @@ js=$(value bitsharesjs.sign_per_sec)
 ser=$(value serialize.transfer_per_sec)
 jser=$(value bitsharesjs.serialize_per_sec)
 [[ -n $ser && -n $jser ]] && emit "$(ratio serialize.ratio_vs_bitsharesjs "$ser" "$jser")"
-grep -E '^[a-z_.]*ratio[a-z_.]*=' "$out" | sort -u
+grep -E '^[a-z0-9_.]*ratio[a-z0-9_.]*=' "$out" | sort -u
 echo "# written to $out"
