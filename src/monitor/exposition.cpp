@@ -16,12 +16,16 @@ bool name_start(char c) {
 bool name_char(char c) { return name_start(c) || (c >= '0' && c <= '9'); }
 bool blank(char c) { return c == ' ' || c == '\t'; }
 
-// Quoted for error messages, cut short and with control characters escaped.
+// Quoted for error messages: cut short, quotes and backslashes escaped, control characters
+// replaced.
 std::string quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s.substr(0, 40)) {
     if (c == '\n') {
       out += "\\n";
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
     } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
       out += '?';
     } else {
@@ -79,8 +83,11 @@ class line_parser {
 
   bool at_end() const { return i_ == s_.size(); }
   char peek() const { return s_[i_]; }
-  void skip_blanks() {
+  // Returns whether anything was skipped.
+  bool skip_blanks() {
+    const std::size_t start = i_;
     while (i_ < s_.size() && blank(s_[i_])) ++i_;
+    return i_ != start;
   }
 
   std::string_view metric_name(const char* what) {
@@ -286,7 +293,7 @@ exposition parse_exposition(std::string_view text, const std::string& source,
 
     metric_sample s;
     s.name = std::string(p.metric_name("a metric name or '#'"));
-    p.skip_blanks();
+    bool separated = p.skip_blanks();
     if (!p.at_end() && p.peek() == '{') {
       p.expect('{', "");
       while (true) {
@@ -309,9 +316,11 @@ exposition parse_exposition(std::string_view text, const std::string& source,
         }
       }
       p.expect('}', "");
+      p.skip_blanks();
+      separated = true;  // as Prometheus: `m{a="1"}1` is a value after the label set
     }
-    if (p.at_end() || !blank(p.peek())) p.fail("expected a blank and a value" + p.rest_hint());
-    p.skip_blanks();
+    if (p.at_end()) p.fail("expected a value after " + s.name + " (end of line)");
+    if (!separated) p.fail("expected a blank and a value after " + s.name + p.rest_hint());
     const std::string_view value_text = p.token();
     const auto v = parse_float(value_text);
     if (!v) p.fail("invalid value " + quote(value_text) + " for " + s.name);

@@ -166,6 +166,14 @@ struct fetch_result {
   std::string body;
 };
 
+// Named results instead of braced temporaries in co_return (GCC 12 coroutine bugs).
+fetch_result failed(failure f, std::string error) {
+  fetch_result r;
+  r.fail = f;
+  r.error = std::move(error);
+  return r;
+}
+
 template <class Stream>
 asio::awaitable<fetch_result> exchange(Stream& stream, http_get& g, const rpc::url& u,
                                        const sampler_options& o) {
@@ -209,22 +217,24 @@ asio::awaitable<fetch_result> exchange(Stream& stream, http_get& g, const rpc::u
   parser.header_limit(64 * 1024);
   auto [rdec, rn] = co_await http::async_read(stream, buffer, parser, tuple_awaitable);
   if (rdec == http::error::body_limit) {
-    co_return fetch_result{
-        failure::malformed, "reply larger than " + std::to_string(o.max_body_bytes) + " bytes", {}};
+    co_return failed(failure::malformed,
+                     "reply larger than " + std::to_string(o.max_body_bytes) + " bytes");
   }
   if (rdec || g.aborted) co_return broken("read", rdec);
   auto res = parser.release();
   if (res.result_int() != 200) {
     std::string e = "HTTP " + std::to_string(res.result_int()) + " " + std::string(res.reason());
     if (res.result_int() == 401 || res.result_int() == 403) e += " (credentials refused)";
-    co_return fetch_result{failure::http_status, e, {}};
+    co_return failed(failure::http_status, e);
   }
   const auto encoding = res[http::field::content_encoding];
   if (!encoding.empty() && encoding != "identity") {
-    co_return fetch_result{
-        failure::malformed, "unsupported Content-Encoding \"" + std::string(encoding) + "\"", {}};
+    co_return failed(failure::malformed,
+                     "unsupported Content-Encoding \"" + std::string(encoding) + "\"");
   }
-  co_return fetch_result{failure::none, {}, std::move(res.body())};
+  fetch_result ok;
+  ok.body = std::move(res.body());
+  co_return ok;
 }
 
 struct sampler_state : std::enable_shared_from_this<sampler_state> {
@@ -385,7 +395,7 @@ struct sampler_state : std::enable_shared_from_this<sampler_state> {
       try {
         tls_context = rpc::make_client_tls_context(options.tls);
       } catch (const std::exception& e) {
-        co_return fetch_result{failure::unreachable, e.what(), {}};
+        co_return failed(failure::unreachable, e.what());
       }
     }
     auto g = std::make_shared<http_get>(strand, u.tls() ? tls_context.get() : nullptr);
@@ -395,8 +405,13 @@ struct sampler_state : std::enable_shared_from_this<sampler_state> {
       if (ec) return;
       if (auto live = weak.lock()) live->abort(true);
     });
-    fetch_result r = g->tls ? co_await exchange(*g->tls, *g, u, options)
-                            : co_await exchange(*g->plain, *g, u, options);
+    // Not a conditional expression with co_await in both arms: GCC 12 destroys the result twice.
+    fetch_result r;
+    if (g->tls) {
+      r = co_await exchange(*g->tls, *g, u, options);
+    } else {
+      r = co_await exchange(*g->plain, *g, u, options);
+    }
     g->deadline.cancel();
     error_code ignored;
     g->socket().close(ignored);
