@@ -68,13 +68,27 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
   void submit(api_ref api, std::string_view method, json::array params, call_handler done,
               std::optional<std::chrono::milliseconds> timeout) {
     if (strand_.running_in_this_thread()) {
-      submit_on_strand(api, method, params, std::move(done), timeout);
+      submit_on_strand(api, method, &params, {}, std::move(done), timeout);
       return;
     }
     asio::post(strand_,
                [self = shared_from_this(), api = std::move(api), method = std::string(method),
                 params = std::move(params), done = std::move(done), timeout]() mutable {
-                 self->submit_on_strand(api, method, params, std::move(done), timeout);
+                 self->submit_on_strand(api, method, &params, {}, std::move(done), timeout);
+               });
+  }
+
+  // `params_json`: the params array as JSON text, written as is.
+  void submit_raw(api_ref api, std::string_view method, std::string_view params_json,
+                  call_handler done, std::optional<std::chrono::milliseconds> timeout) {
+    if (strand_.running_in_this_thread()) {
+      submit_on_strand(api, method, nullptr, params_json, std::move(done), timeout);
+      return;
+    }
+    asio::post(strand_,
+               [self = shared_from_this(), api = std::move(api), method = std::string(method),
+                params = std::string(params_json), done = std::move(done), timeout]() mutable {
+                 self->submit_on_strand(api, method, nullptr, params, std::move(done), timeout);
                });
   }
 
@@ -181,8 +195,10 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
 
   // ---- submission and completion ------------------------------------------------------------
 
-  void submit_on_strand(const api_ref& api, std::string_view method, const json::array& params,
-                        call_handler done, std::optional<std::chrono::milliseconds> timeout) {
+  // Exactly one of `params` (non-null) and `params_json` gives the call's parameters.
+  void submit_on_strand(const api_ref& api, std::string_view method, const json::array* params,
+                        std::string_view params_json, call_handler done,
+                        std::optional<std::chrono::milliseconds> timeout) {
     bump(counters_->calls);
     if (phase_ == phase::closed) {
       complete(std::move(done), rpc_error::disconnected(closed_reason()));
@@ -190,7 +206,15 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
     }
     const std::uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
     std::string message = take_buffer();
-    append_call_request(message, id, api, method, params);
+    if (params != nullptr) {
+      append_call_request(message, id, api, method, *params);
+    } else {
+      // append_call_request's bytes with an empty array, which ends "[]]}", then the text.
+      append_call_request(message, id, api, method, json::array());
+      message.resize(message.size() - 4);
+      message.append(params_json);
+      message.append("]}");
+    }
     slot& s = insert(id);
     // Not `s.handler = std::move(done)`: Boost 1.81's any_completion_handler move assignment
     // recurses forever (it copies from an lvalue). Construction and swap are fine.
@@ -657,6 +681,12 @@ void client::async_call_erased(api_ref api, std::string_view method, json::array
                                call_handler done,
                                std::optional<std::chrono::milliseconds> timeout) {
   impl_->submit(std::move(api), method, std::move(params), std::move(done), timeout);
+}
+
+void client::async_call_raw_erased(api_ref api, std::string_view method,
+                                   std::string_view params_json, call_handler done,
+                                   std::optional<std::chrono::milliseconds> timeout) {
+  impl_->submit_raw(std::move(api), method, params_json, std::move(done), timeout);
 }
 
 void client::subscribe(std::uint64_t callback_id, notice_handler handler) {

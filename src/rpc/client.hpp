@@ -133,6 +133,16 @@ class client {
   void async_call(api_ref api, std::string_view method, json::array params, Handler&& done,
                   std::optional<std::chrono::milliseconds> timeout = {});
 
+  // As async_call, with the params array given as JSON text ("[...]") that is written into the
+  // request as is: for callers that keep what they send already serialized (the beacon's
+  // pre-signed transactions), so the send path neither builds nor serializes a json::array.
+  // REQUIRES: `params_json` is one JSON array. It is not checked: a malformed one makes the
+  // server answer with an error or drop the connection.
+  template <class Handler>
+  requires std::invocable<Handler&, call_result>
+  void async_call_raw(api_ref api, std::string_view method, std::string_view params_json,
+                      Handler&& done, std::optional<std::chrono::milliseconds> timeout = {});
+
   // Notices for `callback_id` go to `handler` (replacing a previous one) until unsubscribe.
   // Subscriptions survive reconnects; re-register them on the server in on_connect.
   void subscribe(std::uint64_t callback_id, notice_handler handler);
@@ -157,6 +167,11 @@ class client {
   explicit client(std::shared_ptr<detail::client_impl> impl);  // a handle that does not own
   void async_call_erased(api_ref api, std::string_view method, json::array params,
                          call_handler done, std::optional<std::chrono::milliseconds> timeout);
+  void async_call_raw_erased(api_ref api, std::string_view method, std::string_view params_json,
+                             call_handler done, std::optional<std::chrono::milliseconds> timeout);
+  // A call_handler for `done`, with asio's recycling allocator unless it has an allocator.
+  template <class Handler>
+  static call_handler make_handler(Handler&& done);
 
   std::shared_ptr<detail::client_impl> impl_;
   std::shared_ptr<detail::client_owner> owner_;  // closes impl_ when the last owner goes
@@ -173,22 +188,32 @@ class client {
 namespace bts::rpc {
 
 template <class Handler>
+call_handler client::make_handler(Handler&& done) {
+  using H = std::decay_t<Handler>;
+  if constexpr (std::is_same_v<H, call_handler>) {
+    return std::forward<Handler>(done);
+  } else if constexpr (std::is_same_v<asio::associated_allocator_t<H>, std::allocator<void>>) {
+    return call_handler(
+        asio::bind_allocator(asio::recycling_allocator<void>(), std::forward<Handler>(done)));
+  } else {
+    return call_handler(std::forward<Handler>(done));
+  }
+}
+
+template <class Handler>
 requires std::invocable<Handler&, call_result>
 void client::async_call(api_ref api, std::string_view method, json::array params, Handler&& done,
                         std::optional<std::chrono::milliseconds> timeout) {
-  using H = std::decay_t<Handler>;
-  if constexpr (std::is_same_v<H, call_handler>) {
-    async_call_erased(std::move(api), method, std::move(params), std::forward<Handler>(done),
-                      timeout);
-  } else if constexpr (std::is_same_v<asio::associated_allocator_t<H>, std::allocator<void>>) {
-    async_call_erased(std::move(api), method, std::move(params),
-                      call_handler(asio::bind_allocator(asio::recycling_allocator<void>(),
-                                                        std::forward<Handler>(done))),
-                      timeout);
-  } else {
-    async_call_erased(std::move(api), method, std::move(params),
-                      call_handler(std::forward<Handler>(done)), timeout);
-  }
+  async_call_erased(std::move(api), method, std::move(params),
+                    make_handler(std::forward<Handler>(done)), timeout);
+}
+
+template <class Handler>
+requires std::invocable<Handler&, call_result>
+void client::async_call_raw(api_ref api, std::string_view method, std::string_view params_json,
+                            Handler&& done, std::optional<std::chrono::milliseconds> timeout) {
+  async_call_raw_erased(std::move(api), method, params_json,
+                        make_handler(std::forward<Handler>(done)), timeout);
 }
 
 }  // namespace bts::rpc

@@ -80,6 +80,47 @@ TEST_F(ClientServer, ThousandPipelinedCalls) {
   EXPECT_EQ(v, test_chain_id);
 }
 
+// Pre-serialized params reach the server exactly as the array they spell, from the client's
+// strand and from another thread, over websocket and HTTP, pipelined with ordinary calls.
+TEST_F(ClientServer, RawParamsTextIsSentAsIs) {
+  server s(server_io.executor(), service.options());
+  for (const std::string& url : {ws_url(s.port()), http_url(s.port())}) {
+    client_options o = ws_options(s.port());
+    o.url = url;
+    client c(client_io.executor(), o);
+    c.start();
+    constexpr int n = 200;
+    std::atomic<int> ok{0}, done{0};
+    std::promise<void> all;
+    for (int i = 0; i < n; ++i) {
+      std::string text = R"([{"ref_block_num":)" + std::to_string(i) +
+                         R"(,"signatures":["1f00"]},"x y",)" + std::to_string(i) + "]";
+      const json::value expected = json::parse(text);
+      auto check = [&, expected](call_result r) {
+        if (r.ok() && r.value() == expected) ++ok;
+        if (++done == 2 * n) all.set_value();
+      };
+      c.async_call_raw(2, "echo", text, check);  // from this thread: the text is copied
+      text.assign(text.size(), ' ');             // so changing it afterwards is harmless
+      c.async_call("database", "echo", expected.as_array(), check);
+    }
+    ASSERT_EQ(all.get_future().wait_for(max_wait), std::future_status::ready) << url;
+    EXPECT_EQ(ok.load(), 2 * n) << url;
+
+    // On the client's strand (the beacon's send path): no copy, same bytes.
+    std::promise<json::value> got;
+    asio::post(c.get_executor(), [&] {
+      c.async_call_raw("database", "echo", "[[],{},\"\\u00e9\"]", [&](call_result r) {
+        got.set_value(r.ok() ? r.value() : json::value("error: " + r.error().to_string()));
+      });
+    });
+    auto f = got.get_future();
+    ASSERT_EQ(f.wait_for(max_wait), std::future_status::ready) << url;
+    EXPECT_EQ(f.get(), json::parse("[[],{},\"\\u00e9\"]")) << url;
+    c.close();
+  }
+}
+
 TEST_F(ClientServer, NoticesAreDispatchedByCallbackId) {
   server s(server_io.executor(), service.options());
   client c(client_io.executor(), ws_options(s.port()));
