@@ -41,7 +41,10 @@
 // Tools without an io_context: monitor::node_load_sampler s(source); s.sample_once(); ...
 //
 // Ownership: the sampler owns its state; the executor must outlive it. Destroying the sampler
-// (or stop()) cancels the reading in flight; callbacks not yet called are then dropped.
+// (or stop()) cancels the reading in flight; callbacks not yet called are then dropped. A
+// callback already running on another thread when the destructor runs may still finish, so
+// destroy the sampler on its executor's thread or after that executor stopped if the callback
+// touches objects that die with it.
 //
 // Threads: the sampler works on its own strand over the executor, which any number of threads
 // may run. Callbacks run on that strand and must not block. latest(), counters(), start(),
