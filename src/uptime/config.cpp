@@ -236,7 +236,16 @@ uptime_config parse_config(const std::string& yaml_text, const std::string& sour
   uptime_config cfg;
   cfg.source = source;
   if (!root.IsMap()) throw input_error(source, "expected a mapping with an `endpoints` list");
-  check_keys(c, root, "", {"title", "storage", "defaults", "alerts", "endpoints"});
+  check_keys(c, root, "", {"title", "storage", "defaults", "alerts", "probes", "endpoints"});
+  if (const YAML::Node p = root["probes"]) {
+    check_keys(c, p, "probes", {"location", "token_env", "quorum"});
+    if (p["location"]) cfg.probes.location = scalar(c, p["location"], "probes.location");
+    if (p["token_env"]) cfg.probes.token_env = scalar(c, p["token_env"], "probes.token_env");
+    if (p["quorum"]) cfg.probes.quorum = integer(c, p["quorum"], "probes.quorum", 1, 100);
+    if (cfg.probes.quorum > 1 && cfg.probes.token_env.empty()) {
+      c.fail(p, "probes", "a quorum above 1 needs remote probes: set token_env");
+    }
+  }
   if (root["title"]) cfg.title = scalar(c, root["title"], "title");
   if (const YAML::Node s = root["storage"]) {
     check_keys(c, s, "storage", {"path", "retention"});

@@ -59,11 +59,20 @@ struct alert_config {
   milliseconds cooldown{10 * 60'000};  // at least this between a resolve and the next trigger
 };
 
+// Several probe locations: remote `uptime probe` processes report to the tracker over its HTTP
+// port (JSON-RPC "uptime.report", bearer token), and "down" needs `quorum` locations agreeing.
+struct probes_config {
+  std::string location = "local";  // this tracker's own location
+  std::string token_env;           // environment variable with the remote probes' token
+  int quorum = 1;                  // locations that must see an endpoint down (local included)
+};
+
 struct uptime_config {
   std::string source;  // file name, for messages
   std::string storage_path = "uptime.sqlite";
   milliseconds retention{7 * 86'400'000LL};  // raw results kept this long, then rolled up
   alert_config alerts;
+  probes_config probes;
   std::string title = "BitShares node status";
   std::vector<endpoint_config> endpoints;
 };

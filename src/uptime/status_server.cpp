@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 #include <sstream>
+#include <variant>
 
 #include "web/assets.hpp"
 
@@ -82,6 +83,16 @@ json::object endpoint_json(const tracker& t, const endpoint_config& e, const end
                  {"incident_open", s.incident_open},
                  {"location", e.location}};
   o["uptime"] = uptime_of(t, s.key, now);
+  json::array remote;
+  for (const auto& [where, view] : s.remote) {
+    json::array rf;
+    for (const auto& f : view.failed) rf.emplace_back(f);
+    remote.push_back(json::object{{"location", where},
+                                  {"state", std::string(to_string(view.state))},
+                                  {"failed", std::move(rf)},
+                                  {"ts_ms", view.ts_ms}});
+  }
+  o["locations"] = std::move(remote);
   if (s.last) {
     const probe_result& r = *s.last;
     o["checked_ms"] = r.started_ms;
@@ -383,21 +394,60 @@ std::string metrics_text(const tracker& t) {
 }
 
 status_server::status_server(boost::asio::any_io_executor executor, tracker& t, std::string host,
-                             std::uint16_t port, std::optional<rpc::tls_server_options> tls)
+                             std::uint16_t port, std::optional<rpc::tls_server_options> tls,
+                             std::string probe_token)
     : tracker_(t) {
   rpc::server_options o;
   o.host = std::move(host);
   o.port = port;
   o.tls = std::move(tls);
   o.http = [this](const rpc::http_request_info& r) { return handle(r); };
-  o.authenticate = [](const rpc::http_request_info& r) -> std::optional<rpc::http_response> {
-    if (r.websocket_upgrade || r.method == "POST") {
-      rpc::http_response refuse;
+  o.authenticate = [token = std::move(probe_token)](
+                       const rpc::http_request_info& r) -> std::optional<rpc::http_response> {
+    if (!r.websocket_upgrade && r.method != "POST") return std::nullopt;  // pages and API: open
+    rpc::http_response refuse;
+    if (token.empty()) {
       refuse.status = 405;
       refuse.body = "read-only: GET only\n";
       return refuse;
     }
-    return std::nullopt;
+    const std::string got = r.header("Authorization");
+    const std::string want = "Bearer " + token;
+    // Constant time in the token's length.
+    unsigned diff = got.size() != want.size();
+    for (std::size_t i = 0; i < want.size(); ++i)
+      diff |= static_cast<unsigned>(want[i] ^ (i < got.size() ? got[i] : 0));
+    if (diff == 0) return std::nullopt;
+    refuse.status = 401;
+    refuse.body = "probe token required\n";
+    return refuse;
+  };
+  o.handler = [this](std::shared_ptr<rpc::session>,
+                     rpc::rpc_request r) -> boost::asio::awaitable<rpc::call_result> {
+    auto parsed = rpc::parse_call_params(r.params);
+    if (auto* err = std::get_if<rpc::rpc_error>(&parsed)) co_return *err;
+    const auto& call = std::get<rpc::call_params>(parsed);
+    if (call.api.is_id() || call.api.name() != "uptime" || call.method != "report") {
+      co_return rpc::rpc_error::server(rpc::error_codes::method_not_found,
+                                       "expected uptime.report");
+    }
+    const json::array& a = call.args;
+    if (a.size() != 5 || !a[0].is_string() || !a[1].is_string() || !a[2].is_int64() ||
+        !a[3].is_array() || !a[4].is_int64() || a[2].get_int64() < 0 || a[2].get_int64() > 3) {
+      co_return rpc::rpc_error::server(rpc::error_codes::invalid_params,
+                                       "expected [location, key, state 0..3, [failed...], ts_ms]");
+    }
+    std::vector<std::string> failed;
+    for (const auto& f : a[3].get_array()) {
+      if (f.is_string()) failed.emplace_back(f.get_string());
+    }
+    if (!tracker_.remote_result(std::string(a[0].get_string()), std::string(a[1].get_string()),
+                                static_cast<endpoint_state>(a[2].get_int64()), std::move(failed),
+                                a[4].get_int64())) {
+      co_return rpc::rpc_error::server(rpc::error_codes::invalid_params,
+                                       "unknown endpoint " + std::string(a[1].get_string()));
+    }
+    co_return json::value(true);
   };
   server_ = std::make_unique<rpc::server>(std::move(executor), std::move(o));
 }

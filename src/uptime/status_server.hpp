@@ -9,7 +9,10 @@
 //   /badge/KEY.svg, /badge/KEY/uptime/24h.svg         SVG badges
 //   /nodes.json                       healthy ws(s) nodes as bitshares-ui's WS_NODE_LIST entries
 //   /metrics                          Prometheus text format
-// Everything is read-only: nothing a request carries changes the tracker.
+// Everything there is read-only. The one write path is for remote probe locations: with a probe
+// token, a websocket or POST JSON-RPC call ["uptime", "report", [location, key, state, failed,
+// ts_ms]] carrying "Authorization: Bearer <token>" feeds tracker::remote_result; without the
+// token (or with no token configured) upgrades and POSTs are refused (401 / 405).
 //
 // Ownership: borrows the tracker (and its store), which must outlive the server.
 // Threads: requests are answered on the executor; run it on the tracker's single thread, so the
@@ -32,7 +35,8 @@ class status_server {
  public:
   // Binds at once. Throws boost::system::system_error when the address cannot be bound.
   status_server(boost::asio::any_io_executor executor, tracker& t, std::string host,
-                std::uint16_t port, std::optional<rpc::tls_server_options> tls = {});
+                std::uint16_t port, std::optional<rpc::tls_server_options> tls = {},
+                std::string probe_token = {});
   ~status_server();
 
   std::uint16_t port() const;

@@ -1,6 +1,7 @@
 #include "uptime/store.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "store/detail/sqlite.hpp"
@@ -102,29 +103,36 @@ std::int64_t uptime_store::raw_from() const {
 }
 
 state_counts uptime_store::counts(const std::string& key, std::int64_t from_ms) const {
+  // Whole hours from the rollups (every insert updates them, the current hour included); the
+  // partial first hour from raw rows while they are kept, else that hour's rollup whole.
+  // O(hours + results in one hour), whatever the window.
   state_counts c;
   const std::int64_t boundary = raw_from();
-  if (from_ms < boundary) {
-    statement q(*db_,
-                "SELECT total, up, degraded, wrong_network, down, response_sum_us, response_n FROM "
-                "rollup_hourly"
-                " WHERE endpoint = ? AND hour_ms >= ? AND hour_ms < ?");
-    q.bind(1, key).bind(2, from_ms / hour_ms * hour_ms).bind(3, boundary);
-    while (q.step()) {
-      c.total += q.column_int(0);
-      c.up += q.column_int(1);
-      c.degraded += q.column_int(2);
-      c.wrong_network += q.column_int(3);
-      c.down += q.column_int(4);
-      c.response_sum_ms += static_cast<double>(q.column_int(5)) / 1000.0;
-      c.response_n += q.column_int(6);
-    }
+  const std::int64_t first_hour = from_ms / hour_ms * hour_ms;
+  const bool partial = first_hour != from_ms;
+  const std::int64_t rollups_from =
+      partial && from_ms >= boundary ? first_hour + hour_ms : first_hour;
+  statement r(
+      *db_,
+      "SELECT coalesce(sum(total), 0), coalesce(sum(up), 0), coalesce(sum(degraded), 0),"
+      " coalesce(sum(wrong_network), 0), coalesce(sum(down), 0), coalesce(sum(response_sum_us), 0),"
+      " coalesce(sum(response_n), 0) FROM rollup_hourly WHERE endpoint = ? AND hour_ms >= ?");
+  r.bind(1, key).bind(2, rollups_from);
+  if (r.step()) {
+    c.total = r.column_int(0);
+    c.up = r.column_int(1);
+    c.degraded = r.column_int(2);
+    c.wrong_network = r.column_int(3);
+    c.down = r.column_int(4);
+    c.response_sum_ms = static_cast<double>(r.column_int(5)) / 1000.0;
+    c.response_n = r.column_int(6);
   }
-  statement q(*db_,
-              "SELECT state, count(*), sum(response_us), count(response_us) FROM results WHERE "
-              "endpoint = ? AND ts_ms >= ?"
-              " GROUP BY state");
-  q.bind(1, key).bind(2, std::max(from_ms, boundary));
+  if (rollups_from == first_hour) return c;
+  statement q(
+      *db_,
+      "SELECT state, count(*), coalesce(sum(response_us), 0), count(response_us) FROM results"
+      " WHERE endpoint = ? AND ts_ms >= ? AND ts_ms < ? GROUP BY state");
+  q.bind(1, key).bind(2, from_ms).bind(3, rollups_from);
   while (q.step()) {
     const std::int64_t n = q.column_int(1);
     c.total += n;
@@ -159,7 +167,10 @@ std::vector<history_point> uptime_store::history(const std::string& key, std::in
   };
   std::map<std::int64_t, acc> buckets;
   bucket_ms = std::max<std::int64_t>(bucket_ms, 1);
-  const std::int64_t boundary = raw_from();
+  // Buckets of whole hours come from the rollups alone (cheap over 30 days); finer ones from raw
+  // rows where they are kept and rollups before.
+  const bool hourly = bucket_ms % hour_ms == 0;
+  const std::int64_t boundary = hourly ? std::numeric_limits<std::int64_t>::max() : raw_from();
   if (from_ms < boundary) {
     statement q(
         *db_,
@@ -177,7 +188,7 @@ std::vector<history_point> uptime_store::history(const std::string& key, std::in
               "SELECT ts_ms, response_us, state FROM results WHERE endpoint = ? AND ts_ms >= ? "
               "ORDER BY ts_ms");
   q.bind(1, key).bind(2, std::max(from_ms, boundary));
-  while (q.step()) {
+  while (!hourly && q.step()) {
     acc& a = buckets[q.column_int(0) / bucket_ms * bucket_ms];
     if (auto us = q.column_optional_int(1)) {
       a.sum += static_cast<double>(*us) / 1000.0;

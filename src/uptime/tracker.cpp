@@ -221,6 +221,24 @@ void tracker::record(std::size_t i, probe_result r) {
     r.found.head_block_lag = std::max(0.0, median - static_cast<double>(*r.head_block_num));
   }
   verdict v = judge(e, r);
+  if (v.state == endpoint_state::down && config_.probes.quorum > 1) {
+    const std::int64_t fresh = 2 * e.interval.count() + e.timeout.count();
+    int seen_down = 1, locations = 1;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [where, view] : status_[i].remote) {
+        if (now - view.ts_ms > fresh) continue;
+        ++locations;
+        if (view.state == endpoint_state::down) ++seen_down;
+      }
+    }
+    if (seen_down < config_.probes.quorum) {
+      v.state = endpoint_state::degraded;
+      v.failed.push_back("down from " + std::to_string(seen_down) + " of " +
+                         std::to_string(locations) + " locations (quorum " +
+                         std::to_string(config_.probes.quorum) + ")");
+    }
+  }
 
   stored_result sr;
   sr.ts_ms = r.started_ms;
@@ -332,6 +350,17 @@ void tracker::alert(const alert_event& a) {
           ++counters_.webhooks_failed;
       },
       asio::detached);
+}
+
+bool tracker::remote_result(const std::string& location, const std::string& key, endpoint_state s,
+                            std::vector<std::string> failed, std::int64_t ts_ms) {
+  std::lock_guard lock(mu_);
+  for (auto& st : status_) {
+    if (st.key != key) continue;
+    st.remote[location] = endpoint_status::remote_view{s, std::move(failed), ts_ms};
+    return true;
+  }
+  return false;
 }
 
 std::vector<endpoint_status> tracker::snapshot() const {

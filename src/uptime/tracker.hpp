@@ -25,6 +25,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -51,6 +52,13 @@ struct endpoint_status {
   std::int64_t incident_id = 0;
   std::int64_t last_resolved_ms = 0;
   std::uint64_t suppressed_triggers = 0;  // incidents held back by the cooldown
+  // The latest verdict each remote probe location reported.
+  struct remote_view {
+    endpoint_state state = endpoint_state::unknown;
+    std::vector<std::string> failed;
+    std::int64_t ts_ms = 0;
+  };
+  std::map<std::string, remote_view> remote;
 };
 
 struct alert_event {
@@ -101,6 +109,13 @@ class tracker {
   std::function<void(const endpoint_config&, const endpoint_status&)> on_result;
   // Called on the executor for every alert, whether or not a webhook is configured.
   std::function<void(const alert_event&)> on_alert;
+
+  // A verdict from a remote probe location (`uptime probe`). With probes.quorum K > 1, a local
+  // "down" stands only when at least K locations (this one included) saw the endpoint down
+  // within two intervals; otherwise it is reported as degraded ("down from 1 of 3 locations").
+  // Returns false for an unknown endpoint key. Any thread.
+  bool remote_result(const std::string& location, const std::string& key, endpoint_state s,
+                     std::vector<std::string> failed, std::int64_t ts_ms);
 
  private:
   boost::asio::awaitable<void> run_endpoint(std::size_t i);

@@ -95,6 +95,8 @@ TEST(Config, ErrorsNameFileLineAndWhatWasExpected) {
             "https:// endpoint");
   EXPECT_NE(error_of("endpoints: [\n").find("u.yaml:"), std::string::npos);
   EXPECT_NE(error_of("endpoints: [\n").find("not valid YAML"), std::string::npos);
+  EXPECT_EQ(error_of("probes: {quorum: 2}\nendpoints:\n  - name: a\n    url: ws://h:1\n"),
+            "u.yaml:1: probes: a quorum above 1 needs remote probes: set token_env");
   EXPECT_EQ(error_of("endpoints:\n  - name: a\n    url: tcp://h\n"),
             "u.yaml:3: endpoints[0].url: expected tcp://HOST:PORT, got \"tcp://h\"");
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <future>
 
+#include "rpc/blocking_client.hpp"
 #include "uptime/status_server.hpp"
 #include "uptime/store.hpp"
 #include "uptime/tracker.hpp"
@@ -282,6 +283,64 @@ TEST(Tracker, UnreachableEndpointIsDownWithTheReason) {
       << snap[0].failed.front();
   EXPECT_EQ(snap[1].state, endpoint_state::down);
   EXPECT_TRUE(any_contains(snap[1].failed, "[CONNECTED] (false) == true"));
+}
+
+TEST(Tracker, DownNeedsAQuorumOfProbeLocations) {
+  io_thread tio;
+  std::uint16_t port = 0;
+  {
+    rpc::server closed(tio.io.get_executor(), {});
+    port = closed.port();
+  }
+  setenv("UPTIME_TEST_PROBE_TOKEN", "s3cret-token", 1);
+  const std::string yaml =
+      "probes: {location: here, token_env: UPTIME_TEST_PROBE_TOKEN, quorum: 2}\n"
+      "endpoints:\n  - name: gone\n    url: ws://127.0.0.1:" +
+      std::to_string(port) + "\n    interval: 200ms\n    timeout: 500ms\n";
+  tracker t(tio.io.get_executor(), parse_config(yaml, "quorum.yaml"), nullptr);
+  status_server server(tio.io.get_executor(), t, "127.0.0.1", 0, {}, "s3cret-token");
+  t.start();
+  ASSERT_TRUE(wait_for([&] { return t.snapshot()[0].probes >= 2; }, 5s));
+  // Only this location sees it down: not enough for "down".
+  EXPECT_EQ(t.snapshot()[0].state, endpoint_state::degraded);
+  EXPECT_TRUE(any_contains(t.snapshot()[0].failed, "down from 1 of 1 locations (quorum 2)"));
+
+  const std::string url = "ws://127.0.0.1:" + std::to_string(server.port());
+  {
+    rpc::client_options o;
+    o.url = url;
+    o.reconnect = false;
+    rpc::blocking_client anonymous(o);
+    EXPECT_FALSE(anonymous.wait_connected(1s));  // refused with 401 without the token
+  }
+  rpc::client_options o;
+  o.url = url;
+  o.headers.emplace_back("Authorization", "Bearer s3cret-token");
+  rpc::blocking_client remote(o);
+  ASSERT_TRUE(remote.wait_connected(2s));
+  const auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  json::array unknown{"far", "default_nope", 3, json::array{}, now_ms()};
+  EXPECT_FALSE(remote.call("uptime", "report", unknown).ok());
+  json::array bad{"far", "default_gone", 7, json::array{}, now_ms()};
+  EXPECT_FALSE(remote.call("uptime", "report", bad).ok());
+  // A second location agrees: down.
+  ASSERT_TRUE(wait_for(
+      [&] {
+        json::array report{"far", "default_gone", 3, json::array{"connect: Connection refused"},
+                           now_ms()};
+        EXPECT_TRUE(remote.call("uptime", "report", report).ok());
+        return t.snapshot()[0].state == endpoint_state::down;
+      },
+      5s));
+  EXPECT_EQ(t.snapshot()[0].remote.at("far").state, endpoint_state::down);
+  t.stop();
+  server.stop();
+  std::this_thread::sleep_for(100ms);
+  tio.io.stop();
 }
 
 TEST(Probe, ParticipationFromRecentSlotsFilled) {
