@@ -10,18 +10,26 @@
 //      account ids and memo keys (lookup_account_names), the order asset (lookup_asset_symbols).
 //      Problems here are bad configuration: bts::input_error ("accounts: bob not found on
 //      ws://...: run `bts-infra beacon provision`").
-//   2. signer threads pre-fill the pool; one io_context thread owns the send loop, the
-//      recorder, the websocket connections (scenario nodes x connections, pipelined
-//      broadcast_transaction[_with_callback]) and an inclusion watcher (a separate connection to
-//      the first node: set_block_applied_callback, then get_block for every block number, gaps
-//      after a reconnect included, matching transaction ids computed locally).
+//   2. signer threads pre-fill the pool; one io_context thread (the send thread) owns the send
+//      loop, the recorder and the websocket connections (scenario nodes x connections, pipelined
+//      broadcast_transaction[_with_callback]). An inclusion watcher runs on a thread of its own:
+//      a separate connection to the first node (set_block_applied_callback, then get_block for
+//      every block number, gaps after a reconnect included); it decodes each block
+//      (block_reader.hpp: transaction ids computed locally, packed size) and hands the ids and
+//      their arrival time to the send thread, which matches them. Every block seen becomes a
+//      store::block_record (once per block number).
 //   3. when the schedule ends (duration, count, or request_stop) it waits for answers and
 //      inclusions up to `drain_timeout`, then closes the last second.
 // Disconnects are reconnected by the rpc client and counted; rejections are counted by fc code;
 // neither stops the run.
 //
+// Output: on_second and on_block run on the beacon's output thread (output_queue.hpp), in the
+// order the rows and blocks were produced, never on the send thread, so a slow disk or SQLite
+// commit cannot delay a send. run() returns (or throws) only after every one of them has run:
+// a run stopped by Ctrl-C loses nothing it measured.
+//
 // Threads: run() blocks its caller; request_stop() may be called from any thread or a signal
-// handler (it only stores to an atomic). on_second runs on the beacon's event-loop thread.
+// handler (it only stores to an atomic).
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -36,6 +44,7 @@
 #include "beacon/chain_context.hpp"
 #include "beacon/scenario.hpp"
 #include "stats/second_series.hpp"
+#include "store/run_record.hpp"
 
 namespace bts::beacon {
 
@@ -43,8 +52,13 @@ struct beacon_options {
   scenario sc;
   std::string name = "beacon";
   std::vector<account_entry> accounts;
-  // After every closed second: that second's row and the run totals so far (event-loop thread).
+  // After every closed second: that second's row and the run totals so far (output thread).
   std::function<void(const stats::second_row& row, const stats::second_row& totals)> on_second;
+  // After every block seen, once per block number (output thread). An exception thrown by
+  // on_second or on_block (a full disk) is rethrown by run() once the run has ended.
+  std::function<void(const store::block_record& block)> on_block;
+  // Jobs the output thread may have waiting before the send thread waits for it.
+  std::size_t output_queue_capacity = 4096;
   std::chrono::milliseconds call_timeout{10'000};
   // How long to wait for answers and inclusions after the last send (Ctrl-C: a third of it).
   std::chrono::milliseconds drain_timeout{15'000};
@@ -54,8 +68,9 @@ struct beacon_options {
 struct beacon_result {
   stats::second_series series;
   stats::latency_set cumulative;
-  double duration_seconds = 0;  // first send schedule slot to the end of the drain
-  bool interrupted = false;     // request_stop() ended the schedule early
+  std::vector<store::block_record> blocks;  // in the order seen
+  double duration_seconds = 0;              // first send schedule slot to the end of the drain
+  bool interrupted = false;                 // request_stop() ended the schedule early
   // Chain id, parameters, node info, factory/pool/connectivity counters: for manifest.json.
   boost::json::object info;
   std::vector<std::string> notes;  // e.g. "12 pool misses: signers could not keep up"

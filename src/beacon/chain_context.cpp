@@ -27,8 +27,16 @@ bool is_cheap_name(const std::string& n) {
     if (c >= '0' && c <= '9') return true;
     if (c == '.' || c == '-' || c == '/') return true;
     switch (c) {
-      case 'a': case 'e': case 'i': case 'o': case 'u': case 'y': v = true; break;
-      default: break;
+      case 'a':
+      case 'e':
+      case 'i':
+      case 'o':
+      case 'u':
+      case 'y':
+        v = true;
+        break;
+      default:
+        break;
     }
   }
   return !v;
@@ -72,7 +80,9 @@ std::int64_t fee_schedule::fee_of(const protocol::operation& op) const {
     base += data_fee(pack_to_bytes(*a).size(), account_create_price_per_kbyte);
   } else if (const auto* c = op.get_if<asset_create_operation>()) {
     const auto len = c->symbol.size();
-    base = len == 3 ? asset_create_3_char : len == 4 ? asset_create_4_char : asset_create_long_symbol;
+    base = len == 3   ? asset_create_3_char
+           : len == 4 ? asset_create_4_char
+                      : asset_create_long_symbol;
     base += data_fee(pack_to_bytes(*c).size(), asset_create_price_per_kbyte);
   } else if (const auto* i = op.get_if<asset_issue_operation>()) {
     base = asset_issue_fee;
@@ -90,9 +100,12 @@ chain_parameters parse_global_properties(const json::value& gp) {
   const std::string ppath = root + ".parameters";
   out.maximum_transaction_size =
       static_cast<std::uint32_t>(int_member_or(params, "maximum_transaction_size", ppath, 2048));
-  out.maximum_time_until_expiration =
-      static_cast<std::uint32_t>(int_member_or(params, "maximum_time_until_expiration", ppath, 86400));
-  out.block_interval = static_cast<std::uint32_t>(int_member_or(params, "block_interval", ppath, 3));
+  out.maximum_time_until_expiration = static_cast<std::uint32_t>(
+      int_member_or(params, "maximum_time_until_expiration", ppath, 86400));
+  out.block_interval =
+      static_cast<std::uint32_t>(int_member_or(params, "block_interval", ppath, 3));
+  out.maximum_block_size =
+      static_cast<std::uint32_t>(int_member_or(params, "maximum_block_size", ppath, 2000000));
   const auto& cf = protocol::expect_object(member(params, "current_fees", ppath));
   const std::string fpath = ppath + ".current_fees";
   out.fees.scale = static_cast<std::uint32_t>(int_member_or(cf, "scale", fpath, 10000));
@@ -110,8 +123,12 @@ chain_parameters parse_global_properties(const json::value& gp) {
         f.transfer_fee = int_member_or(p, "fee", pp, 0);
         f.transfer_price_per_kbyte = int_member_or(p, "price_per_kbyte", pp, 0);
         break;
-      case 1: f.limit_order_create_fee = int_member_or(p, "fee", pp, 0); break;
-      case 2: f.limit_order_cancel_fee = int_member_or(p, "fee", pp, 0); break;
+      case 1:
+        f.limit_order_create_fee = int_member_or(p, "fee", pp, 0);
+        break;
+      case 2:
+        f.limit_order_cancel_fee = int_member_or(p, "fee", pp, 0);
+        break;
       case 5:
         f.account_create_basic_fee = int_member_or(p, "basic_fee", pp, 0);
         f.account_create_premium_fee = int_member_or(p, "premium_fee", pp, 0);
@@ -127,7 +144,8 @@ chain_parameters parse_global_properties(const json::value& gp) {
         f.asset_issue_fee = int_member_or(p, "fee", pp, 0);
         f.asset_issue_price_per_kbyte = int_member_or(p, "price_per_kbyte", pp, 0);
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return out;
@@ -138,9 +156,11 @@ head_info parse_dynamic_global_properties(const json::value& dgp) {
   const auto& o = protocol::expect_object(dgp);
   head_info h;
   h.head_block_number = static_cast<std::uint32_t>(int_member(o, "head_block_number", root));
-  h.last_irreversible_block_num = static_cast<std::uint32_t>(int_member_or(o, "last_irreversible_block_num", root, 0));
+  h.last_irreversible_block_num =
+      static_cast<std::uint32_t>(int_member_or(o, "last_irreversible_block_num", root, 0));
   try {
-    protocol::json_read_fixed_hex(member(o, "head_block_id", root), h.head_block_id.data(), h.head_block_id.size());
+    protocol::json_read_fixed_hex(member(o, "head_block_id", root), h.head_block_id.data(),
+                                  h.head_block_id.size());
   } catch (const input_error& e) {
     throw e.within(root + ".head_block_id");
   }
@@ -165,7 +185,8 @@ std::vector<account_entry> parse_accounts(std::string_view text, const std::stri
     line = line.substr(first);
     const auto space = line.find_first_of(" \t");
     const std::string where = source + ":" + std::to_string(line_no);
-    if (space == std::string_view::npos) throw input_error(where, "expected \"<account name> <WIF key>\"");
+    if (space == std::string_view::npos)
+      throw input_error(where, "expected \"<account name> <WIF key>\"");
     const std::string name(line.substr(0, space));
     std::string_view rest = line.substr(space);
     const auto ks = rest.find_first_not_of(" \t");
@@ -179,12 +200,14 @@ std::vector<account_entry> parse_accounts(std::string_view text, const std::stri
       throw input_error(where, "account " + name + ": " + e.problem());
     }
   }
-  if (out.empty()) throw input_error(source, "no accounts (expected lines of \"<account name> <WIF key>\")");
+  if (out.empty())
+    throw input_error(source, "no accounts (expected lines of \"<account name> <WIF key>\")");
   return out;
 }
 
 std::string format_accounts(const std::vector<account_entry>& accounts) {
-  std::string out = "# bts-infra beacon accounts: <name> <WIF>. Keep this file private (mode 0600).\n";
+  std::string out =
+      "# bts-infra beacon accounts: <name> <WIF>. Keep this file private (mode 0600).\n";
   for (const auto& a : accounts) out += a.name + " " + a.key.to_wif() + "\n";
   return out;
 }

@@ -57,6 +57,7 @@ struct chain_parameters {
   std::uint32_t maximum_transaction_size = 2048;
   std::uint32_t maximum_time_until_expiration = 86400;
   std::uint32_t block_interval = 3;
+  std::uint32_t maximum_block_size = 2000000;
 };
 chain_parameters parse_global_properties(const boost::json::value& gp);
 
@@ -107,7 +108,8 @@ class reference_block_cell {
   // Head time extrapolated to `now_ns` (same clock as fetched_at), in seconds since the epoch.
   std::uint32_t estimated_head_time(std::int64_t now_ns) const {
     std::lock_guard lock(mu_);
-    const std::int64_t elapsed = now_ns > fetched_at_ns_ ? (now_ns - fetched_at_ns_) / 1'000'000'000 : 0;
+    const std::int64_t elapsed =
+        now_ns > fetched_at_ns_ ? (now_ns - fetched_at_ns_) / 1'000'000'000 : 0;
     return head_.head_time + static_cast<std::uint32_t>(elapsed);
   }
 

@@ -30,6 +30,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -43,14 +44,19 @@ namespace bts::beacon {
 struct prepared_tx {
   std::uint64_t sequence = 0;  // k: the factory's transaction number
   protocol::transaction_id_type id{};
-  boost::json::value json;     // transaction_to_json, the broadcast parameter
+  // transaction_to_json as compact JSON text: the broadcast parameter, written into the request
+  // as is (rpc::client::async_call_raw). Text, not a boost::json::value: a third of the memory.
+  std::string json;
   std::uint32_t expiration = 0;
   std::uint32_t ops = 0;
-  std::uint32_t bytes = 0;     // packed size, signatures included
+  std::uint32_t bytes = 0;  // packed size, signatures included
   // For each limit_order_create: (operation index, account index), to learn the order id once
   // the transaction is included.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> order_creates;
 };
+
+// Indexes into factory_config::accounts of the accounts that sign a transaction.
+using signer_list = std::vector<std::uint32_t>;
 
 // Ids of transactions built and not yet expired. Threads: any.
 class id_registry {
@@ -96,8 +102,8 @@ struct factory_config {
   protocol::chain_id_type chain_id{};
   chain_parameters parameters;
   protocol::asset_id_type core_asset{0};
-  std::optional<protocol::asset_id_type> order_asset;  // needed when mix.limit_order_create > 0
-  std::string key_prefix = "BTS";                      // of public keys in JSON (memos)
+  std::optional<protocol::asset_id_type> order_asset;    // needed when mix.limit_order_create > 0
+  std::string key_prefix = "BTS";                        // of public keys in JSON (memos)
   std::shared_ptr<const std::vector<account>> accounts;  // REQUIRES: at least 2 for transfers
 };
 
@@ -111,7 +117,8 @@ class tx_factory {
  public:
   // REQUIRES: the cells outlive the factory. Throws input_error for an unusable config (fewer
   // than two accounts, limit orders without an order asset, an empty mix).
-  tx_factory(factory_config config, const reference_block_cell& head, open_orders& orders, id_registry& ids);
+  tx_factory(factory_config config, const reference_block_cell& head, open_orders& orders,
+             id_registry& ids);
 
   // Builds and signs transaction number k. now_ns: the steady clock (for the head estimate).
   prepared_tx make(std::uint64_t k, std::int64_t now_ns) const;
@@ -125,7 +132,11 @@ class tx_factory {
   std::uint32_t draw_op_count(std::mt19937_64& rng) const;
   std::int64_t draw_amount(std::mt19937_64& rng) const;
 
+  std::string_view key_text(const crypto::public_key& k) const;
+
   factory_config config_;
+  std::unordered_map<std::uint64_t, std::uint32_t> account_index_;  // account id -> accounts index
+  std::unordered_map<std::string, std::string> key_texts_;          // 33 key bytes -> "BTS..."
   const reference_block_cell& head_;
   open_orders& orders_;
   id_registry& ids_;

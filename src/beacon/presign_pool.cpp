@@ -13,7 +13,8 @@ void presign_pool::start() {
   std::lock_guard lock(mu_);
   if (!threads_.empty()) return;
   stopping_ = false;
-  for (unsigned i = 0; i < std::max(1u, options_.threads); ++i) threads_.emplace_back([this] { run_signer(); });
+  for (unsigned i = 0; i < std::max(1u, options_.threads); ++i)
+    threads_.emplace_back([this] { run_signer(); });
 }
 
 void presign_pool::stop() {
@@ -67,9 +68,9 @@ std::optional<prepared_tx> presign_pool::try_pop(std::uint32_t head_time) {
   return std::nullopt;
 }
 
-void presign_pool::wait_filled(std::size_t n) {
+bool presign_pool::wait_filled(std::size_t n, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  filled_.wait(lock, [&] {
+  return filled_.wait_for(lock, timeout, [&] {
     return stopping_ || queue_.size() >= std::min(n, options_.depth) ||
            (options_.limit != 0 && produced_.load() + sign_errors_.load() >= options_.limit);
   });

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -31,8 +32,8 @@
 namespace bts::beacon {
 
 struct presign_options {
-  std::size_t depth = 1024;          // REQUIRES: > 0
-  unsigned threads = 1;              // REQUIRES: > 0
+  std::size_t depth = 1024;  // REQUIRES: > 0
+  unsigned threads = 1;      // REQUIRES: > 0
   std::uint32_t min_remaining_seconds = 15;
   // Stop producing after this many transactions (a --count run); 0 = no limit.
   std::uint64_t limit = 0;
@@ -54,8 +55,9 @@ class presign_pool {
   // nullopt when the queue is empty.
   std::optional<prepared_tx> try_pop(std::uint32_t head_time);
 
-  // Blocks until the queue holds `n` transactions (or the limit was reached). For start-up.
-  void wait_filled(std::size_t n);
+  // Blocks until the queue holds min(n, depth) transactions (or the limit was reached), at most
+  // `timeout`. True when filled. For start-up.
+  bool wait_filled(std::size_t n, std::chrono::milliseconds timeout = std::chrono::hours(24));
 
   std::size_t depth() const;
   std::uint64_t produced() const { return produced_.load(std::memory_order_relaxed); }

@@ -1,7 +1,7 @@
 #include "beacon/provision.hpp"
 
-#include <boost/json.hpp>
 #include <sys/stat.h>
+#include <boost/json.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -24,8 +24,12 @@ using namespace std::chrono_literals;
 json::object provision_report::to_json() const {
   json::array sk;
   for (const auto& s : skipped) sk.emplace_back(s);
-  return {{"existing", existing}, {"created", created},     {"funded", funded},
-          {"issued", issued},     {"asset_created", asset_created}, {"skipped", std::move(sk)},
+  return {{"existing", existing},
+          {"created", created},
+          {"funded", funded},
+          {"issued", issued},
+          {"asset_created", asset_created},
+          {"skipped", std::move(sk)},
           {"accounts_file", accounts_file}};
 }
 
@@ -41,11 +45,14 @@ std::string trim(std::string s) {
 class node_session {
  public:
   explicit node_session(const provision_options& o) : o_(o), client_(make_options(o)) {
-    if (!client_.wait_connected(10s)) throw input_error(o.node, "cannot connect: " + client_.async().last_error());
+    if (!client_.wait_connected(10s))
+      throw input_error(o.node, "cannot connect: " + client_.async().last_error());
     chain_id_ = protocol::chain_id_from_hex(json::value_to<std::string>(db("get_chain_id", {})));
     params_ = parse_global_properties(db("get_global_properties", {}));
-    if (auto cfg = client_.call("database", "get_config", {}); cfg.ok() && cfg.value().is_object()) {
-      if (const auto* p = cfg.value().as_object().if_contains("GRAPHENE_ADDRESS_PREFIX"); p && p->is_string()) {
+    if (auto cfg = client_.call("database", "get_config", {});
+        cfg.ok() && cfg.value().is_object()) {
+      if (const auto* p = cfg.value().as_object().if_contains("GRAPHENE_ADDRESS_PREFIX");
+          p && p->is_string()) {
         prefix_ = std::string(p->as_string());
       }
     }
@@ -58,9 +65,11 @@ class node_session {
   }
 
   // Signs with `key` and broadcasts `ops` in transactions of at most `per_tx` operations.
-  void broadcast(std::vector<protocol::operation> ops, const crypto::private_key& key, std::size_t per_tx = 10) {
+  void broadcast(std::vector<protocol::operation> ops, const crypto::private_key& key,
+                 std::size_t per_tx = 10) {
     for (std::size_t i = 0; i < ops.size(); i += per_tx) {
-      const head_info head = parse_dynamic_global_properties(db("get_dynamic_global_properties", {}));
+      const head_info head =
+          parse_dynamic_global_properties(db("get_dynamic_global_properties", {}));
       protocol::signed_transaction tx;
       for (std::size_t j = i; j < std::min(ops.size(), i + per_tx); ++j) {
         protocol::operation op = ops[j];
@@ -82,7 +91,8 @@ class node_session {
   void wait_for(const std::string& what, F&& done) {
     const auto deadline = std::chrono::steady_clock::now() + o_.wait;
     while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) throw input_error(o_.node, "timed out waiting for " + what);
+      if (std::chrono::steady_clock::now() > deadline)
+        throw input_error(o_.node, "timed out waiting for " + what);
       std::this_thread::sleep_for(250ms);
     }
   }
@@ -110,7 +120,8 @@ std::optional<std::uint64_t> account_id(const json::value& v) {
 }
 
 std::int64_t balance_of(node_session& n, std::uint64_t account, std::uint64_t asset) {
-  const json::value b = n.db("get_account_balances", {"1.2." + std::to_string(account), json::array{"1.3." + std::to_string(asset)}});
+  const json::value b = n.db("get_account_balances", {"1.2." + std::to_string(account),
+                                                      json::array{"1.3." + std::to_string(asset)}});
   for (const auto& e : b.as_array()) {
     const auto& o = e.as_object();
     if (json::value_to<std::string>(o.at("asset_id")) == "1.3." + std::to_string(asset)) {
@@ -126,11 +137,14 @@ void write_accounts_file(const std::string& path, const std::vector<account_entr
     const mode_t old = ::umask(077);
     std::ofstream f(tmp, std::ios::trunc);
     ::umask(old);
-    if (!f) throw input_error("--accounts-out " + path, std::string("cannot write: ") + std::strerror(errno));
+    if (!f)
+      throw input_error("--accounts-out " + path,
+                        std::string("cannot write: ") + std::strerror(errno));
     f << format_accounts(accounts);
     if (!f.flush()) throw input_error("--accounts-out " + path, "write failed");
   }
-  std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::filesystem::rename(tmp, path);
 }
 
@@ -144,7 +158,9 @@ provision_report provision(const provision_options& o) {
   std::string wif;
   {
     std::ifstream f(o.registrar_wif_file);
-    if (!f) throw input_error("--registrar-wif-file " + o.registrar_wif_file, std::string("cannot open: ") + std::strerror(errno));
+    if (!f)
+      throw input_error("--registrar-wif-file " + o.registrar_wif_file,
+                        std::string("cannot open: ") + std::strerror(errno));
     std::string line;
     while (std::getline(f, line)) {
       line = trim(line);
@@ -174,7 +190,8 @@ provision_report provision(const provision_options& o) {
   node_session n(o);
   const json::value reg = n.db("lookup_account_names", {json::array{json::value(o.registrar)}});
   const auto registrar_id = account_id(reg.as_array().at(0));
-  if (!registrar_id) throw input_error("--registrar", "account " + o.registrar + " not found on " + o.node);
+  if (!registrar_id)
+    throw input_error("--registrar", "account " + o.registrar + " not found on " + o.node);
 
   // Choose N names: existing ones with known keys, free ones to create.
   std::vector<account_entry> chosen;
@@ -214,7 +231,8 @@ provision_report provision(const provision_options& o) {
     }
     n.broadcast(std::move(ops), registrar_key);
     n.wait_for("the new accounts", [&] {
-      const json::value last = n.db("lookup_account_names", {json::array{json::value(to_create.back().name)}});
+      const json::value last =
+          n.db("lookup_account_names", {json::array{json::value(to_create.back().name)}});
       return account_id(last.as_array().at(0)).has_value();
     });
     report.created = static_cast<std::uint32_t>(to_create.size());
@@ -246,13 +264,15 @@ provision_report provision(const provision_options& o) {
   if (!transfers.empty()) {
     report.funded = static_cast<std::uint32_t>(transfers.size());
     n.broadcast(std::move(transfers), registrar_key);
-    n.wait_for("the funding transfers", [&] { return balance_of(n, ids[last_funded], 0) >= o.fund / 2; });
+    n.wait_for("the funding transfers",
+               [&] { return balance_of(n, ids[last_funded], 0) >= o.fund / 2; });
   }
 
   // The test asset, issued to every account holding none.
   if (!o.asset_symbol.empty()) {
     auto lookup = [&]() -> std::optional<std::uint64_t> {
-      const json::value a = n.db("lookup_asset_symbols", {json::array{json::value(o.asset_symbol)}});
+      const json::value a =
+          n.db("lookup_asset_symbols", {json::array{json::value(o.asset_symbol)}});
       const auto& v = a.as_array().at(0);
       if (!v.is_object()) return std::nullopt;
       return protocol::parse_object_id(json::value_to<std::string>(v.as_object().at("id")), 1, 3);
@@ -263,7 +283,8 @@ provision_report provision(const provision_options& o) {
       op.issuer.instance = *registrar_id;
       op.symbol = o.asset_symbol;
       op.precision = 5;
-      op.common_options.core_exchange_rate = {{1, protocol::asset_id_type{0}}, {1, protocol::asset_id_type{1}}};
+      op.common_options.core_exchange_rate = {{1, protocol::asset_id_type{0}},
+                                              {1, protocol::asset_id_type{1}}};
       op.common_options.description = "bts-infra beacon test asset";
       n.broadcast({op}, registrar_key);
       n.wait_for("asset " + o.asset_symbol, [&] { return lookup().has_value(); });

@@ -79,7 +79,8 @@ void run_recorder::on_sent(const prepared_tx& tx, time_point intended, time_poin
   cumulative_[stats::latency_kind::schedule_lag].record(lag);
 }
 
-void run_recorder::on_ack(const protocol::transaction_id_type& id, const ack_outcome& outcome, time_point at) {
+void run_recorder::on_ack(const protocol::transaction_id_type& id, const ack_outcome& outcome,
+                          time_point at) {
   advance(at);
   const auto it = records_.find(id);
   if (it == records_.end() || it->second.answered) return;
@@ -113,7 +114,8 @@ void run_recorder::on_ack(const protocol::transaction_id_type& id, const ack_out
   if (r.included || outcome.type == ack_outcome::kind::rejected) records_.erase(it);
 }
 
-const sent_record* run_recorder::on_included(const protocol::transaction_id_type& id, time_point at) {
+const sent_record* run_recorder::on_included(const protocol::transaction_id_type& id,
+                                             time_point at) {
   advance(at);
   const auto it = records_.find(id);
   if (it == records_.end() || it->second.included) return nullptr;
@@ -142,8 +144,9 @@ const sent_record* run_recorder::on_included(const protocol::transaction_id_type
 void run_recorder::finish(time_point now) {
   if (finished_) return;
   advance(now);
-  const bool anything = current_.sent || current_.accepted || current_.rejected || current_.included ||
-                        current_.offered || current_.pool_misses || current_.expired;
+  const bool anything = current_.sent || current_.accepted || current_.rejected ||
+                        current_.included || current_.offered || current_.pool_misses ||
+                        current_.expired;
   if (anything || series_.empty()) close_second(now);
   finished_ = true;
 }

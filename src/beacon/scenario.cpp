@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "monitor/node_load.hpp"
 #include "util/error.hpp"
 
 namespace bts::beacon {
@@ -51,12 +52,13 @@ double number(const context& c, const YAML::Node& n, const std::string& path, do
   } catch (const std::exception&) {
   }
   c.fail(n, path,
-         (min == 0 ? std::string("expected a non-negative number") : "expected a number >= " + std::to_string(min)) +
+         (min == 0 ? std::string("expected a non-negative number")
+                   : "expected a number >= " + std::to_string(min)) +
              ", got " + describe(n));
 }
 
-std::int64_t integer(const context& c, const YAML::Node& n, const std::string& path, std::int64_t min,
-                     std::int64_t max) {
+std::int64_t integer(const context& c, const YAML::Node& n, const std::string& path,
+                     std::int64_t min, std::int64_t max) {
   const std::string s = scalar(c, n, path);
   try {
     std::size_t used = 0;
@@ -64,8 +66,9 @@ std::int64_t integer(const context& c, const YAML::Node& n, const std::string& p
     if (used == s.size() && v >= min && v <= max) return v;
   } catch (const std::exception&) {
   }
-  c.fail(n, path, "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "], got " +
-                      describe(n));
+  c.fail(n, path,
+         "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "], got " +
+             describe(n));
 }
 
 void check_keys(const context& c, const YAML::Node& map, const std::string& path,
@@ -76,8 +79,20 @@ void check_keys(const context& c, const YAML::Node& map, const std::string& path
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       std::string list;
       for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-      c.fail(kv.first, path.empty() ? key : path + "." + key, "unknown field (known: " + list + ")");
+      c.fail(kv.first, path.empty() ? key : path + "." + key,
+             "unknown field (known: " + list + ")");
     }
+  }
+}
+
+// A node_load spec: "none", or a monitor::load_source spec (checked here, read at run time).
+void check_node_load(const context& c, const YAML::Node& n, const std::string& path,
+                     const std::string& spec) {
+  if (spec == "none") return;
+  try {
+    monitor::parse_load_source(spec, path);
+  } catch (const input_error& e) {
+    c.fail(n, path, e.problem());
   }
 }
 
@@ -87,7 +102,8 @@ void parse_nodes(const context& c, const YAML::Node& n, scenario& s) {
     s.nodes.push_back({n.Scalar()});
     return;
   }
-  if (!n.IsSequence() || n.size() == 0) c.fail(n, "nodes", "expected a URL or a non-empty list of nodes");
+  if (!n.IsSequence() || n.size() == 0)
+    c.fail(n, "nodes", "expected a URL or a non-empty list of nodes");
   for (std::size_t i = 0; i < n.size(); ++i) {
     const std::string path = "nodes[" + std::to_string(i) + "]";
     const YAML::Node item = n[i];
@@ -95,11 +111,17 @@ void parse_nodes(const context& c, const YAML::Node& n, scenario& s) {
     if (item.IsScalar()) {
       e.url = item.Scalar();
     } else {
-      check_keys(c, item, path, {"url", "weight", "connections"});
+      check_keys(c, item, path, {"url", "weight", "connections", "node_load"});
       if (!item["url"]) c.fail(item, path, "missing url");
       e.url = scalar(c, item["url"], path + ".url");
       if (item["weight"]) e.weight = number(c, item["weight"], path + ".weight");
-      if (item["connections"]) e.connections = static_cast<int>(integer(c, item["connections"], path + ".connections", 1, 64));
+      if (item["connections"])
+        e.connections =
+            static_cast<int>(integer(c, item["connections"], path + ".connections", 1, 64));
+      if (item["node_load"]) {
+        e.node_load = scalar(c, item["node_load"], path + ".node_load");
+        check_node_load(c, item["node_load"], path + ".node_load", e.node_load);
+      }
     }
     if (e.url.rfind("ws://", 0) != 0 && e.url.rfind("wss://", 0) != 0) {
       c.fail(item, path, "expected a ws:// or wss:// URL, got \"" + e.url + "\"");
@@ -128,7 +150,8 @@ void parse_ops(const context& c, const YAML::Node& n, ops_per_tx& o) {
   } else {
     const YAML::Node w = n["weighted"];
     o.type = ops_per_tx::kind::weighted;
-    if (!w.IsMap() || w.size() == 0) c.fail(w, path + ".weighted", "expected a mapping of count: weight");
+    if (!w.IsMap() || w.size() == 0)
+      c.fail(w, path + ".weighted", "expected a mapping of count: weight");
     o.choices.clear();
     double total = 0;
     for (const auto& kv : w) {
@@ -156,9 +179,13 @@ void parse_amount(const context& c, const YAML::Node& n, int_distribution& d) {
     d.min = d.max = integer(c, n["value"], path + ".value", 1, 1'000'000'000'000'000);
     return;
   }
-  if (kind == "uniform") d.type = int_distribution::kind::uniform;
-  else if (kind == "log_uniform") d.type = int_distribution::kind::log_uniform;
-  else c.fail(n["kind"], path + ".kind", "expected fixed, uniform or log_uniform, got \"" + kind + "\"");
+  if (kind == "uniform")
+    d.type = int_distribution::kind::uniform;
+  else if (kind == "log_uniform")
+    d.type = int_distribution::kind::log_uniform;
+  else
+    c.fail(n["kind"], path + ".kind",
+           "expected fixed, uniform or log_uniform, got \"" + kind + "\"");
   if (!n["min"] || !n["max"]) c.fail(n, path, "kind " + kind + " needs min and max");
   d.min = integer(c, n["min"], path + ".min", 1, 1'000'000'000'000'000);
   d.max = integer(c, n["max"], path + ".max", d.min, 1'000'000'000'000'000);
@@ -169,7 +196,8 @@ void parse_load(const context& c, const YAML::Node& n, scenario& s) {
   load::rate_profile_spec spec;
   if (n.IsScalar()) {
     // Shorthand: a bare rate or "unlimited".
-    if (n.Scalar() == "unlimited") spec.kind = "unlimited";
+    if (n.Scalar() == "unlimited")
+      spec.kind = "unlimited";
     else {
       spec.kind = "constant";
       spec.rate = n.Scalar();
@@ -207,15 +235,19 @@ void parse_load(const context& c, const YAML::Node& n, scenario& s) {
 std::uint64_t parse_count(std::string_view text, const std::string& where) {
   std::string t(text);
   std::uint64_t mult = 1;
-  if (!t.empty() && (t.back() == 'k' || t.back() == 'K')) mult = 1000, t.pop_back();
-  else if (!t.empty() && t.back() == 'M') mult = 1'000'000, t.pop_back();
+  if (!t.empty() && (t.back() == 'k' || t.back() == 'K'))
+    mult = 1000, t.pop_back();
+  else if (!t.empty() && t.back() == 'M')
+    mult = 1'000'000, t.pop_back();
   try {
     std::size_t used = 0;
     const unsigned long long v = std::stoull(t, &used);
-    if (used == t.size() && !t.empty() && t[0] != '-' && v > 0 && v <= 1'000'000'000'000ull) return v * mult;
+    if (used == t.size() && !t.empty() && t[0] != '-' && v > 0 && v <= 1'000'000'000'000ull)
+      return v * mult;
   } catch (const std::exception&) {
   }
-  throw input_error(where, "expected a positive count such as 1000, 50k or 2M, got \"" + std::string(text) + "\"");
+  throw input_error(where, "expected a positive count such as 1000, 50k or 2M, got \"" +
+                               std::string(text) + "\"");
 }
 
 scenario parse_scenario(std::string_view yaml_text, const std::string& source) {
@@ -225,22 +257,26 @@ scenario parse_scenario(std::string_view yaml_text, const std::string& source) {
     root = YAML::Load(std::string(yaml_text));
   } catch (const YAML::Exception& e) {
     std::string where = source;
-    if (e.mark.line >= 0) where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    if (e.mark.line >= 0)
+      where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
     throw input_error(where, "not valid YAML: " + e.msg);
   }
   scenario s;
   if (root.IsNull()) return s;
   check_keys(c, root, "",
-             {"name", "nodes", "spread", "accounts", "mix", "ops_per_tx", "amount", "price", "order_asset", "load",
-              "duration", "count", "max_in_flight", "presign_depth", "signer_threads", "expiration_seconds", "seed",
-              "broadcast", "node_metrics_url"});
+             {"name", "nodes", "spread", "accounts", "mix", "ops_per_tx", "amount", "price",
+              "order_asset", "load", "duration", "count", "max_in_flight", "presign_depth",
+              "signer_threads", "expiration_seconds", "seed", "broadcast", "node_metrics_url"});
   if (root["name"]) s.name = scalar(c, root["name"], "name");
   if (root["nodes"]) parse_nodes(c, root["nodes"], s);
   if (root["spread"]) {
     const std::string v = scalar(c, root["spread"], "spread");
-    if (v == "round_robin") s.spread = spread_kind::round_robin;
-    else if (v == "weighted") s.spread = spread_kind::weighted;
-    else c.fail(root["spread"], "spread", "expected round_robin or weighted, got \"" + v + "\"");
+    if (v == "round_robin")
+      s.spread = spread_kind::round_robin;
+    else if (v == "weighted")
+      s.spread = spread_kind::weighted;
+    else
+      c.fail(root["spread"], "spread", "expected round_robin or weighted, got \"" + v + "\"");
   }
   if (const YAML::Node a = root["accounts"]) {
     if (a.IsScalar()) {
@@ -249,16 +285,21 @@ scenario parse_scenario(std::string_view yaml_text, const std::string& source) {
       check_keys(c, a, "accounts", {"file", "env"});
       if (a["file"]) s.accounts_file = scalar(c, a["file"], "accounts.file");
       if (a["env"]) s.accounts_env = scalar(c, a["env"], "accounts.env");
-      if (!s.accounts_file.empty() && !s.accounts_env.empty()) c.fail(a, "accounts", "give file or env, not both");
+      if (!s.accounts_file.empty() && !s.accounts_env.empty())
+        c.fail(a, "accounts", "give file or env, not both");
     }
   }
   if (const YAML::Node m = root["mix"]) {
-    check_keys(c, m, "mix", {"transfer", "transfer_with_memo", "limit_order_create", "limit_order_cancel"});
+    check_keys(c, m, "mix",
+               {"transfer", "transfer_with_memo", "limit_order_create", "limit_order_cancel"});
     s.mix = operation_mix{0, 0, 0, 0};
     if (m["transfer"]) s.mix.transfer = number(c, m["transfer"], "mix.transfer");
-    if (m["transfer_with_memo"]) s.mix.transfer_with_memo = number(c, m["transfer_with_memo"], "mix.transfer_with_memo");
-    if (m["limit_order_create"]) s.mix.limit_order_create = number(c, m["limit_order_create"], "mix.limit_order_create");
-    if (m["limit_order_cancel"]) s.mix.limit_order_cancel = number(c, m["limit_order_cancel"], "mix.limit_order_cancel");
+    if (m["transfer_with_memo"])
+      s.mix.transfer_with_memo = number(c, m["transfer_with_memo"], "mix.transfer_with_memo");
+    if (m["limit_order_create"])
+      s.mix.limit_order_create = number(c, m["limit_order_create"], "mix.limit_order_create");
+    if (m["limit_order_cancel"])
+      s.mix.limit_order_cancel = number(c, m["limit_order_cancel"], "mix.limit_order_cancel");
     if (s.mix.total() <= 0) c.fail(m, "mix", "expected at least one positive weight");
   }
   if (root["ops_per_tx"]) parse_ops(c, root["ops_per_tx"], s.ops);
@@ -267,7 +308,8 @@ scenario parse_scenario(std::string_view yaml_text, const std::string& source) {
     check_keys(c, p, "price", {"min", "max"});
     if (p["min"]) s.price.min = number(c, p["min"], "price.min");
     if (p["max"]) s.price.max = number(c, p["max"], "price.max");
-    if (!(s.price.min > 0) || s.price.max < s.price.min) c.fail(p, "price", "expected 0 < min <= max");
+    if (!(s.price.min > 0) || s.price.max < s.price.min)
+      c.fail(p, "price", "expected 0 < min <= max");
   }
   if (root["order_asset"]) s.order_asset = scalar(c, root["order_asset"], "order_asset");
   if (root["load"]) parse_load(c, root["load"], s);
@@ -285,20 +327,33 @@ scenario parse_scenario(std::string_view yaml_text, const std::string& source) {
       c.fail(root["count"], "", e.what());
     }
   }
-  if (root["max_in_flight"]) s.max_in_flight = integer(c, root["max_in_flight"], "max_in_flight", 1, 1'000'000);
-  if (root["presign_depth"]) s.presign_depth = integer(c, root["presign_depth"], "presign_depth", 0, 10'000'000);
-  if (root["signer_threads"]) s.signer_threads = integer(c, root["signer_threads"], "signer_threads", 0, 256);
+  if (root["max_in_flight"])
+    s.max_in_flight = integer(c, root["max_in_flight"], "max_in_flight", 1, 1'000'000);
+  if (root["presign_depth"])
+    s.presign_depth = integer(c, root["presign_depth"], "presign_depth", 0, 10'000'000);
+  if (root["signer_threads"])
+    s.signer_threads = integer(c, root["signer_threads"], "signer_threads", 0, 256);
   if (root["expiration_seconds"]) {
     s.expiration_seconds = integer(c, root["expiration_seconds"], "expiration_seconds", 10, 86400);
   }
   if (root["seed"]) s.seed = integer(c, root["seed"], "seed", 0, INT64_MAX);
   if (root["broadcast"]) {
     const std::string v = scalar(c, root["broadcast"], "broadcast");
-    if (v == "broadcast_transaction") s.broadcast_with_callback = false;
-    else if (v == "broadcast_transaction_with_callback") s.broadcast_with_callback = true;
-    else c.fail(root["broadcast"], "broadcast", "expected broadcast_transaction or broadcast_transaction_with_callback");
+    if (v == "broadcast_transaction")
+      s.broadcast_with_callback = false;
+    else if (v == "broadcast_transaction_with_callback")
+      s.broadcast_with_callback = true;
+    else
+      c.fail(root["broadcast"], "broadcast",
+             "expected broadcast_transaction or broadcast_transaction_with_callback");
   }
-  if (root["node_metrics_url"]) s.node_metrics_url = scalar(c, root["node_metrics_url"], "node_metrics_url");
+  if (root["node_metrics_url"]) {
+    // The older spelling of the first node's node_load: a Prometheus /metrics URL.
+    s.node_metrics_url = scalar(c, root["node_metrics_url"], "node_metrics_url");
+    check_node_load(c, root["node_metrics_url"], "node_metrics_url", s.node_metrics_url);
+    if (!s.nodes.empty() && s.nodes.front().node_load.empty())
+      s.nodes.front().node_load = s.node_metrics_url;
+  }
   if (s.mix.limit_order_create > 0 && s.order_asset.empty()) s.order_asset = "BEACON";
   return s;
 }
@@ -318,7 +373,8 @@ std::string preset_text(std::string_view name) {
   throw input_error("--preset", "unknown preset \"" + std::string(name) + "\"; known: " + known);
 }
 
-std::size_t default_presign_depth(const load::rate_profile& rate, std::size_t max_in_flight) {
+std::size_t default_presign_depth(const load::rate_profile& rate, std::size_t max_in_flight,
+                                  std::optional<std::uint64_t> count) {
   // Refill lead time: how long the signers may fall behind (a GC-like stall, a burst) before
   // the send path runs dry. Two seconds of the peak rate, within [256, 200000].
   constexpr double lead_seconds = 2.0;
@@ -328,7 +384,12 @@ std::size_t default_presign_depth(const load::rate_profile& rate, std::size_t ma
   } else {
     for (int s = 0; s <= 3600; s += 1) peak = std::max(peak, rate.rate_at(std::chrono::seconds(s)));
   }
-  const double depth = std::clamp(peak * lead_seconds, 256.0, 200'000.0);
+  double depth = std::clamp(peak * lead_seconds, 256.0, 200'000.0);
+  if (count) {
+    const double n = static_cast<double>(*count);
+    if (rate.is_unlimited()) depth = std::max(depth, n);
+    depth = std::min({depth, std::max(256.0, n), 200'000.0});
+  }
   return static_cast<std::size_t>(depth);
 }
 

@@ -26,8 +26,13 @@ enum class spread_kind { round_robin, weighted };
 
 struct node_endpoint {
   std::string url;
-  double weight = 1;     // used by spread_kind::weighted
-  int connections = 1;   // websocket connections the beacon opens to this node
+  double weight = 1;    // used by spread_kind::weighted
+  int connections = 1;  // websocket connections the beacon opens to this node
+  // Where this node's CPU load is read (monitor/node_load.hpp spec: node_exporter:URL,
+  // metrics:URL, http(s)://.../metrics, proc:PID, proc:/path/to/pidfile), "none" for nowhere.
+  // Empty: the node's own /metrics on the same host and port (what the bts-infra devnet
+  // serves), used only if it answers at start.
+  std::string node_load;
 };
 
 // Weights of each operation type; they need not sum to anything, only one must be positive.
@@ -36,7 +41,9 @@ struct operation_mix {
   double transfer_with_memo = 0;
   double limit_order_create = 0;
   double limit_order_cancel = 0;  // of the beacon's own open orders; a transfer when it has none
-  double total() const { return transfer + transfer_with_memo + limit_order_create + limit_order_cancel; }
+  double total() const {
+    return transfer + transfer_with_memo + limit_order_create + limit_order_cancel;
+  }
 };
 
 // Operations per transaction.
@@ -44,8 +51,8 @@ struct ops_per_tx {
   enum class kind { fixed, uniform, weighted };
   kind type = kind::fixed;
   std::uint32_t fixed = 1;
-  std::uint32_t min = 1, max = 1;                              // uniform, inclusive
-  std::vector<std::pair<std::uint32_t, double>> choices;       // weighted: (count, weight)
+  std::uint32_t min = 1, max = 1;                         // uniform, inclusive
+  std::vector<std::pair<std::uint32_t, double>> choices;  // weighted: (count, weight)
 };
 
 // A distribution of positive integers (amounts in the asset's smallest unit).
@@ -73,12 +80,12 @@ struct scenario {
 
   operation_mix mix;
   ops_per_tx ops;
-  int_distribution amount;        // transfers and orders' amount_to_sell (core asset)
+  int_distribution amount;  // transfers and orders' amount_to_sell (core asset)
   price_distribution price;
-  std::string order_asset;        // symbol of the test asset limit orders buy ("BEACON")
+  std::string order_asset;  // symbol of the test asset limit orders buy ("BEACON")
 
   load::rate_profile rate = load::rate_profile::constant(10);
-  std::string rate_text = "constant 10";  // as given, for manifests
+  std::string rate_text = "constant 10";             // as given, for manifests
   std::optional<std::chrono::nanoseconds> duration;  // stop after this long ...
   std::optional<std::uint64_t> count;                // ... or after this many transactions
   std::size_t max_in_flight = 1000;                  // window (required > 0 for unlimited)
@@ -88,7 +95,7 @@ struct scenario {
   std::uint32_t expiration_seconds = 120;
   std::uint64_t seed = 1;
   bool broadcast_with_callback = false;  // broadcast_transaction_with_callback instead
-  std::string node_metrics_url;          // optional Prometheus /metrics (devnet or node_exporter)
+  std::string node_metrics_url;          // older spelling of nodes[0].node_load (as given)
 };
 
 // Parses a scenario from YAML text. `source` names it in errors ("max.yaml", "preset max").
@@ -103,7 +110,11 @@ std::string preset_text(std::string_view name);
 // "30s", "1.5m" etc. for duration, integers with optional k/M suffix for count.
 std::uint64_t parse_count(std::string_view text, const std::string& where);
 
-// Pool size that sustains `rate` tx/s for `lead` seconds of refill time, with bounds.
-std::size_t default_presign_depth(const load::rate_profile& rate, std::size_t max_in_flight);
+// Pool size that sustains the peak rate for 2 s of refill time, within [256, 200000]; unlimited
+// mode assumes 20 x max_in_flight tx/s (at least 10,000). A run of `count` transactions never
+// needs more than count; in unlimited mode it gets all of them (up to 200,000) so that, signed
+// before the clock starts, the run measures the node and not the signers.
+std::size_t default_presign_depth(const load::rate_profile& rate, std::size_t max_in_flight,
+                                  std::optional<std::uint64_t> count = std::nullopt);
 
 }  // namespace bts::beacon

@@ -4,12 +4,18 @@ namespace bts::beacon {
 
 send_loop::send_loop(load::clock& clock, load::sequencer& seq, run_recorder& rec, tx_source source,
                      tx_sender& sender, send_limits limits)
-    : clock_(clock), seq_(seq), rec_(rec), source_(std::move(source)), sender_(sender), limits_(limits) {}
+    : clock_(clock),
+      seq_(seq),
+      rec_(rec),
+      source_(std::move(source)),
+      sender_(sender),
+      limits_(limits) {}
 
 bool send_loop::schedule_done() {
   if (stopped_) return true;
   if (limits_.count != 0 && seq_.granted() >= limits_.count) return true;
-  if (limits_.end && seq_.status() != load::sequencer::state::finished && seq_.next_intended() >= *limits_.end) {
+  if (limits_.end && seq_.status() != load::sequencer::state::finished &&
+      seq_.next_intended() >= *limits_.end) {
     return true;
   }
   return seq_.status() == load::sequencer::state::finished;
@@ -26,11 +32,17 @@ send_loop::poll_result send_loop::poll() {
       held_missed_ = false;
       if (!held_) {
         switch (seq_.status()) {
-          case load::sequencer::state::due: continue;
-          case load::sequencer::state::waiting: return {wait::until, seq_.next_intended()};
-          case load::sequencer::state::window_full: return {wait::answer};
-          case load::sequencer::state::paused: return {wait::until, clock_.now() + std::chrono::milliseconds(10)};
-          case load::sequencer::state::finished: stopped_ = true; return {wait::done};
+          case load::sequencer::state::due:
+            continue;
+          case load::sequencer::state::waiting:
+            return {wait::until, seq_.next_intended()};
+          case load::sequencer::state::window_full:
+            return {wait::answer};
+          case load::sequencer::state::paused:
+            return {wait::until, clock_.now() + std::chrono::milliseconds(10)};
+          case load::sequencer::state::finished:
+            stopped_ = true;
+            return {wait::done};
         }
       }
     }

@@ -58,8 +58,8 @@ class send_loop {
   };
 
   // REQUIRES: seq started; every reference outlives the loop.
-  send_loop(load::clock& clock, load::sequencer& seq, run_recorder& rec, tx_source source, tx_sender& sender,
-            send_limits limits);
+  send_loop(load::clock& clock, load::sequencer& seq, run_recorder& rec, tx_source source,
+            tx_sender& sender, send_limits limits);
 
   // Sends every turn due at clock.now() and says what to wait for next.
   poll_result poll();

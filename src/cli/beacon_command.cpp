@@ -1,20 +1,23 @@
 // `bts-infra beacon`: the load generator on its own, without an overseer.
 //
-//   beacon run --node ws://127.0.0.1:8090 [--scenario FILE | --preset NAME] [--rate N | --unlimited]
-//              [--duration 30s | --count N] --accounts FILE [--out DIR] [--store FILE]
+//   beacon run --node ws://127.0.0.1:8090 [--node-load SPEC] [--scenario FILE | --preset NAME]
+//              [--rate N | --unlimited] [--duration 30s | --count N] --accounts FILE
+//              [--out DIR] [--store FILE]
 //       runs one beacon; a live progress line on a terminal (stderr); writes a run directory
-//       (manifest.json, series.jsonl, histograms/, summary.json) and, with --store, the same run
-//       into the SQLite results store; prints summary.json on stdout. Ctrl-C stops the schedule,
-//       waits briefly for inclusions and writes everything; a second Ctrl-C cuts the wait.
-//   beacon provision --node URL --registrar nathan --registrar-wif-file F --count N --accounts-out FILE
+//       (manifest.json, series.jsonl, blocks.jsonl, histograms/, summary.json) and, with
+//       --store, the same run into the SQLite results store; prints summary.json on stdout.
+//       Ctrl-C stops the schedule, waits briefly for inclusions and writes everything; a second
+//       Ctrl-C cuts the wait.
+//   beacon provision --node URL --registrar nathan --registrar-wif-file F --count N
+//                    --accounts-out FILE
 //       creates (or completes) N funded accounts and the test asset; see beacon/provision.hpp.
 //   beacon presets
 //       lists the built-in scenario presets.
 //
 // Keys come from files or environment variables only, never from argv, and are never printed.
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
-#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -27,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -36,6 +40,7 @@
 #include "beacon/provision.hpp"
 #include "beacon/scenario.hpp"
 #include "cli/command.hpp"
+#include "monitor/node_load.hpp"
 #include "stats/run_summary.hpp"
 #include "store/results_store.hpp"
 #include "store/run_directory.hpp"
@@ -60,6 +65,7 @@ std::string read_file(const std::string& path, const std::string& what) {
 
 struct run_options {
   std::vector<std::string> nodes;
+  std::vector<std::string> node_loads;
   std::string scenario_file;
   std::string preset;
   std::string rate;
@@ -78,15 +84,18 @@ struct run_options {
 
 std::string fmt_latency(std::int64_t us) {
   std::ostringstream s;
-  if (us >= 1'000'000) s << std::fixed << std::setprecision(2) << us / 1e6 << "s";
-  else s << std::fixed << std::setprecision(1) << us / 1e3 << "ms";
+  if (us >= 1'000'000)
+    s << std::fixed << std::setprecision(2) << us / 1e6 << "s";
+  else
+    s << std::fixed << std::setprecision(1) << us / 1e3 << "ms";
   return s.str();
 }
 
 int run_beacon(const run_options& opt, io& s) {
   // Scenario: a file, a preset, or the defaults; flags override single fields.
   std::string scenario_text, scenario_name;
-  if (!opt.scenario_file.empty() && !opt.preset.empty()) throw input_error("--scenario", "give --scenario or --preset, not both");
+  if (!opt.scenario_file.empty() && !opt.preset.empty())
+    throw input_error("--scenario", "give --scenario or --preset, not both");
   if (!opt.scenario_file.empty()) {
     scenario_text = read_file(opt.scenario_file, "--scenario");
     scenario_name = opt.scenario_file;
@@ -94,21 +103,40 @@ int run_beacon(const run_options& opt, io& s) {
     scenario_text = beacon::preset_text(opt.preset);
     scenario_name = opt.preset;
   }
-  beacon::scenario sc = beacon::parse_scenario(scenario_text, scenario_name.empty() ? "defaults" : scenario_name);
+  beacon::scenario sc =
+      beacon::parse_scenario(scenario_text, scenario_name.empty() ? "defaults" : scenario_name);
   if (sc.name.empty()) sc.name = scenario_name.empty() ? "default" : scenario_name;
   if (!opt.nodes.empty()) {
     sc.nodes.clear();
     for (const auto& n : opt.nodes) {
-      if (n.rfind("ws://", 0) != 0 && n.rfind("wss://", 0) != 0) throw input_error("--node", "expected a ws:// or wss:// URL, got \"" + n + "\"");
+      if (n.rfind("ws://", 0) != 0 && n.rfind("wss://", 0) != 0)
+        throw input_error("--node", "expected a ws:// or wss:// URL, got \"" + n + "\"");
       sc.nodes.push_back({n});
     }
   }
-  if (sc.nodes.empty()) throw input_error("--node", "no node given (--node URL or nodes: in the scenario)");
-  if (opt.unlimited && !opt.rate.empty()) throw input_error("--rate", "give --rate or --unlimited, not both");
+  if (sc.nodes.empty())
+    throw input_error("--node", "no node given (--node URL or nodes: in the scenario)");
+  if (!sc.node_metrics_url.empty() && sc.nodes.front().node_load.empty()) {
+    sc.nodes.front().node_load = sc.node_metrics_url;
+  }
+  // The i-th --node-load goes with the i-th node (as given by --node or the scenario).
+  if (opt.node_loads.size() > sc.nodes.size()) {
+    throw input_error("--node-load", std::to_string(opt.node_loads.size()) + " given for " +
+                                         std::to_string(sc.nodes.size()) + " node(s)");
+  }
+  for (std::size_t i = 0; i < opt.node_loads.size(); ++i) {
+    const std::string& spec = opt.node_loads[i];
+    if (spec != "none") monitor::parse_load_source(spec, "--node-load");
+    sc.nodes[i].node_load = spec;
+  }
+  if (opt.unlimited && !opt.rate.empty())
+    throw input_error("--rate", "give --rate or --unlimited, not both");
   if (opt.unlimited) sc.rate = load::rate_profile::unlimited();
-  if (!opt.rate.empty()) sc.rate = load::rate_profile::constant(load::parse_rate(opt.rate, "--rate"));
+  if (!opt.rate.empty())
+    sc.rate = load::rate_profile::constant(load::parse_rate(opt.rate, "--rate"));
   if (!opt.rate.empty() && !(sc.rate.rate_at({}) > 0)) throw input_error("--rate", "must be > 0");
-  if (!opt.duration.empty() && !opt.count.empty()) throw input_error("--duration", "give --duration or --count, not both");
+  if (!opt.duration.empty() && !opt.count.empty())
+    throw input_error("--duration", "give --duration or --count, not both");
   if (!opt.duration.empty()) {
     sc.duration = load::parse_duration(opt.duration, "--duration");
     sc.count.reset();
@@ -126,11 +154,13 @@ int run_beacon(const run_options& opt, io& s) {
   if (!opt.accounts_env.empty() || (opt.accounts.empty() && !sc.accounts_env.empty())) {
     const std::string var = opt.accounts_env.empty() ? sc.accounts_env : opt.accounts_env;
     const char* v = std::getenv(var.c_str());
-    if (v == nullptr) throw input_error("--accounts-env", "environment variable " + var + " is not set");
+    if (v == nullptr)
+      throw input_error("--accounts-env", "environment variable " + var + " is not set");
     accounts = beacon::parse_accounts(v, "$" + var);
   } else {
     const std::string path = opt.accounts.empty() ? sc.accounts_file : opt.accounts;
-    if (path.empty()) throw input_error("--accounts", "no accounts: give --accounts FILE (see `beacon provision`)");
+    if (path.empty())
+      throw input_error("--accounts", "no accounts: give --accounts FILE (see `beacon provision`)");
     accounts = beacon::parse_accounts(read_file(path, "--accounts"), path);
   }
   store::check_beacon_name(opt.name, "--name");
@@ -155,7 +185,8 @@ int run_beacon(const run_options& opt, io& s) {
   info.manifest["nodes"] = std::move(node_urls);
   std::vector<store::beacon_info> beacons{{opt.name, {{"version", BTS_INFRA_VERSION}}}};
 
-  const std::filesystem::path dir = opt.out.empty() ? std::filesystem::path("runs") / info.id : std::filesystem::path(opt.out);
+  const std::filesystem::path dir =
+      opt.out.empty() ? std::filesystem::path("runs") / info.id : std::filesystem::path(opt.out);
   std::optional<store::run_directory_writer> writer;
   writer.emplace(dir, info, beacons);
   std::optional<store::results_store> db;
@@ -171,19 +202,28 @@ int run_beacon(const run_options& opt, io& s) {
   bo.sc = sc;
   bo.name = opt.name;
   bo.accounts = std::move(accounts);
+  // Both run on the beacon's output thread, never on its send thread; writer and db are used by
+  // that thread alone until b.run() returns.
+  bo.on_block = [&](const store::block_record& block) {
+    writer->append_block(block);
+    if (db) db->append_blocks(info.id, std::span(&block, 1));
+  };
   bo.on_second = [&](const stats::second_row& row, const stats::second_row& totals) {
     writer->append_second(row);
     if (db) db->append_second(info.id, store::results_store::merged, row);
     if (tty) {
       const auto& inc = row[stats::latency_kind::inclusion_corrected];
       std::fprintf(stderr,
-                   "\r\033[K%4llds  target %s  sent %lld/s  accepted %lld  included %lld  incl p50 %s p99 %s  "
+                   "\r\033[K%4llds  target %s  sent %lld/s  accepted %lld  included %lld  incl p50 "
+                   "%s p99 %s  "
                    "rejected %lld  pool %lld",
                    static_cast<long long>(row.second + 1),
-                   target > 0 ? (std::to_string(static_cast<long long>(target)) + "/s").c_str() : "unlimited",
+                   target > 0 ? (std::to_string(static_cast<long long>(target)) + "/s").c_str()
+                              : "unlimited",
                    static_cast<long long>(row.sent), static_cast<long long>(totals.accepted),
-                   static_cast<long long>(totals.included), fmt_latency(inc.p50).c_str(), fmt_latency(inc.p99).c_str(),
-                   static_cast<long long>(totals.rejected), static_cast<long long>(row.pool_depth));
+                   static_cast<long long>(totals.included), fmt_latency(inc.p50).c_str(),
+                   fmt_latency(inc.p99).c_str(), static_cast<long long>(totals.rejected),
+                   static_cast<long long>(row.pool_depth));
       std::fflush(stderr);
     }
   };
@@ -215,13 +255,15 @@ int run_beacon(const run_options& opt, io& s) {
   if (tty) std::fprintf(stderr, "\n");
 
   stats::summary_options so;
-  if (!sc.rate.is_unlimited() && sc.rate.type() == load::rate_profile::kind::constant) so.target_rate = target;
+  if (!sc.rate.is_unlimited() && sc.rate.type() == load::rate_profile::kind::constant)
+    so.target_rate = target;
   so.unlimited = sc.rate.is_unlimited();
   so.duration_seconds = r.duration_seconds;
   const stats::run_summary summary = stats::summarize(r.series, r.cumulative, so);
   boost::json::object sj = stats::to_json(summary);
   boost::json::array notes;
-  if (auto* existing = sj.if_contains("notes"); existing && existing->is_array()) notes = existing->as_array();
+  if (auto* existing = sj.if_contains("notes"); existing && existing->is_array())
+    notes = existing->as_array();
   for (const auto& n : r.notes) notes.emplace_back(n);
   sj["notes"] = std::move(notes);
   sj["interrupted"] = r.interrupted;
@@ -236,58 +278,79 @@ int run_beacon(const run_options& opt, io& s) {
   if (db) db->finish_run(info.id, info.status, *info.ended_at, sj);
 
   s.out << boost::json::serialize(sj) << "\n";
-  s.err << "beacon: run " << info.id << " written to " << dir.string() << (db ? " and " + opt.store : "") << "\n";
+  s.err << "beacon: run " << info.id << " written to " << dir.string()
+        << (db ? " and " + opt.store : "") << "\n";
   return 0;
 }
 
 }  // namespace
 
 command make_beacon_command() {
-  return {"beacon", "Stress beacon: pre-signed transactions broadcast at a set rate, with inclusion tracking",
-          [](CLI::App& app) -> std::function<int(io&)> {
-            app.require_subcommand(1);
-            auto ro = std::make_shared<run_options>();
-            CLI::App* run = app.add_subcommand("run", "Run one beacon against node(s) and write the run");
-            run->add_option("--node", ro->nodes, "Node websocket URL (repeat for several; overrides the scenario)");
-            run->add_option("--scenario", ro->scenario_file, "Scenario YAML file (docs/scenarios.md)");
-            run->add_option("--preset", ro->preset, "Built-in scenario (see `beacon presets`)");
-            run->add_option("--rate", ro->rate, "Constant rate in tx/s (overrides the scenario's load)");
-            run->add_flag("--unlimited", ro->unlimited, "As fast as the node answers, within max_in_flight");
-            run->add_option("--duration", ro->duration, "Run length such as 30s or 2m");
-            run->add_option("--count", ro->count, "Number of transactions to send");
-            run->add_option("--accounts", ro->accounts, "Accounts file: \"<name> <WIF>\" lines (beacon provision writes one)");
-            run->add_option("--accounts-env", ro->accounts_env, "Environment variable holding the accounts text");
-            run->add_option("--out", ro->out, "Run directory (default runs/<run id>)");
-            run->add_option("--store", ro->store, "SQLite results store to add the run to");
-            run->add_option("--name", ro->name, "Beacon name (seeds its transactions; default beacon)");
-            run->add_option("--seed", ro->seed, "Random seed (overrides the scenario's)");
-            run->add_option("--max-in-flight", ro->max_in_flight, "Window of unanswered broadcasts");
-            run->add_flag("--quiet", ro->quiet, "No progress line");
+  return {
+      "beacon",
+      "Stress beacon: pre-signed transactions broadcast at a set rate, with inclusion tracking",
+      [](CLI::App& app) -> std::function<int(io&)> {
+        app.require_subcommand(1);
+        auto ro = std::make_shared<run_options>();
+        CLI::App* run =
+            app.add_subcommand("run", "Run one beacon against node(s) and write the run");
+        run->add_option("--node", ro->nodes,
+                        "Node websocket URL (repeat for several; overrides the scenario)");
+        run->add_option("--node-load", ro->node_loads,
+                        "Where the node's CPU is read, per --node in order: node_exporter:URL, "
+                        "metrics:URL, proc:PID, proc:PIDFILE or none (default: the node's own "
+                        "/metrics, which the devnet serves)");
+        run->add_option("--scenario", ro->scenario_file, "Scenario YAML file (docs/scenarios.md)");
+        run->add_option("--preset", ro->preset, "Built-in scenario (see `beacon presets`)");
+        run->add_option("--rate", ro->rate,
+                        "Constant rate in tx/s (overrides the scenario's load)");
+        run->add_flag("--unlimited", ro->unlimited,
+                      "As fast as the node answers, within max_in_flight");
+        run->add_option("--duration", ro->duration, "Run length such as 30s or 2m");
+        run->add_option("--count", ro->count, "Number of transactions to send");
+        run->add_option("--accounts", ro->accounts,
+                        "Accounts file: \"<name> <WIF>\" lines (beacon provision writes one)");
+        run->add_option("--accounts-env", ro->accounts_env,
+                        "Environment variable holding the accounts text");
+        run->add_option("--out", ro->out, "Run directory (default runs/<run id>)");
+        run->add_option("--store", ro->store, "SQLite results store to add the run to");
+        run->add_option("--name", ro->name, "Beacon name (seeds its transactions; default beacon)");
+        run->add_option("--seed", ro->seed, "Random seed (overrides the scenario's)");
+        run->add_option("--max-in-flight", ro->max_in_flight, "Window of unanswered broadcasts");
+        run->add_flag("--quiet", ro->quiet, "No progress line");
 
-            auto po = std::make_shared<beacon::provision_options>();
-            CLI::App* prov = app.add_subcommand("provision", "Create and fund beacon accounts and the test asset (idempotent)");
-            prov->add_option("--node", po->node, "Node websocket URL")->required();
-            prov->add_option("--registrar", po->registrar, "Lifetime-member account that registers the accounts")->required();
-            prov->add_option("--registrar-wif-file", po->registrar_wif_file, "File holding the registrar's active WIF key")->required();
-            prov->add_option("--count", po->count, "Number of accounts")->required();
-            prov->add_option("--accounts-out", po->accounts_out, "Accounts file to write (mode 0600)")->required();
-            prov->add_option("--prefix", po->name_prefix, "Account name prefix (default beacon-)");
-            prov->add_option("--fund", po->fund, "Core asset (smallest units) each account should hold");
-            prov->add_option("--asset", po->asset_symbol, "Test asset symbol for limit orders (default BEACON)");
+        auto po = std::make_shared<beacon::provision_options>();
+        CLI::App* prov = app.add_subcommand(
+            "provision", "Create and fund beacon accounts and the test asset (idempotent)");
+        prov->add_option("--node", po->node, "Node websocket URL")->required();
+        prov->add_option("--registrar", po->registrar,
+                         "Lifetime-member account that registers the accounts")
+            ->required();
+        prov->add_option("--registrar-wif-file", po->registrar_wif_file,
+                         "File holding the registrar's active WIF key")
+            ->required();
+        prov->add_option("--count", po->count, "Number of accounts")->required();
+        prov->add_option("--accounts-out", po->accounts_out, "Accounts file to write (mode 0600)")
+            ->required();
+        prov->add_option("--prefix", po->name_prefix, "Account name prefix (default beacon-)");
+        prov->add_option("--fund", po->fund,
+                         "Core asset (smallest units) each account should hold");
+        prov->add_option("--asset", po->asset_symbol,
+                         "Test asset symbol for limit orders (default BEACON)");
 
-            app.add_subcommand("presets", "List the built-in scenario presets");
+        app.add_subcommand("presets", "List the built-in scenario presets");
 
-            return [&app, ro, po](io& s) -> int {
-              if (app.got_subcommand("run")) return run_beacon(*ro, s);
-              if (app.got_subcommand("provision")) {
-                const beacon::provision_report r = beacon::provision(*po);
-                s.out << boost::json::serialize(r.to_json()) << "\n";
-                return 0;
-              }
-              for (const auto& n : beacon::preset_names()) s.out << n << "\n";
-              return 0;
-            };
-          }};
+        return [&app, ro, po](io& s) -> int {
+          if (app.got_subcommand("run")) return run_beacon(*ro, s);
+          if (app.got_subcommand("provision")) {
+            const beacon::provision_report r = beacon::provision(*po);
+            s.out << boost::json::serialize(r.to_json()) << "\n";
+            return 0;
+          }
+          for (const auto& n : beacon::preset_names()) s.out << n << "\n";
+          return 0;
+        };
+      }};
 }
 
 }  // namespace bts::cli

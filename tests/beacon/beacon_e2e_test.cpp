@@ -4,11 +4,15 @@
 // code, and a node that goes away and comes back mid-run.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <set>
 #include <thread>
 
 #include "beacon/beacon.hpp"
 #include "beacon/fake_node.hpp"
 #include "stats/run_summary.hpp"
+#include "util/error.hpp"
 
 namespace bts::beacon {
 namespace {
@@ -51,8 +55,17 @@ TEST_F(e2e, paced_run_is_accepted_included_and_adds_up) {
   test::fake_node node(defs, 200ms);
   node.reject_every = 50;
   int seconds_seen = 0;
+  std::vector<store::block_record> blocks_seen;
+  std::set<std::thread::id> output_threads;
   auto o = options(node.url(), 200, 2s);
-  o.on_second = [&](const stats::second_row&, const stats::second_row&) { ++seconds_seen; };
+  o.on_second = [&](const stats::second_row&, const stats::second_row&) {
+    ++seconds_seen;
+    output_threads.insert(std::this_thread::get_id());
+  };
+  o.on_block = [&](const store::block_record& block) {
+    blocks_seen.push_back(block);
+    output_threads.insert(std::this_thread::get_id());
+  };
   beacon b(o);
   const beacon_result r = b.run();
   const auto s = summarize(r);
@@ -68,6 +81,63 @@ TEST_F(e2e, paced_run_is_accepted_included_and_adds_up) {
   EXPECT_LT(s[stats::latency_kind::schedule_lag].p99, 10'000) << "beacon fell behind at 200 tx/s";
   EXPECT_FALSE(r.interrupted);
   EXPECT_EQ(r.info.at("chain_id").as_string(), std::string(64, 'c'));
+
+  // Every block seen is recorded once, sized as the node packed it; the run's transactions in
+  // them add up to the inclusions counted.
+  EXPECT_EQ(blocks_seen, r.blocks);
+  ASSERT_GE(r.blocks.size(), 8u);  // 2 s of sends and the drain at 5 blocks/s
+  std::int64_t ours = 0;
+  for (std::size_t i = 0; i < r.blocks.size(); ++i) {
+    const auto& blk = r.blocks[i];
+    if (i > 0) EXPECT_GT(blk.block_num, r.blocks[i - 1].block_num);
+    EXPECT_EQ(blk.transactions, blk.run_transactions);  // the fake node carries only ours
+    EXPECT_GE(blk.operations, blk.transactions);
+    EXPECT_EQ(blk.bytes,
+              static_cast<std::int64_t>(
+                  node.block_size(static_cast<std::uint32_t>(blk.block_num)).value_or(0)))
+        << blk.block_num;
+    EXPECT_EQ(blk.max_block_size, 65536);
+    EXPECT_EQ(blk.witness.rfind("1.6.", 0), 0u);
+    EXPECT_GT(blk.time_ms, 1'700'000'000'000);
+    ours += blk.run_transactions;
+  }
+  EXPECT_EQ(ours, s.included);
+  // Rows and blocks were written off the caller's thread, by one output thread.
+  ASSERT_EQ(output_threads.size(), 1u);
+  EXPECT_NE(*output_threads.begin(), std::this_thread::get_id());
+}
+
+// Node CPU per second from a configured source: here the test process itself stands in for
+// the node (proc:PID); a source that cannot be read is bad configuration, named at start.
+TEST_F(e2e, node_cpu_is_sampled_from_the_configured_source) {
+  test::fake_node node(defs, 200ms);
+  auto o = options(node.url(), 100, 3s);
+  o.sc.nodes[0].node_load = "proc:" + std::to_string(::getpid());
+  beacon b(o);
+  const beacon_result r = b.run();
+  int measured = 0;
+  for (const auto& row : r.series.rows()) {
+    if (row.node_cpu_percent) {
+      ++measured;
+      EXPECT_GE(*row.node_cpu_percent, 0);
+    }
+  }
+  EXPECT_GE(measured, 2) << "rows with node CPU";
+  const auto& load = r.info.at("node_load").as_array();
+  ASSERT_EQ(load.size(), 1u);
+  EXPECT_EQ(load[0].at("status").as_string(), "sampled");
+  EXPECT_GE(load[0].at("readings").to_number<std::int64_t>(), 2);
+
+  auto bad = options(node.url(), 100, 1s);
+  bad.sc.nodes[0].node_load = "proc:2147483646";
+  beacon b2(bad);
+  try {
+    b2.run();
+    FAIL() << "an unreadable node_load source was accepted";
+  } catch (const input_error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("nodes[0].node_load: proc:2147483646: ", 0), 0u)
+        << e.what();
+  }
 }
 
 TEST_F(e2e, stop_request_ends_the_run_cleanly) {

@@ -33,8 +33,8 @@ std::shared_ptr<std::vector<account>> make_accounts(int n) {
   auto out = std::make_shared<std::vector<account>>();
   for (int i = 0; i < n; ++i) {
     auto key = crypto::private_key::from_seed("beacon-test-" + std::to_string(i));
-    out->push_back({"acct" + std::to_string(i), protocol::account_id_type{100u + i}, key, key.get_public_key(),
-                    key.get_public_key()});
+    out->push_back({"acct" + std::to_string(i), protocol::account_id_type{100u + i}, key,
+                    key.get_public_key(), key.get_public_key()});
   }
   return out;
 }
@@ -68,7 +68,7 @@ TEST_F(fixture, transfers_are_valid_signed_and_fee_correct) {
   tx_factory f(config, head, orders, ids);
   for (std::uint64_t k = 0; k < 20; ++k) {
     const prepared_tx t = f.make(k, 0);
-    const protocol::signed_transaction tx = protocol::transaction_from_json(t.json);
+    const protocol::signed_transaction tx = protocol::transaction_from_json(json::parse(t.json));
     ASSERT_EQ(tx.operations.size(), 1u);
     const auto* op = tx.operations[0].get_if<protocol::transfer_operation>();
     ASSERT_NE(op, nullptr);
@@ -91,7 +91,7 @@ TEST_F(fixture, memo_fee_includes_data_fee) {
   config.mix = {0, 1, 0, 0};
   tx_factory f(config, head, orders, ids);
   const prepared_tx t = f.make(7, 0);
-  const auto tx = protocol::transaction_from_json(t.json);
+  const auto tx = protocol::transaction_from_json(json::parse(t.json));
   const auto* op = tx.operations[0].get_if<protocol::transfer_operation>();
   ASSERT_TRUE(op && op->memo);
   // optional<memo_data>: the presence byte counts, as in bitshares-core.
@@ -128,11 +128,14 @@ TEST_F(fixture, orders_and_cancels_of_own_orders) {
   tx_factory f(config, head, orders, ids);
   // No open order: a transfer instead, counted.
   auto t = f.make(0, 0);
-  EXPECT_NE(protocol::transaction_from_json(t.json).operations[0].get_if<protocol::transfer_operation>(), nullptr);
+  EXPECT_NE(protocol::transaction_from_json(json::parse(t.json))
+                .operations[0]
+                .get_if<protocol::transfer_operation>(),
+            nullptr);
   EXPECT_EQ(f.counters().cancel_fallbacks, 1u);
   orders.add(2, protocol::limit_order_id_type{77});
   t = f.make(1, 0);
-  const auto tx = protocol::transaction_from_json(t.json);
+  const auto tx = protocol::transaction_from_json(json::parse(t.json));
   const auto* cancel = tx.operations[0].get_if<protocol::limit_order_cancel_operation>();
   ASSERT_NE(cancel, nullptr);
   EXPECT_EQ(cancel->order.instance, 77u);
@@ -142,7 +145,7 @@ TEST_F(fixture, orders_and_cancels_of_own_orders) {
   config.mix = {0, 0, 1, 0};
   tx_factory g(config, head, orders, ids);
   t = g.make(2, 0);
-  const auto tx2 = protocol::transaction_from_json(t.json);
+  const auto tx2 = protocol::transaction_from_json(json::parse(t.json));
   const auto* create = tx2.operations[0].get_if<protocol::limit_order_create_operation>();
   ASSERT_NE(create, nullptr);
   EXPECT_EQ(create->fee.amount, 500000);
@@ -203,7 +206,8 @@ seed: 42
   EXPECT_EQ(s.rate.type(), load::rate_profile::kind::ramp);
   EXPECT_EQ(s.order_asset, "BEACON");
   EXPECT_EQ(s.seed, 42u);
-  for (const auto& name : preset_names()) EXPECT_NO_THROW(parse_scenario(preset_text(name), name)) << name;
+  for (const auto& name : preset_names())
+    EXPECT_NO_THROW(parse_scenario(preset_text(name), name)) << name;
   EXPECT_GE(preset_names().size(), 2u);
 }
 
@@ -212,13 +216,15 @@ TEST(scenario, errors_name_file_line_column_and_expectation) {
     parse_scenario("seed: 1\nmix:\n  transfer: lots\n", "s.yaml");
     FAIL();
   } catch (const input_error& e) {
-    EXPECT_EQ(std::string(e.what()), "s.yaml:3:13: mix.transfer: expected a non-negative number, got \"lots\"");
+    EXPECT_EQ(std::string(e.what()),
+              "s.yaml:3:13: mix.transfer: expected a non-negative number, got \"lots\"");
   }
   try {
     parse_scenario("sed: 1\n", "s.yaml");
     FAIL();
   } catch (const input_error& e) {
-    EXPECT_NE(std::string(e.what()).find("s.yaml:1:1: sed: unknown field"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("s.yaml:1:1: sed: unknown field"), std::string::npos)
+        << e.what();
   }
   try {
     parse_scenario("load: {kind: constant, rate: fast}\n", "s.yaml");
@@ -228,9 +234,36 @@ TEST(scenario, errors_name_file_line_column_and_expectation) {
   }
 }
 
+TEST(scenario, node_load_per_node_and_its_errors) {
+  const scenario s = parse_scenario(
+      "nodes:\n"
+      "  - {url: ws://a:8090, node_load: node_exporter:http://a:9100/metrics}\n"
+      "  - {url: ws://b:8090, node_load: none}\n"
+      "  - ws://c:8090\n",
+      "s.yaml");
+  ASSERT_EQ(s.nodes.size(), 3u);
+  EXPECT_EQ(s.nodes[0].node_load, "node_exporter:http://a:9100/metrics");
+  EXPECT_EQ(s.nodes[1].node_load, "none");
+  EXPECT_EQ(s.nodes[2].node_load, "");  // the default: the node's own /metrics
+  // The older top-level key sets the first node's source.
+  EXPECT_EQ(parse_scenario("nodes: ws://a:1\nnode_metrics_url: http://a:1/metrics\n", "s.yaml")
+                .nodes[0]
+                .node_load,
+            "http://a:1/metrics");
+  try {
+    parse_scenario("nodes:\n  - {url: ws://a:8090, node_load: \"exporter:http://a\"}\n", "s.yaml");
+    FAIL();
+  } catch (const input_error& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("s.yaml:2:", 0), 0u) << what;
+    EXPECT_NE(what.find(": nodes[0].node_load: unknown node load source \"exporter:http://a\""), std::string::npos) << what;
+  }
+}
+
 TEST(accounts, parse_and_never_echo_keys) {
   const auto key = crypto::private_key::from_seed("x");
-  const auto list = parse_accounts("# comment\nalice " + key.to_wif() + "\n\nbob " + key.to_wif() + "\n", "a.txt");
+  const auto list = parse_accounts(
+      "# comment\nalice " + key.to_wif() + "\n\nbob " + key.to_wif() + "\n", "a.txt");
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[1].name, "bob");
   try {

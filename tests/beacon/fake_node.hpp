@@ -1,7 +1,8 @@
 // A small in-process node for beacon tests, built on rpc::server: enough of bitshares-core's API
 // for a beacon (login/network_broadcast ids, chain id, global properties, head, accounts, asset,
 // set_block_applied_callback, get_block, broadcast_transaction) and a block every
-// `block_interval` containing every transaction accepted since the last one.
+// `block_interval` containing every transaction accepted since the last one, in bitshares-core's
+// get_block form (chain::signed_block JSON, operation_results included).
 //
 // Broadcasts are decoded with bts_protocol (so malformed JSON is rejected as a node would) and
 // rejected with fc code 10 when expired; `reject_every` rejects every Nth with code 4010007 to
@@ -11,23 +12,24 @@
 #pragma once
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "chain/block.hpp"
 #include "crypto/keys.hpp"
 #include "protocol/transaction.hpp"
 #include "rpc/server.hpp"
@@ -44,7 +46,8 @@ class fake_node {
     crypto::public_key key;
   };
 
-  explicit fake_node(std::vector<account_def> accounts, std::chrono::milliseconds block_interval = std::chrono::milliseconds(200),
+  explicit fake_node(std::vector<account_def> accounts,
+                     std::chrono::milliseconds block_interval = std::chrono::milliseconds(200),
                      std::uint16_t port = 0)
       : accounts_(std::move(accounts)), interval_(block_interval) {
     head_time_ = static_cast<std::uint32_t>(std::time(nullptr));
@@ -79,13 +82,22 @@ class fake_node {
   std::atomic<std::uint64_t> accepted{0}, rejected{0}, included{0};
   std::atomic<std::uint64_t> reject_every{0};
 
+  // chain::packed_size of the block produced at `num`, if there was one.
+  std::optional<std::size_t> block_size(std::uint32_t num) {
+    std::lock_guard lock(mu_);
+    const auto it = block_sizes_.find(num);
+    if (it == block_sizes_.end()) return std::nullopt;
+    return it->second;
+  }
+
  private:
   using json_value = boost::json::value;
 
   void start_server(std::uint16_t port) {
     rpc::server_options so;
     so.port = port;
-    so.handler = [this](std::shared_ptr<rpc::session> s, rpc::rpc_request r) -> boost::asio::awaitable<rpc::call_result> {
+    so.handler = [this](std::shared_ptr<rpc::session> s,
+                        rpc::rpc_request r) -> boost::asio::awaitable<rpc::call_result> {
       co_return handle(std::move(s), std::move(r));
     };
     auto server = std::make_unique<rpc::server>(io_.get_executor(), so);
@@ -110,7 +122,8 @@ class fake_node {
     {
       std::lock_guard lock(mu_);
       ++head_;
-      head_time_ = std::max<std::uint32_t>(head_time_, static_cast<std::uint32_t>(std::time(nullptr)));
+      head_time_ =
+          std::max<std::uint32_t>(head_time_, static_cast<std::uint32_t>(std::time(nullptr)));
       protocol::block_id_type id{};
       id[0] = static_cast<std::uint8_t>(head_ >> 24);
       id[1] = static_cast<std::uint8_t>(head_ >> 16);
@@ -118,13 +131,30 @@ class fake_node {
       id[3] = static_cast<std::uint8_t>(head_);
       id[4] = 0x5a;
       head_id_ = id;
-      boost::json::object block;
-      block["previous"] = "00";
-      block["timestamp"] = format_time_point_sec(head_time_);
-      block["transactions"] = std::move(pending_);
+      // A block as bitshares-core's get_block returns it: processed transactions with
+      // operation_results (a new limit order id for each limit_order_create, else void).
+      chain::signed_block block;
+      block.previous = previous_id_;
+      block.timestamp = protocol::time_point_sec{head_time_};
+      block.witness.instance = 1 + head_ % 3;
+      for (const auto& t : pending_) {
+        chain::processed_transaction ptx;
+        static_cast<protocol::signed_transaction&>(ptx) = protocol::transaction_from_json(t);
+        for (const auto& op : ptx.operations) {
+          if (std::holds_alternative<protocol::limit_order_create_operation>(op.value)) {
+            ptx.operation_results.emplace_back(chain::object_id_type::make(1, 7, next_order_++));
+          } else {
+            ptx.operation_results.emplace_back(chain::void_result{});
+          }
+        }
+        block.transactions.push_back(std::move(ptx));
+      }
+      block.transaction_merkle_root = block.calculate_merkle_root();
       pending_ = boost::json::array();
-      included += block["transactions"].as_array().size();
-      blocks_[head_] = std::move(block);
+      included += block.transactions.size();
+      block_sizes_[head_] = chain::packed_size(block);
+      previous_id_ = id;
+      blocks_[head_] = protocol::to_json(block).as_object();
       id_hex = to_hex(id);
       subs = subscribers_;
     }
@@ -146,7 +176,7 @@ class fake_node {
     if (m == "get_global_properties") {
       return boost::json::parse(R"({"id":"2.0.0","parameters":{"current_fees":{"parameters":[
         [0,{"fee":2000000,"price_per_kbyte":1000000}],[1,{"fee":500000}],[2,{"fee":0}]],"scale":10000},
-        "block_interval":1,"maximum_transaction_size":2048,"maximum_time_until_expiration":86400}})");
+        "block_interval":1,"maximum_transaction_size":2048,"maximum_block_size":65536,"maximum_time_until_expiration":86400}})");
     }
     if (m == "get_dynamic_global_properties") {
       return boost::json::value{{"id", "2.1.0"},
@@ -171,7 +201,8 @@ class fake_node {
       }
       return json_value(out);
     }
-    if (m == "lookup_asset_symbols") return json_value(boost::json::array{boost::json::value{{"id", "1.3.1"}}});
+    if (m == "lookup_asset_symbols")
+      return json_value(boost::json::array{boost::json::value{{"id", "1.3.1"}}});
     if (m == "set_block_applied_callback") {
       subscribers_.emplace_back(s, rpc::as_uint64(c.args.at(0)));
       return json_value(nullptr);
@@ -208,7 +239,8 @@ class fake_node {
   std::vector<account_def> accounts_;
   std::chrono::milliseconds interval_;
   boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{io_.get_executor()};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
+      io_.get_executor()};
   boost::asio::steady_timer block_timer_{io_};
   std::recursive_mutex mu_;
   std::unique_ptr<rpc::server> server_;
@@ -218,6 +250,9 @@ class fake_node {
   std::uint32_t head_time_ = 0;
   boost::json::array pending_;
   std::map<std::uint32_t, boost::json::object> blocks_;
+  std::map<std::uint32_t, std::size_t> block_sizes_;
+  protocol::block_id_type previous_id_{0, 0, 0, 100, 0x5a};
+  std::uint64_t next_order_ = 1;
   std::vector<std::pair<std::weak_ptr<rpc::session>, std::uint64_t>> subscribers_;
   std::thread thread_;
 };

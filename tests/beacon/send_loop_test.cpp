@@ -55,12 +55,13 @@ struct harness {
               row.offered = static_cast<std::int64_t>(seq.offered_by(end - 1ns)) - offered_so_far;
               offered_so_far += row.offered;
             }),
-        loop(clock, seq, rec,
-             [this]() -> std::optional<prepared_tx> {
-               if (dry) return std::nullopt;
-               return fake_tx(next++);
-             },
-             sender, limits) {}
+        loop(
+            clock, seq, rec,
+            [this]() -> std::optional<prepared_tx> {
+              if (dry) return std::nullopt;
+              return fake_tx(next++);
+            },
+            sender, limits) {}
   std::int64_t offered_so_far = 0;
 
   // Runs the loop, sleeping on the manual clock, until done or it waits for something else.

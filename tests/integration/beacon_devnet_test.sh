@@ -68,7 +68,7 @@ timeout 30 "$bin" beacon provision --node "$url" --registrar nathan \
 
 # --- steady run: 100 tx/s for 5 s --------------------------------------------------------------
 timeout 30 "$bin" beacon run --node "$url" --rate 100 --duration 5s --accounts "$work/accounts" \
-  --out "$work/steady" --quiet >"$work/steady.out" 2>"$work/steady.err" ||
+  --out "$work/steady" --store "$work/results.db" --quiet >"$work/steady.out" 2>"$work/steady.err" ||
   fail "steady beacon run exited $?"
 check_counts_add_up steady
 accepted=$(total steady accepted); included=$(total steady included)
@@ -76,6 +76,21 @@ accepted=$(total steady accepted); included=$(total steady included)
 [[ $((included * 100)) -ge $((accepted * 99)) ]] ||
   fail "steady: only $included of $accepted accepted transactions included"
 echo "steady: sent $(total steady sent) accepted $accepted included $included"
+
+# Blocks seen: one line per block number, this run's transactions in them add up to the
+# inclusions, sizes within the chain's maximum_block_size and above an empty block's.
+blocks=$work/steady/blocks.jsonl
+[[ -s $blocks ]] || fail "steady: no blocks.jsonl"
+[[ $(jq -s 'map(.run_transactions) | add' "$blocks") -eq $included ]] ||
+  fail "steady: blocks hold $(jq -s 'map(.run_transactions) | add' "$blocks") run transactions, $included included"
+[[ $(jq -s 'map(.block_num) | unique | length' "$blocks") -eq $(wc -l <"$blocks") ]] ||
+  fail "steady: a block number appears twice in blocks.jsonl"
+jq -e -s 'all(.[]; .bytes > 100 and .bytes <= .max_block_size and .max_block_size > 0
+              and .transactions >= .run_transactions and .operations >= .transactions
+              and (.witness | startswith("1.6.")) and .time_ms > 1500000000000)' "$blocks" >/dev/null ||
+  fail "steady: implausible block record in blocks.jsonl"
+[[ -s $work/results.db ]] || fail "steady: no results store written"
+echo "steady: $(wc -l <"$blocks") blocks recorded"
 
 # --- restart run: the devnet is killed 3 s in and back on the same port 1 s later ---------------
 timeout 45 "$bin" beacon run --node "$url" --rate 100 --duration 10s --accounts "$work/accounts" \
