@@ -1,0 +1,231 @@
+// `bts-infra overseer serve`: the control plane for a fleet of beacons, and
+// `bts-infra overseer agent` (its beacon side; setup_beacon_serve also backs `beacon serve`).
+//
+//   overseer serve [--listen 127.0.0.1:8700] [--store results.db] --token-file F
+//                  --admin-token-file F [--tls-cert PEM --tls-key PEM]
+//   overseer agent --overseer ws://host:8700 --name NAME [--token-file F] [--accounts FILE]
+//                  [--simulate] [--tls-ca-file PEM | --tls-insecure]
+//
+// Tokens come from files or the environment (BTS_BEACON_TOKEN, BTS_ADMIN_TOKEN), never argv.
+// Both run until SIGINT or SIGTERM.
+#include <CLI/CLI.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "beacon/chain_context.hpp"
+#include "cli/command.hpp"
+#include "overseer/agent.hpp"
+#include "overseer/overseer.hpp"
+#include "util/error.hpp"
+
+namespace bts::cli {
+namespace {
+
+std::atomic<bool> stop_requested{false};
+extern "C" void on_stop_signal(int) { stop_requested.store(true); }
+
+std::string read_text(const std::string& path, const std::string& what) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw input_error(what + " " + path, std::string("cannot open: ") + std::strerror(errno));
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+// A token from a file (trailing whitespace trimmed) or an environment variable. Shared with
+// ctl_command.cpp.
+std::string read_token(const std::string& file, const char* env, const std::string& flag) {
+  std::string t;
+  if (!file.empty()) {
+    t = read_text(file, flag);
+  } else if (const char* v = std::getenv(env)) {
+    t = v;
+  }
+  while (!t.empty() &&
+         (t.back() == '\n' || t.back() == '\r' || t.back() == ' ' || t.back() == '\t')) {
+    t.pop_back();
+  }
+  if (!file.empty() && t.empty()) throw input_error(flag + " " + file, "the token file is empty");
+  if (t.find('\n') != std::string::npos) throw input_error(flag, "a token is one line");
+  return t;
+}
+
+namespace {
+
+void wait_for_signal() {
+  stop_requested.store(false);
+  auto prev_int = std::signal(SIGINT, on_stop_signal);
+  auto prev_term = std::signal(SIGTERM, on_stop_signal);
+  while (!stop_requested.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::signal(SIGINT, prev_int);
+  std::signal(SIGTERM, prev_term);
+}
+
+struct serve_options {
+  std::string listen = "127.0.0.1:8700";
+  std::string store = "results.db";
+  std::string token_file;
+  std::string admin_token_file;
+  std::string tls_cert;
+  std::string tls_key;
+};
+
+int serve(const serve_options& o, io& s) {
+  overseer::overseer_options oo;
+  const auto colon = o.listen.rfind(':');
+  if (colon == std::string::npos)
+    throw input_error("--listen", "expected HOST:PORT, got \"" + o.listen + "\"");
+  oo.host = o.listen.substr(0, colon);
+  if (oo.host.size() >= 2 && oo.host.front() == '[')
+    oo.host = oo.host.substr(1, oo.host.size() - 2);
+  try {
+    const long p = std::stol(o.listen.substr(colon + 1));
+    if (p < 0 || p > 65535) throw std::out_of_range("port");
+    oo.port = static_cast<std::uint16_t>(p);
+  } catch (const std::exception&) {
+    throw input_error("--listen", "expected HOST:PORT, got \"" + o.listen + "\"");
+  }
+  oo.store = o.store;
+  oo.beacon_token = read_token(o.token_file, "BTS_BEACON_TOKEN", "--token-file");
+  if (oo.beacon_token.empty()) {
+    throw input_error("--token-file",
+                      "a beacon token is required (--token-file FILE or BTS_BEACON_TOKEN)");
+  }
+  oo.admin_token = read_token(o.admin_token_file, "BTS_ADMIN_TOKEN", "--admin-token-file");
+  if (oo.admin_token.empty()) {
+    throw input_error("--admin-token-file",
+                      "an admin token is required (--admin-token-file FILE or BTS_ADMIN_TOKEN)");
+  }
+  if (o.tls_cert.empty() != o.tls_key.empty())
+    throw input_error("--tls-cert", "give both --tls-cert and --tls-key");
+  if (!o.tls_cert.empty()) oo.tls = rpc::tls_server_options{o.tls_cert, o.tls_key, "", ""};
+  overseer::overseer ov(std::move(oo));
+  const std::string http = std::string(o.tls_cert.empty() ? "http" : "https") + "://" +
+                           o.listen.substr(0, colon) + ":" + std::to_string(ov.port());
+  const std::string ws = std::string(o.tls_cert.empty() ? "ws" : "wss") + "://" +
+                         o.listen.substr(0, colon) + ":" + std::to_string(ov.port());
+  s.out << "overseer listening " << http << " control " << ws << overseer::control_path << " store "
+        << o.store << std::endl;
+  wait_for_signal();
+  ov.stop();
+  s.err << "overseer: stopped\n";
+  return 0;
+}
+
+struct beacon_serve_options {
+  std::string overseer;
+  std::string name;
+  std::string token_file;
+  std::string accounts;
+  std::string accounts_env;
+  bool simulate = false;
+  std::string tls_ca_file;
+  bool tls_insecure = false;
+};
+
+int beacon_serve(const beacon_serve_options& o, io& s) {
+  overseer::agent_options ao;
+  ao.overseer = o.overseer;
+  ao.name = o.name;
+  ao.token = read_token(o.token_file, "BTS_BEACON_TOKEN", "--token-file");
+  if (ao.token.empty())
+    throw input_error("--token-file",
+                      "a token is required (--token-file FILE or BTS_BEACON_TOKEN)");
+  if (!o.tls_ca_file.empty()) ao.tls = {rpc::tls_verify::ca_file, o.tls_ca_file, ""};
+  if (o.tls_insecure) ao.tls.verify = rpc::tls_verify::none;
+  if (o.simulate) {
+    ao.make_runner = overseer::simulated_runner();
+  } else {
+    std::vector<beacon::account_entry> accounts;
+    if (!o.accounts_env.empty()) {
+      const char* v = std::getenv(o.accounts_env.c_str());
+      if (v == nullptr)
+        throw input_error("--accounts-env",
+                          "environment variable " + o.accounts_env + " is not set");
+      accounts = beacon::parse_accounts(v, "$" + o.accounts_env);
+    } else if (!o.accounts.empty()) {
+      accounts = beacon::parse_accounts(read_text(o.accounts, "--accounts"), o.accounts);
+    }
+    ao.make_runner = overseer::beacon_runner(std::move(accounts));
+  }
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  std::thread t([&io] { io.run(); });
+  {
+    overseer::agent a(io.get_executor(), std::move(ao));
+    a.start();
+    s.err << "beacon " << o.name << ": serving " << o.overseer << "\n";
+    wait_for_signal();
+    a.close();
+  }
+  work.reset();
+  io.stop();
+  t.join();
+  return 0;
+}
+
+}  // namespace
+
+// Declares `beacon serve` on `sub` (called by beacon_command.cpp) and returns its action.
+std::function<int(io&)> setup_beacon_serve(CLI::App& sub) {
+  auto o = std::make_shared<beacon_serve_options>();
+  sub.add_option("--overseer", o->overseer, "Overseer URL (ws:// or wss://host:port)")->required();
+  sub.add_option("--name", o->name, "This beacon's name")->required();
+  sub.add_option("--token-file", o->token_file,
+                 "File holding the beacon token (else $BTS_BEACON_TOKEN)");
+  sub.add_option("--accounts", o->accounts,
+                 "Accounts file: \"<name> <WIF>\" lines (beacon provision writes one)");
+  sub.add_option("--accounts-env", o->accounts_env,
+                 "Environment variable holding the accounts text");
+  sub.add_flag("--simulate", o->simulate, "Simulated load (no node): for trying the control plane");
+  sub.add_option("--tls-ca-file", o->tls_ca_file,
+                 "CA certificate (PEM) to verify a wss:// overseer");
+  sub.add_flag("--tls-insecure", o->tls_insecure, "Accept any certificate from a wss:// overseer");
+  return [o](io& s) { return beacon_serve(*o, s); };
+}
+
+command make_overseer_command() {
+  return {
+      "overseer", "Control plane for a fleet of beacons: runs, live statistics, the results store",
+      [](CLI::App& app) -> std::function<int(io&)> {
+        app.require_subcommand(1);
+        auto o = std::make_shared<serve_options>();
+        CLI::App* sv =
+            app.add_subcommand("serve", "Accept beacons, serve the JSON API, store every run");
+        sv->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8700)");
+        sv->add_option("--store", o->store, "SQLite results store (default results.db)");
+        sv->add_option("--token-file", o->token_file,
+                       "File holding the beacon token (else $BTS_BEACON_TOKEN)");
+        sv->add_option("--admin-token-file", o->admin_token_file,
+                       "File holding the admin token for the API (else $BTS_ADMIN_TOKEN)");
+        sv->add_option("--tls-cert", o->tls_cert,
+                       "TLS certificate chain (PEM): serve https:// and wss://");
+        sv->add_option("--tls-key", o->tls_key, "TLS private key (PEM)");
+        CLI::App* ag = app.add_subcommand(
+            "agent",
+            "The beacon side: connect out to an overseer and run what it commands "
+            "(the same as `beacon serve`)");
+        auto agent_action = setup_beacon_serve(*ag);
+        return [&app, o, agent_action](io& s) -> int {
+          if (app.got_subcommand("agent")) return agent_action(s);
+          return serve(*o, s);
+        };
+      }};
+}
+
+}  // namespace bts::cli
