@@ -8,7 +8,8 @@ level=${1:-build}
 build_pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates
   libssl-dev libsecp256k1-dev libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev libyaml-cpp-dev libcli11-dev zlib1g-dev)
-test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev chromium prometheus-node-exporter)
+test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev chromium prometheus-node-exporter
+  prometheus)
 
 pkgs=("${build_pkgs[@]}")
 if [[ $level == test || $level == demo ]]; then pkgs+=("${test_pkgs[@]}"); fi
