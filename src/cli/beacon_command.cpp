@@ -39,6 +39,7 @@
 #include "beacon/chain_context.hpp"
 #include "beacon/provision.hpp"
 #include "beacon/scenario.hpp"
+#include "cli/beacon_serve.hpp"
 #include "cli/command.hpp"
 #include "monitor/node_load.hpp"
 #include "stats/run_summary.hpp"
@@ -340,8 +341,13 @@ command make_beacon_command() {
 
         app.add_subcommand("presets", "List the built-in scenario presets");
 
-        return [&app, ro, po](io& s) -> int {
+        CLI::App* serve = app.add_subcommand(
+            "serve", "Connect out to an overseer (ws:// or wss://) and run the beacon it commands");
+        auto serve_action = setup_beacon_serve(*serve);
+
+        return [&app, ro, po, serve_action](io& s) -> int {
           if (app.got_subcommand("run")) return run_beacon(*ro, s);
+          if (app.got_subcommand("serve")) return serve_action(s);
           if (app.got_subcommand("provision")) {
             const beacon::provision_report r = beacon::provision(*po);
             s.out << boost::json::serialize(r.to_json()) << "\n";

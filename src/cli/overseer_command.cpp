@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "beacon/chain_context.hpp"
+#include "cli/beacon_serve.hpp"
 #include "cli/command.hpp"
 #include "overseer/agent.hpp"
 #include "overseer/overseer.hpp"

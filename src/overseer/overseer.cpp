@@ -1,4 +1,5 @@
 #include "overseer/overseer.hpp"
+#include "overseer/pages.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -797,6 +798,10 @@ rpc::http_response overseer::impl::on_http(overseer& o, const rpc::http_request_
                          : parse_query(target.substr(target.find('?') + 1));
   const auto parts = split_path(path);
   try {
+    if (req.method == "GET" || req.method == "HEAD") {
+      if (auto r = dashboard_http(o, path)) return std::move(*r);
+      if (auto r = metrics_http(o, path)) return std::move(*r);
+    }
     if (parts.empty() || parts[0] != "api") return error_response(404, "not found");
     const bool get = req.method == "GET";
     const bool post = req.method == "POST";
