@@ -13,10 +13,17 @@ value() { grep -E "^$1=" "$out" | tail -1 | cut -d= -f2; }
 ratio() { awk -v a="$2" -v b="$3" -v k="$1" 'BEGIN { if (b > 0) printf "%s=%.3f\n", k, a / b }'; }
 
 echo "# bts-infra benchmarks, $(date -u +%FT%TZ), $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" | tee -a "$out"
+# One benchmark that fails or hangs (BTS_BENCH_TIMEOUT seconds, default 900) is reported as
+# `<name>.failed=1` and the others still run; the script then exits non-zero.
+failed=0
 for b in "$build"/bin/*_bench; do
   [[ -x $b ]] || continue
+  name=$(basename "$b" _bench)
   echo "# $(basename "$b")" | tee -a "$out"
-  "$b" | grep -E '^[a-z0-9_.]+=' | tee -a "$out"
+  if ! { timeout --kill-after=10 "${BTS_BENCH_TIMEOUT:-900}" "$b" | grep -E '^[a-z0-9_.]+=' | tee -a "$out"; }; then
+    emit "$name.failed=1"
+    failed=1
+  fi
 done
 
 # The peer: bitsharesjs signing and serializing on this machine, in this run.
@@ -35,3 +42,4 @@ jser=$(value bitsharesjs.serialize_per_sec)
 [[ -n $ser && -n $jser ]] && emit "$(ratio serialize.ratio_vs_bitsharesjs "$ser" "$jser")"
 grep -E '^[a-z0-9_.]*ratio[a-z0-9_.]*=' "$out" | sort -u
 echo "# written to $out"
+exit $failed
