@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -171,12 +173,52 @@ struct id_hash {
   }
 };
 
+// "1,600": rates and counts in the search's texts.
+std::string grouped(double v) {
+  const double r = std::round(v * 100) / 100;
+  if (r != std::floor(r)) return format_rate(r);
+  std::string digits = std::to_string(static_cast<long long>(r));
+  std::string out;
+  const std::size_t lead = digits[0] == '-' ? 1 : 0;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > lead && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string seconds_text(double us) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2g s", us / 1e6);
+  if (us >= 1e6) std::snprintf(buf, sizeof buf, "%.1f s", us / 1e6);
+  return buf;
+}
+
+std::string percent_text(double ratio) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2g%%", ratio * 100);
+  return buf;
+}
+
+}  // namespace
+
+// The send thread's door for set_rate: `sink` posts to it while the schedule can change.
+struct beacon::control {
+  std::mutex mu;
+  std::function<void(double)> sink;
+  std::optional<double> pending;  // set before the send thread took commands
+};
+
+namespace {
+
 // Everything the event loop owns.
 class runner : public tx_sender {
  public:
-  runner(const beacon_options& o, std::atomic<int>& stop_requests, setup_result s)
+  runner(const beacon_options& o, std::atomic<int>& stop_requests, setup_result s,
+         std::shared_ptr<beacon::control> control)
       : o_(o),
         stop_requests_(stop_requests),
+        control_(std::move(control)),
         setup_(std::move(s)),
         clock_(load::real_clock()),
         seq_(clock_, o.sc.rate, {std::max<std::size_t>(1, o.sc.max_in_flight)}),
@@ -207,6 +249,21 @@ class runner : public tx_sender {
     po.limit = o.sc.count.value_or(0);
     pool_options_ = po;
     pool_.emplace(*factory_, po, clock_);
+    if (o.sc.search) {
+      settle_ = o.sc.search->settle;
+      if (settle_ <= load::duration::zero()) {
+        settle_ = std::max<load::duration>(
+            1s,
+            std::chrono::seconds(3 * std::max<std::uint32_t>(1, setup_.parameters.block_interval)));
+      }
+    }
+    std::lock_guard lock(control_->mu);
+    control_->sink = [this](double r) { asio::post(io_, [this, r] { apply_rate(r); }); };
+  }
+
+  ~runner() {
+    std::lock_guard lock(control_->mu);
+    control_->sink = nullptr;
   }
 
   beacon_result run() {
@@ -263,13 +320,35 @@ class runner : public tx_sender {
     }
     stop_watcher();
     pool_->stop();
-    out_.close();  // every row and block handed to on_second / on_block has been written
+    if (o_.sc.watch == block_watch::all_nodes) propagation_ = propagation();
+    if (started_) {
+      if (!propagation_.empty()) emit(store::event_kind::note, propagation_, ended_at_);
+      emit(store::event_kind::stop,
+           {{"interrupted", interrupted_},
+            {"sent", loop_ ? loop_->sent() : 0},
+            {"duration_seconds",
+             std::round(std::chrono::duration<double>(ended_at_ - started_at_).count() * 1000) /
+                 1000}},
+           ended_at_);
+    }
+    out_.close();  // every row, block and event handed to the output thread has been handled
     return result();
   }
 
   // tx_sender
   void send(prepared_tx& tx, std::function<void(ack_outcome)> done) override {
     connection& c = pick();
+    std::size_t step = no_step;
+    if (tallying_) {
+      const auto intended = loop_->sending_intended();
+      step = step_of(intended);
+      if (step != no_step) {
+        step_tally& t = steps_[step];
+        ++t.sent;
+        t.lag.record(
+            std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - intended).count());
+      }
+    }
     // The params array around the pre-signed text: the send path never serializes protocol
     // structs or builds JSON values. One buffer, reused (the client copies it into the request).
     params_text_.assign("[");
@@ -280,8 +359,18 @@ class runner : public tx_sender {
     }
     params_text_.append(tx.json).push_back(']');
     c.client->async_call_raw(c.broadcast_api->load(), method, params_text_,
-                             [this, done = std::move(done)](rpc::call_result r) {
-                               done(outcome_of(r));
+                             [this, step, done = std::move(done)](rpc::call_result r) {
+                               ack_outcome outcome = outcome_of(r);
+                               if (step < steps_.size()) {
+                                 step_tally& t = steps_[step];
+                                 if (outcome.type == ack_outcome::kind::accepted)
+                                   ++t.accepted;
+                                 else if (outcome.type == ack_outcome::kind::rejected)
+                                   ++t.rejected;
+                                 else
+                                   ++t.unanswered;
+                               }
+                               done(std::move(outcome));
                                if (waiting_answer_) {
                                  waiting_answer_ = false;
                                  asio::post(io_, [this] { schedule(); });
@@ -331,6 +420,7 @@ class runner : public tx_sender {
     watcher_->subscribe(block_callback_, [this](json::array args) { on_block_notice(args); });
     last_block_ = setup_.head.head_block_number;
     watcher_->start();
+    if (o_.sc.watch == block_watch::all_nodes) open_node_watches();
   }
 
   bool all_connected() const {
@@ -343,6 +433,7 @@ class runner : public tx_sender {
   void close_all() {
     for (auto& c : connections_) c->client->close();
     if (watcher_) watcher_->close();
+    for (auto& w : node_watches_) w->client->close();
   }
 
   connection& pick() {
@@ -357,6 +448,21 @@ class runner : public tx_sender {
 
   void start_schedule() {
     const auto now = clock_.now();
+    started_ = true;
+    start_unix_ms_ = store::now_unix_ms();
+    current_rate_ =
+        o_.sc.rate.is_unlimited() ? std::nullopt : std::optional<double>(o_.sc.rate.rate_at({}));
+    {
+      std::lock_guard lock(control_->mu);
+      if (control_->pending) early_rate_ = control_->pending;
+      control_->pending.reset();
+    }
+    if (early_rate_) {
+      // set_rate before the schedule started: it starts at that rate, without a search.
+      seq_.change_profile(load::rate_profile::constant(*early_rate_));
+      current_rate_ = *early_rate_;
+      search_end_ = "replaced by a rate change command before the start";
+    }
     seq_.start(now);
     rec_ = run_recorder(
         now, [this](stats::second_row& row, load::clock::time_point end) { fill_gauges(row, end); },
@@ -378,8 +484,252 @@ class runner : public tx_sender {
     if (limits.end) offered_until_ = *limits.end;
     last_cpu_wall_ = now;
     cpu_thread_ = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+    json::object start{
+        {"rate", current_rate_ ? json::value(*current_rate_) : json::value(nullptr)}};
+    if (o_.sc.search && search_end_.empty()) {
+      start["search"] = describe(*o_.sc.search);
+      searching_ = tallying_ = true;
+      steps_.emplace_back();
+      steps_.back().rate = *current_rate_;
+      steps_.back().begin = now;
+      schedule_step(now + o_.sc.search->step_duration);
+    }
+    emit(store::event_kind::start, std::move(start), now);
     tick();
     schedule();
+  }
+
+  // ---- live rate and the rate search (send thread) ----
+
+  static constexpr std::size_t no_step = static_cast<std::size_t>(-1);
+
+  // One search step's own transactions (by intended send time) and what became of them.
+  struct step_tally {
+    double rate = 0;
+    load::clock::time_point begin{}, end = load::clock::time_point::max();
+    std::uint64_t sent = 0, accepted = 0, rejected = 0, unanswered = 0, included = 0;
+    std::uint64_t pool_misses_at_begin = 0, pool_misses = 0, window_full = 0;
+    stats::latency_histogram inclusion, lag;  // inclusion_corrected and schedule lag, µs
+    bool judged = false, good = false;
+    std::string reason;
+  };
+
+  std::size_t step_of(load::clock::time_point intended) const {
+    for (std::size_t i = steps_.size(); i-- > 0;) {
+      if (steps_[i].begin <= intended) return intended < steps_[i].end ? i : no_step;
+    }
+    return steps_.empty() ? no_step : 0;  // due before the first step began: the first's
+  }
+
+  void emit(store::event_kind kind, json::object data, load::clock::time_point at) {
+    if (!o_.on_event) return;
+    store::event e;
+    e.kind = kind;
+    e.beacon = o_.name;
+    e.time = start_unix_ms_ +
+             std::chrono::duration_cast<std::chrono::milliseconds>(at - started_at_).count();
+    e.data = std::move(data);
+    out_.post([this, e = std::move(e)] { o_.on_event(e); });
+  }
+
+  static json::value rate_json(std::optional<double> r) {
+    return r ? json::value(*r) : json::value("unlimited");
+  }
+
+  // set_rate(): a constant rate from now on; ends a search.
+  void apply_rate(double r) {
+    if (!started_) {
+      early_rate_ = r;  // start_schedule() starts at it
+      return;
+    }
+    if (draining_) return;
+    const auto now = clock_.now();
+    const std::optional<double> from = current_rate_;
+    seq_.change_rate(r);
+    current_rate_ = r;
+    if (searching_) end_search(now, std::nullopt, "ended by a rate change command");
+    if (pace_timer_waiting_) {
+      // The next send's time moved: wake the pacing loop.
+      pace_timer_.cancel();
+    }
+    emit(store::event_kind::rate_change, {{"from", rate_json(from)}, {"to", r}, {"by", "command"}},
+         now);
+  }
+
+  void schedule_step(load::clock::time_point at) {
+    step_timer_.expires_at(to_steady(at));
+    step_timer_.async_wait([this, at](boost::system::error_code ec) {
+      if (!ec) next_step(at);
+    });
+  }
+
+  // A step ended at `at`: the next rate, unless the last (max) step is running.
+  void next_step(load::clock::time_point at) {
+    if (!searching_ || draining_) return;
+    step_tally& last = steps_.back();
+    last.end = at;
+    last.pool_misses = loop_->pool_misses() - last.pool_misses_at_begin;
+    const rate_search& rs = *o_.sc.search;
+    if (last.rate >= rs.max) return;  // judged in tick(); held or fallen back then
+    const double next = std::min(rs.max, last.rate + rs.step);
+    seq_.change_rate(next);
+    current_rate_ = next;
+    if (pace_timer_waiting_) pace_timer_.cancel();
+    step_tally t;
+    t.rate = next;
+    t.begin = at;
+    t.pool_misses_at_begin = loop_->pool_misses();
+    steps_.push_back(std::move(t));
+    emit(store::event_kind::rate_change,
+         {{"from", last.rate}, {"to", next}, {"step", steps_.size()}}, at);
+    schedule_step(at + rs.step_duration);
+  }
+
+  // Judges every step whose settle time has passed, oldest first (tick()).
+  void judge_steps(load::clock::time_point now) {
+    if (!searching_) return;
+    for (std::size_t i = 0; i < steps_.size() && searching_; ++i) {
+      step_tally& t = steps_[i];
+      if (t.judged) continue;
+      if (t.end == load::clock::time_point::max() || now < t.end + settle_) return;
+      judge(t);
+      if (!t.good) {
+        json::object data{{"rate", t.rate},
+                          {"reason", t.reason},
+                          {"step", i + 1},
+                          {"beacon_bottleneck", beacon_side_},
+                          {"sustained_rate", last_good_ ? json::value(*last_good_) : nullptr}};
+        step_figures(t, data);
+        break_ = data;
+        emit(store::event_kind::break_point, std::move(data), now);
+        end_search(now, last_good_, "break point at step " + std::to_string(i + 1));
+        return;
+      }
+      last_good_ = t.rate;
+      if (t.rate >= o_.sc.search->max) {
+        end_search(now, t.rate, "reached max without crossing a threshold");
+        return;
+      }
+    }
+  }
+
+  void step_figures(const step_tally& t, json::object& o) const {
+    const double sent = static_cast<double>(t.sent);
+    o["sent"] = t.sent;
+    o["accepted"] = t.accepted;
+    o["rejected"] = t.rejected;
+    o["unanswered"] = t.unanswered;
+    o["included"] = t.included;
+    o["pool_misses"] = t.pool_misses;
+    o["inclusion_ratio"] = sent > 0 ? std::round(t.included / sent * 10000) / 10000 : 0.0;
+    o["error_rate"] =
+        sent > 0 ? std::round((t.rejected + t.unanswered) / sent * 10000) / 10000 : 0.0;
+    o["inclusion_p99_us"] =
+        t.inclusion.empty() ? json::value(nullptr) : json::value(t.inclusion.percentile(99));
+    o["schedule_lag_p99_us"] = t.lag.percentile(99);
+  }
+
+  void judge(step_tally& t) {
+    t.judged = true;
+    const search_thresholds& th = o_.sc.thresholds;
+    const std::string at = " at " + grouped(t.rate) + " tx/s";
+    const double sent = static_cast<double>(t.sent);
+    beacon_side_ = false;
+    const auto us = [](load::duration d) {
+      return static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+    };
+    if (t.sent == 0) {
+      t.reason = "nothing was sent" + at;
+      beacon_side_ = true;
+      return;
+    }
+    const double misses = static_cast<double>(t.pool_misses) / sent;
+    const double lag = static_cast<double>(t.lag.percentile(99));
+    const double errors = static_cast<double>(t.rejected + t.unanswered) / sent;
+    const double included = static_cast<double>(t.included) / sent;
+    const double p99 = static_cast<double>(t.inclusion.percentile(99));
+    if (misses > th.max_pool_miss_ratio) {
+      beacon_side_ = true;
+      t.reason = "beacon bottleneck: " + grouped(static_cast<double>(t.pool_misses)) +
+                 " sends found no pre-signed transaction" + at +
+                 " (the signers could not keep up; the node's limit was not reached)";
+    } else if (lag > us(th.max_p99_schedule_lag)) {
+      beacon_side_ = t.window_full == 0;
+      t.reason = "schedule lag p99 " + seconds_text(lag) + " above " +
+                 seconds_text(us(th.max_p99_schedule_lag)) + at +
+                 (beacon_side_ ? " (beacon bottleneck: the send thread could not keep up)"
+                               : " (the in-flight window of " +
+                                     grouped(static_cast<double>(o_.sc.max_in_flight)) +
+                                     " stayed full: the node answered too slowly)");
+    } else if (errors > th.max_error_rate) {
+      t.reason = "error rate " + percent_text(errors) + " above " +
+                 percent_text(th.max_error_rate) + at + " (" + grouped(t.rejected) + " rejected, " +
+                 grouped(t.unanswered) + " unanswered of " + grouped(sent) + ")";
+    } else if (included < th.min_inclusion_ratio) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "inclusion ratio %.3f below %.3g", included,
+                    th.min_inclusion_ratio);
+      t.reason = buf + at + " (" + grouped(t.included) + " of " + grouped(sent) +
+                 " included within " + seconds_text(us(settle_)) + " after the step)";
+    } else if (p99 > us(th.max_p99_inclusion)) {
+      t.reason = "inclusion p99 " + seconds_text(p99) + " above " +
+                 seconds_text(us(th.max_p99_inclusion)) + at;
+    } else {
+      t.good = true;
+    }
+  }
+
+  // Ends the search: holds `hold_rate` for `hold` (none: ends the schedule now).
+  void end_search(load::clock::time_point now, std::optional<double> hold_rate, std::string why) {
+    searching_ = false;
+    search_end_ = std::move(why);
+    step_timer_.cancel();
+    if (!steps_.empty() && steps_.back().end == load::clock::time_point::max()) {
+      steps_.back().end = now;  // later sends belong to no step
+      steps_.back().pool_misses = loop_->pool_misses() - steps_.back().pool_misses_at_begin;
+    }
+    if (!o_.sc.search || search_end_.find("command") != std::string::npos) return;
+    if (!hold_rate) {
+      loop_->stop();
+      begin_drain();
+      return;
+    }
+    if (current_rate_ != hold_rate) {
+      emit(store::event_kind::rate_change,
+           {{"from", rate_json(current_rate_)}, {"to", *hold_rate}, {"hold", true}}, now);
+      seq_.change_rate(*hold_rate);
+      current_rate_ = hold_rate;
+      if (pace_timer_waiting_) pace_timer_.cancel();
+    }
+    hold_from_ = now;
+    const auto until = now + o_.sc.search->hold;
+    loop_->set_end(loop_->end() ? std::min(*loop_->end(), until) : until);
+    offered_until_ = std::min(offered_until_, *loop_->end());
+  }
+
+  json::object search_result() const {
+    json::object o;
+    const rate_search& rs = *o_.sc.search;
+    o["profile"] = describe(rs);
+    o["settle_seconds"] = std::chrono::duration<double>(settle_).count();
+    o["sustained_rate"] = last_good_ ? json::value(*last_good_) : nullptr;
+    o["break_point"] = break_.empty() ? json::value(nullptr) : json::value(break_);
+    o["ended"] = search_end_.empty() ? std::string("the run ended during the search") : search_end_;
+    if (hold_from_ != load::clock::time_point{}) {
+      o["hold_seconds"] =
+          std::round(std::chrono::duration<double>(ended_at_ - hold_from_).count() * 1000) / 1000;
+    }
+    json::array steps;
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+      const step_tally& t = steps_[i];
+      json::object s{{"step", i + 1}, {"rate", t.rate}};
+      s["verdict"] = !t.judged ? "not judged" : t.good ? "good" : "broke";
+      if (!t.reason.empty()) s["reason"] = t.reason;
+      step_figures(t, s);
+      steps.push_back(std::move(s));
+    }
+    o["steps"] = std::move(steps);
+    return o;
   }
 
   // The pacing timer: sends what is due and sleeps until the next intended time.
@@ -389,12 +739,17 @@ class runner : public tx_sender {
     switch (r.what) {
       case send_loop::wait::until:
         pace_timer_.expires_at(to_steady(r.at));
+        pace_timer_waiting_ = true;
         pace_timer_.async_wait([this](boost::system::error_code ec) {
-          if (!ec) schedule();
+          pace_timer_waiting_ = false;
+          // Cancelled by a rate change: the next send time moved (a stop cancels too, and
+          // schedule() then sees draining_).
+          if (!ec || ec == asio::error::operation_aborted) schedule();
         });
         break;
       case send_loop::wait::answer:
         waiting_answer_ = true;
+        if (tallying_ && !steps_.empty()) ++steps_.back().window_full;
         break;
       case send_loop::wait::pool:
         pace_timer_.expires_after(200us);
@@ -427,6 +782,13 @@ class runner : public tx_sender {
       loop_->stop();
       begin_drain();
     }
+    if (searching_ && draining_) {
+      searching_ = false;
+      if (search_end_.empty())
+        search_end_ = interrupted_ ? "stopped during step " + std::to_string(steps_.size())
+                                   : "the run ended during step " + std::to_string(steps_.size());
+    }
+    judge_steps(now);
     if (now - last_head_refresh_ >=
         std::chrono::seconds(std::max<std::uint32_t>(1, setup_.parameters.block_interval))) {
       last_head_refresh_ = now;
@@ -477,7 +839,7 @@ class runner : public tx_sender {
     row.offered = static_cast<std::int64_t>(offered - offered_so_far_);
     offered_so_far_ = offered;
     // Unlimited mode offers what it sends.
-    if (o_.sc.rate.is_unlimited()) row.offered = row.sent;
+    if (seq_.profile().is_unlimited()) row.offered = row.sent;
     row.pool_depth = static_cast<std::int64_t>(pool_->depth());
     const auto expired = pool_->expired();
     row.expired += static_cast<std::int64_t>(expired - expired_so_far_);
@@ -611,6 +973,7 @@ class runner : public tx_sender {
       }
       if (const sent_record* r = rec_.on_included(t.id, at)) {
         ++ours;
+        tally_included(*r, at);
         if (!r->order_creates.empty()) learn_orders(*r, t.orders_created);
       } else if (included_by_notice_.erase(t.id) != 0) {
         ++ours;  // broadcast_transaction_with_callback told us first
@@ -635,8 +998,10 @@ class runner : public tx_sender {
     } catch (const std::exception&) {
       return;
     }
-    const sent_record* r = rec_.on_included(tid, clock_.now());
+    const auto at = clock_.now();
+    const sent_record* r = rec_.on_included(tid, at);
     if (r == nullptr) return;
+    tally_included(*r, at);
     // Counted as this run's when its block is read; bounded should a block never come.
     if (included_by_notice_.size() > 1'000'000) included_by_notice_.clear();
     included_by_notice_.insert(tid);
@@ -660,6 +1025,134 @@ class runner : public tx_sender {
       }
       learn_orders(*r, created);
     }
+  }
+
+  void tally_included(const sent_record& r, load::clock::time_point at) {
+    if (steps_.empty()) return;
+    const std::size_t i = step_of(r.intended);
+    if (i == no_step) return;
+    ++steps_[i].included;
+    steps_[i].inclusion.record(
+        std::chrono::duration_cast<std::chrono::microseconds>(at - r.intended).count());
+  }
+
+  // ---- block_watch all_nodes: did the run's blocks reach every node? ----
+  // Watches run on the watcher's thread; propagation() reads them after it has stopped.
+
+  void open_node_watches() {
+    std::set<std::string> seen{o_.sc.nodes.front().url};
+    for (const node_endpoint& n : o_.sc.nodes) {
+      if (!seen.insert(n.url).second) continue;
+      auto w = std::make_unique<node_watch>();
+      w->url = n.url;
+      rpc::client_options wo;
+      wo.url = n.url;
+      wo.call_timeout = o_.call_timeout;
+      wo.connect_timeout = o_.connect_timeout;
+      w->client.emplace(watch_io_.get_executor(), wo);
+      const std::uint64_t cb = w->client->reserve_id();
+      w->client->on_connect([cb](rpc::client& cl) -> asio::awaitable<void> {
+        (co_await cl.call(1, "login", login_params())).value();
+        (co_await cl.call("database", "set_block_applied_callback", one_param(cb))).value();
+      });
+      node_watch* raw = w.get();
+      w->client->subscribe(cb, [this, raw](json::array args) { on_node_block(*raw, args); });
+      w->last_block = setup_.head.head_block_number;
+      w->client->start();
+      node_watches_.push_back(std::move(w));
+    }
+  }
+
+  struct node_watch {
+    std::string url;
+    std::optional<rpc::client> client;
+    std::uint32_t last_block = 0;
+    std::map<std::uint32_t, std::int64_t> sizes;  // block number -> packed bytes
+  };
+
+  void on_node_block(node_watch& w, const json::array& args) {
+    if (args.empty() || !args[0].is_string()) return;
+    protocol::block_id_type id{};
+    try {
+      from_hex_exact(args[0].as_string(), id);
+    } catch (const std::exception&) {
+      return;
+    }
+    const std::uint32_t num = (std::uint32_t{id[0]} << 24) | (std::uint32_t{id[1]} << 16) |
+                              (std::uint32_t{id[2]} << 8) | std::uint32_t{id[3]};
+    std::uint32_t from = std::max(w.last_block + 1, num > 1000 ? num - 1000 : 1);
+    if (num < from) from = num;
+    for (std::uint32_t n = from; n <= num; ++n) {
+      w.client->async_call("database", "get_block", {n}, [&w, n](rpc::call_result r) {
+        if (!r.ok() || !r.value().is_object()) return;
+        try {
+          w.sizes[n] = read_block(r.value().as_object(), n).record.bytes;
+        } catch (const std::exception&) {
+        }
+      });
+    }
+    w.last_block = std::max(w.last_block, num);
+  }
+
+  // Per node, the largest block seen and the run's blocks (as the first node saw them) it
+  // missed; `propagated` when every node saw every one of them.
+  json::object propagation() {
+    std::map<std::uint32_t, std::int64_t> primary;
+    for (const auto& b : blocks_) primary[static_cast<std::uint32_t>(b.block_num)] = b.bytes;
+    const std::int64_t max_size = setup_.parameters.maximum_block_size;
+    json::array nodes;
+    bool all = true;
+    std::int64_t largest = 0;
+    for (const auto& [num, bytes] : primary) largest = std::max(largest, bytes);
+    std::string missed_text;
+    const auto node_json = [&](const std::string& url,
+                               const std::map<std::uint32_t, std::int64_t>& sizes) {
+      json::object o{{"url", url}, {"blocks_seen", sizes.size()}};
+      std::int64_t big = 0, big_num = 0;
+      for (const auto& [num, bytes] : sizes) {
+        if (bytes > big) big = bytes, big_num = num;
+      }
+      o["largest_block_bytes"] = big;
+      o["largest_block_num"] = big_num;
+      json::array missed;
+      std::size_t count = 0;
+      for (const auto& [num, bytes] : primary) {
+        if (sizes.count(num) != 0) continue;
+        ++count;
+        if (missed.size() < 10) missed.push_back({{"block_num", num}, {"bytes", bytes}});
+        if (missed_text.size() < 400) {
+          missed_text += (missed_text.empty() ? "" : "; ") + url + " missed block #" +
+                         std::to_string(num) + " (" + grouped(static_cast<double>(bytes)) +
+                         " bytes)";
+        }
+      }
+      o["missed"] = std::move(missed);
+      o["missed_count"] = count;
+      if (count > 0) all = false;
+      nodes.push_back(std::move(o));
+    };
+    node_json(o_.sc.nodes.front().url, primary);
+    for (const auto& w : node_watches_) node_json(w->url, w->sizes);
+    json::object out;
+    out["propagated"] = all && !primary.empty();
+    out["largest_block_bytes"] = largest;
+    out["maximum_block_size"] = max_size;
+    out["nodes"] = std::move(nodes);
+    const double pct = max_size > 0 ? 100.0 * static_cast<double>(largest) / max_size : 0;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", pct);
+    const std::size_t k = node_watches_.size() + 1;
+    std::string text;
+    if (primary.empty())
+      text = "no block seen on " + o_.sc.nodes.front().url + ": propagation not measured";
+    else if (all)
+      text = "blocks up to " + grouped(static_cast<double>(largest)) + " bytes (" + buf +
+             " of maximum_block_size) seen on all " + std::to_string(k) + " nodes";
+    else
+      text = "blocks up to " + grouped(static_cast<double>(largest)) + " bytes (" + buf +
+             " of maximum_block_size) on " + o_.sc.nodes.front().url + ", but " + missed_text;
+    out["summary"] = text;
+    return out;
   }
 
   // The order ids our limit_order_creates got, from the operation results of their transaction.
@@ -737,6 +1230,26 @@ class runner : public tx_sender {
     }
     info["node_load"] = std::move(loads);
     info["output"] = {{"full_waits", out_.full_waits()}, {"peak_depth", out_.peak_depth()}};
+    if (o_.sc.search) {
+      const json::object search = search_result();
+      std::string note = "rate search: ";
+      if (last_good_)
+        note += "sustained " + grouped(*last_good_) + " tx/s";
+      else
+        note += "no step was sustained";
+      if (!break_.empty())
+        note += "; broke at step " + std::to_string(break_.at("step").to_number<std::int64_t>()) +
+                ": " + std::string(break_.at("reason").as_string());
+      else
+        note += " (" + std::string(search.at("ended").as_string()) + ")";
+      out.notes.push_back(std::move(note));
+      info["search"] = search;
+    }
+    if (!propagation_.empty()) {
+      out.notes.push_back("block propagation: " +
+                          std::string(propagation_.at("summary").as_string()));
+      info["propagation"] = propagation_;
+    }
     if (loop_ && loop_->pool_misses() > 0) {
       out.notes.push_back(
           std::to_string(loop_->pool_misses()) +
@@ -773,12 +1286,29 @@ class runner : public tx_sender {
 
   const beacon_options& o_;
   std::atomic<int>& stop_requests_;
+  std::shared_ptr<beacon::control> control_;
   setup_result setup_;
   load::clock& clock_;
   asio::io_context io_{1};        // the send thread
   asio::io_context watch_io_{1};  // the inclusion watcher's thread; outlives watcher_
   asio::steady_timer pace_timer_{io_};
   asio::steady_timer tick_timer_{io_};
+  asio::steady_timer step_timer_{io_};
+  bool pace_timer_waiting_ = false;
+  // Live rate and search state (send thread).
+  bool started_ = false;
+  std::int64_t start_unix_ms_ = 0;
+  std::optional<double> current_rate_;  // nullopt: unlimited
+  std::optional<double> early_rate_;    // set_rate before the schedule started
+  std::vector<step_tally> steps_;
+  bool searching_ = false, tallying_ = false, beacon_side_ = false;
+  std::optional<double> last_good_;
+  json::object break_;
+  std::string search_end_;
+  load::duration settle_{0};
+  load::clock::time_point hold_from_{};
+  std::vector<std::unique_ptr<node_watch>> node_watches_;  // on watch_io_
+  json::object propagation_;
   load::sequencer seq_;
   run_recorder rec_;
   reference_block_cell head_;
@@ -825,7 +1355,8 @@ class runner : public tx_sender {
 
 }  // namespace
 
-beacon::beacon(beacon_options options) : options_(std::move(options)) {
+beacon::beacon(beacon_options options)
+    : options_(std::move(options)), control_(std::make_shared<control>()) {
   if (options_.sc.nodes.empty())
     throw input_error("nodes", "no node to send to (give --node or nodes:)");
 }
@@ -834,8 +1365,18 @@ beacon::~beacon() = default;
 
 beacon_result beacon::run() {
   setup_result s = setup(options_);
-  runner r(options_, stop_requests_, std::move(s));
+  runner r(options_, stop_requests_, std::move(s), control_);
   return r.run();
+}
+
+void beacon::set_rate(double tx_per_s) {
+  if (!std::isfinite(tx_per_s) || tx_per_s <= 0)
+    throw std::invalid_argument("set_rate: expected a rate > 0");
+  std::lock_guard lock(control_->mu);
+  if (control_->sink)
+    control_->sink(tx_per_s);
+  else
+    control_->pending = tx_per_s;
 }
 
 }  // namespace bts::beacon

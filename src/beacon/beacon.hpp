@@ -28,8 +28,23 @@
 // commit cannot delay a send. run() returns (or throws) only after every one of them has run:
 // a run stopped by Ctrl-C loses nothing it measured.
 //
+// Live rate: set_rate(r) switches the schedule to a constant r tx/s from the moment the send
+// thread gets the command; intended send times continue from there (load/sequencer.hpp: no
+// burst to catch up, sends already due stay due). It ends a rate search.
+//
+// Rate search (scenario.search, docs/scenarios.md): the send thread raises the rate each
+// step_duration, judges each step `settle` after it ended from its own transactions (inclusion
+// ratio, inclusion p99, error rate; pool misses and schedule lag mark a beacon-side limit),
+// and at the first step that crosses a threshold emits a break_point event, falls back to the
+// last good rate, holds it for `hold` and ends. result.info["search"] has the steps, the
+// sustained rate and the break.
+//
+// Events (on_event, output thread, in order with the rows): start {rate}, rate_change {from,
+// to, step?}, break_point {rate, reason, step, ...}, stop {...}, and with block_watch all_nodes
+// a note {propagated, nodes: [...]} saying whether the run's blocks reached every node.
+//
 // Threads: run() blocks its caller; request_stop() may be called from any thread or a signal
-// handler (it only stores to an atomic).
+// handler (it only stores to an atomic); set_rate() from any thread (not a signal handler).
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -57,6 +72,8 @@ struct beacon_options {
   // After every block seen, once per block number (output thread). An exception thrown by
   // on_second or on_block (a full disk) is rethrown by run() once the run has ended.
   std::function<void(const store::block_record& block)> on_block;
+  // Run events (see above), with store::now_unix_ms()-based times (output thread).
+  std::function<void(const store::event& e)> on_event;
   // Jobs the output thread may have waiting before the send thread waits for it.
   std::size_t output_queue_capacity = 4096;
   std::chrono::milliseconds call_timeout{10'000};
@@ -89,9 +106,17 @@ class beacon {
   // Ends the schedule; a second call also cuts the drain short. Async-signal-safe.
   void request_stop() { stop_requests_.fetch_add(1, std::memory_order_relaxed); }
 
+  // Constant `tx_per_s` (> 0, finite; else std::invalid_argument) from the next schedule slot
+  // on. Before the schedule starts it replaces the starting rate; after the run, no effect.
+  void set_rate(double tx_per_s);
+
+  // Set by run() while its send thread takes commands (posts f to that thread).
+  struct control;
+
  private:
   beacon_options options_;
   std::atomic<int> stop_requests_{0};
+  std::shared_ptr<control> control_;
 };
 
 }  // namespace bts::beacon

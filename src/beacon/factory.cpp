@@ -168,6 +168,8 @@ std::uint32_t tx_factory::draw_op_count(std::mt19937_64& rng) const {
   switch (o.type) {
     case ops_per_tx::kind::fixed:
       return o.fixed;
+    case ops_per_tx::kind::max:
+      return max_fill_ops;
     case ops_per_tx::kind::uniform:
       return std::uniform_int_distribution<std::uint32_t>(o.min, o.max)(rng);
     case ops_per_tx::kind::weighted: {
@@ -270,20 +272,53 @@ prepared_tx tx_factory::make(std::uint64_t k, std::int64_t now_ns) const {
   out.sequence = k;
 
   signed_transaction tx;
-  const std::uint32_t count = draw_op_count(rng);
-  tx.operations.reserve(count);
-  for (std::uint32_t i = 0; i < count; ++i) {
-    operation op = draw_operation(rng, k, i, out);
-    const share_type fee = config_.parameters.fees.fee_of(op);
-    std::visit([&](auto& body) { body.fee = {fee, config_.core_asset}; }, op.value);
-    tx.operations.push_back(std::move(op));
-  }
-
   const head_info head = head_.get();
   tx.set_reference_block(head.head_block_id);
   std::uint32_t expiration = head_.estimated_head_time(now_ns) + config_.expiration_seconds;
   const std::uint32_t latest = head.head_time + config_.parameters.maximum_time_until_expiration;
   tx.set_expiration(time_point_sec{std::min(expiration, latest)});
+
+  const bool fill = config_.ops.type == ops_per_tx::kind::max;
+  const std::uint32_t count = fill ? max_fill_ops : draw_op_count(rng);
+  tx.operations.reserve(std::min<std::uint32_t>(count, 256));
+  // Filling to maximum_transaction_size: the packed size is the header and operation count
+  // plus each operation's own bytes, plus a varint signature count and 65 bytes per signer.
+  std::vector<std::uint8_t> scratch;
+  std::size_t base = 0, ops_bytes = 0;
+  if (fill) {
+    tx.pack_unsigned(scratch);
+    base = scratch.size() - 1;  // less the 1-byte operation count (0)
+  }
+  const auto varint_size = [](std::size_t v) {
+    std::size_t n = 1;
+    while (v >= 128) v >>= 7, ++n;
+    return n;
+  };
+  for (std::uint32_t i = 0; i < count; ++i) {
+    operation op = draw_operation(rng, k, i, out);
+    const share_type fee = config_.parameters.fees.fee_of(op);
+    std::visit([&](auto& body) { body.fee = {fee, config_.core_asset}; }, op.value);
+    tx.operations.push_back(std::move(op));
+    if (!fill) continue;
+    transaction one;
+    one.operations.push_back(tx.operations.back());
+    scratch.clear();
+    one.pack_unsigned(scratch);
+    ops_bytes += scratch.size() - base - 1;
+    const std::size_t n = tx.operations.size();
+    const std::size_t size =
+        base + varint_size(n) + ops_bytes + 1 + 65 * payers(tx, account_index_).size();
+    if (size > config_.parameters.maximum_transaction_size) {
+      if (n > 1) {
+        tx.operations.pop_back();
+        while (!out.order_creates.empty() &&
+               out.order_creates.back().first >= tx.operations.size()) {
+          out.order_creates.pop_back();
+        }
+      }
+      break;
+    }
+  }
 
   // One packing serves the size check, the id and the signature digest: `buffer` holds the
   // chain id followed by the packed unsigned transaction (sig_digest = sha256 of all of it,

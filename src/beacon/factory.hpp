@@ -144,6 +144,9 @@ class tx_factory {
   mutable std::atomic<std::uint64_t> built_{0}, cancel_fallbacks_{0}, too_large_{0};
 };
 
+// ops_per_tx max: the most operations one transaction may get (the size limit ends it first).
+inline constexpr std::uint32_t max_fill_ops = 10000;
+
 // splitmix64 over the inputs: the per-transaction PRNG seed.
 std::uint64_t transaction_seed(std::uint64_t seed, std::string_view beacon, std::uint64_t k);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -132,6 +133,10 @@ void parse_nodes(const context& c, const YAML::Node& n, scenario& s) {
 
 void parse_ops(const context& c, const YAML::Node& n, ops_per_tx& o) {
   const std::string path = "ops_per_tx";
+  if (n.IsScalar() && n.Scalar() == "max") {
+    o.type = ops_per_tx::kind::max;
+    return;
+  }
   if (n.IsScalar()) {
     o.type = ops_per_tx::kind::fixed;
     o.fixed = static_cast<std::uint32_t>(integer(c, n, path, 1, 10000));
@@ -191,9 +196,77 @@ void parse_amount(const context& c, const YAML::Node& n, int_distribution& d) {
   d.max = integer(c, n["max"], path + ".max", d.min, 1'000'000'000'000'000);
 }
 
+std::chrono::nanoseconds duration_field(const context& c, const YAML::Node& n,
+                                        const std::string& path) {
+  try {
+    return load::parse_duration(scalar(c, n, path), path);
+  } catch (const input_error& e) {
+    c.fail(n, "", e.what());
+  }
+}
+
+double rate_field(const context& c, const YAML::Node& n, const std::string& path) {
+  try {
+    return load::parse_rate(scalar(c, n, path), path);
+  } catch (const input_error& e) {
+    c.fail(n, "", e.what());
+  }
+}
+
+void parse_search(const context& c, const YAML::Node& n, scenario& s) {
+  const std::string path = "load.search";
+  check_keys(c, n, path, {"start", "step", "step_duration", "max", "hold", "settle"});
+  rate_search r;
+  if (n["start"]) r.start = rate_field(c, n["start"], path + ".start");
+  if (n["step"]) r.step = rate_field(c, n["step"], path + ".step");
+  if (n["step_duration"])
+    r.step_duration = duration_field(c, n["step_duration"], path + ".step_duration");
+  if (n["max"]) r.max = rate_field(c, n["max"], path + ".max");
+  if (n["hold"]) r.hold = duration_field(c, n["hold"], path + ".hold");
+  if (n["settle"]) r.settle = duration_field(c, n["settle"], path + ".settle");
+  if (!(r.start > 0)) c.fail(n["start"] ? n["start"] : n, path + ".start", "expected a rate > 0");
+  if (!(r.step > 0)) c.fail(n["step"] ? n["step"] : n, path + ".step", "expected a rate > 0");
+  if (r.step_duration < std::chrono::milliseconds(100))
+    c.fail(n["step_duration"] ? n["step_duration"] : n, path + ".step_duration",
+           "expected at least 100ms");
+  if (r.max < r.start) c.fail(n["max"] ? n["max"] : n, path + ".max", "expected a rate >= start");
+  if ((r.max - r.start) / r.step > 10000)
+    c.fail(n, path, "more than 10,000 steps from start to max: raise step");
+  s.search = r;
+  s.rate = load::rate_profile::constant(r.start);
+  s.rate_text = describe(r);
+}
+
+void parse_thresholds(const context& c, const YAML::Node& n, search_thresholds& t) {
+  const std::string path = "thresholds";
+  check_keys(c, n, path,
+             {"min_inclusion_ratio", "max_p99_inclusion", "max_error_rate", "max_p99_schedule_lag",
+              "max_pool_miss_ratio"});
+  const auto ratio = [&](const char* key, double& out) {
+    if (!n[key]) return;
+    out = number(c, n[key], path + "." + key);
+    if (out > 1)
+      c.fail(n[key], path + "." + key, "expected a ratio in [0, 1], got " + describe(n[key]));
+  };
+  ratio("min_inclusion_ratio", t.min_inclusion_ratio);
+  ratio("max_error_rate", t.max_error_rate);
+  ratio("max_pool_miss_ratio", t.max_pool_miss_ratio);
+  if (n["max_p99_inclusion"])
+    t.max_p99_inclusion = duration_field(c, n["max_p99_inclusion"], path + ".max_p99_inclusion");
+  if (n["max_p99_schedule_lag"])
+    t.max_p99_schedule_lag =
+        duration_field(c, n["max_p99_schedule_lag"], path + ".max_p99_schedule_lag");
+}
+
 void parse_load(const context& c, const YAML::Node& n, scenario& s) {
   const std::string path = "load";
   load::rate_profile_spec spec;
+  if (n.IsMap() && n["search"]) {
+    check_keys(c, n, path, {"search"});
+    parse_search(c, n["search"], s);
+    return;
+  }
+  s.search.reset();
   if (n.IsScalar()) {
     // Shorthand: a bare rate or "unlimited".
     if (n.Scalar() == "unlimited")
@@ -203,8 +276,8 @@ void parse_load(const context& c, const YAML::Node& n, scenario& s) {
       spec.rate = n.Scalar();
     }
   } else {
-    check_keys(c, n, path, {"kind", "rate", "from", "to", "over", "steps"});
-    if (!n["kind"]) c.fail(n, path, "missing kind (constant, ramp, steps or unlimited)");
+    check_keys(c, n, path, {"kind", "rate", "from", "to", "over", "steps", "search"});
+    if (!n["kind"]) c.fail(n, path, "missing kind (constant, ramp, steps or unlimited) or search");
     spec.kind = scalar(c, n["kind"], path + ".kind");
     if (n["rate"]) spec.rate = scalar(c, n["rate"], path + ".rate");
     if (n["from"]) spec.from = scalar(c, n["from"], path + ".from");
@@ -264,9 +337,12 @@ scenario parse_scenario(std::string_view yaml_text, const std::string& source) {
   scenario s;
   if (root.IsNull()) return s;
   check_keys(c, root, "",
-             {"name", "nodes", "spread", "accounts", "mix", "ops_per_tx", "amount", "price",
-              "order_asset", "load", "duration", "count", "max_in_flight", "presign_depth",
-              "signer_threads", "expiration_seconds", "seed", "broadcast", "node_metrics_url"});
+             {"name",          "nodes",         "spread",           "accounts",
+              "mix",           "ops_per_tx",    "amount",           "price",
+              "order_asset",   "load",          "duration",         "count",
+              "max_in_flight", "presign_depth", "signer_threads",   "expiration_seconds",
+              "seed",          "broadcast",     "node_metrics_url", "thresholds",
+              "block_watch"});
   if (root["name"]) s.name = scalar(c, root["name"], "name");
   if (root["nodes"]) parse_nodes(c, root["nodes"], s);
   if (root["spread"]) {
@@ -313,6 +389,17 @@ scenario parse_scenario(std::string_view yaml_text, const std::string& source) {
   }
   if (root["order_asset"]) s.order_asset = scalar(c, root["order_asset"], "order_asset");
   if (root["load"]) parse_load(c, root["load"], s);
+  if (root["thresholds"]) parse_thresholds(c, root["thresholds"], s.thresholds);
+  if (root["block_watch"]) {
+    const std::string v = scalar(c, root["block_watch"], "block_watch");
+    if (v == "first_node")
+      s.watch = block_watch::first_node;
+    else if (v == "all_nodes")
+      s.watch = block_watch::all_nodes;
+    else
+      c.fail(root["block_watch"], "block_watch",
+             "expected first_node or all_nodes, got \"" + v + "\"");
+  }
   if (root["duration"]) {
     try {
       s.duration = load::parse_duration(scalar(c, root["duration"], "duration"), "duration");
@@ -356,6 +443,18 @@ scenario parse_scenario(std::string_view yaml_text, const std::string& source) {
   }
   if (s.mix.limit_order_create > 0 && s.order_asset.empty()) s.order_asset = "BEACON";
   return s;
+}
+
+std::string format_rate(double r) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", r);
+  return buf;
+}
+
+std::string describe(const rate_search& r) {
+  return "search from " + format_rate(r.start) + " tx/s by " + format_rate(r.step) + " every " +
+         load::format_duration(r.step_duration) + " up to " + format_rate(r.max) + ", hold " +
+         load::format_duration(r.hold);
 }
 
 std::vector<std::string> preset_names() {

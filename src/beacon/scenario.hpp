@@ -12,6 +12,7 @@
 // Threads: plain values; parse functions are pure.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,9 +47,10 @@ struct operation_mix {
   }
 };
 
-// Operations per transaction.
+// Operations per transaction. `max` fills every transaction with operations up to the chain's
+// maximum_transaction_size (signatures included): as many as the limits allow.
 struct ops_per_tx {
-  enum class kind { fixed, uniform, weighted };
+  enum class kind { fixed, uniform, weighted, max };
   kind type = kind::fixed;
   std::uint32_t fixed = 1;
   std::uint32_t min = 1, max = 1;                         // uniform, inclusive
@@ -67,6 +69,37 @@ struct int_distribution {
 struct price_distribution {
   double min = 0.5, max = 2.0;
 };
+
+// A maximum-throughput search (docs/scenarios.md "Rate search"): the offered rate starts at
+// `start` (scenario::rate is constant(start)) and rises by `step` every `step_duration` up to
+// `max`, each change a live rate change of the sequencer. Each step is judged against
+// the thresholds `settle` after it ended (so its transactions had time to be included); the
+// first step that crosses one is the break point, the rate falls back to the last good step's
+// and is held for `hold`, then the run ends. When `max` is judged good it is held instead.
+struct rate_search {
+  double start = 100;
+  double step = 100;
+  std::chrono::nanoseconds step_duration = std::chrono::seconds(10);
+  double max = 20000;
+  std::chrono::nanoseconds hold = std::chrono::seconds(30);
+  // 0: three block intervals of the chain (read at setup), at least 1 s.
+  std::chrono::nanoseconds settle{0};
+};
+
+// What a search step must meet to count as sustained.
+struct search_thresholds {
+  double min_inclusion_ratio = 0.99;  // included / sent, of the step's own transactions
+  std::chrono::nanoseconds max_p99_inclusion = std::chrono::seconds(5);  // corrected latency
+  double max_error_rate = 0.01;  // (rejected + unanswered) / sent
+  // Beacon-side limits: a step that crosses these broke on the beacon, not on the node.
+  std::chrono::nanoseconds max_p99_schedule_lag = std::chrono::seconds(1);
+  double max_pool_miss_ratio = 0.001;  // pool misses / sent
+};
+
+// Which nodes' blocks the beacon watches. all_nodes (the p2p-limit preset): besides the
+// inclusion watcher on the first node, every other node is watched for blocks, and the run says
+// per node the largest block it saw and which blocks it missed (did large blocks propagate?).
+enum class block_watch { first_node, all_nodes };
 
 struct scenario {
   std::string name;  // from the file name or `name:`; for manifests
@@ -89,6 +122,10 @@ struct scenario {
   std::optional<std::chrono::nanoseconds> duration;  // stop after this long ...
   std::optional<std::uint64_t> count;                // ... or after this many transactions
   std::size_t max_in_flight = 1000;                  // window (required > 0 for unlimited)
+  // `load: {search: ...}`: the rate profile is then the search's steps (see rate_search).
+  std::optional<rate_search> search;
+  search_thresholds thresholds;
+  block_watch watch = block_watch::first_node;
 
   std::size_t presign_depth = 0;     // pre-signed pool size; 0 = from rate x refill lead time
   std::uint32_t signer_threads = 0;  // 0 = hardware threads - 1 (at least 1)
@@ -106,6 +143,11 @@ scenario parse_scenario(std::string_view yaml_text, const std::string& source);
 std::vector<std::string> preset_names();
 // Throws input_error("--preset", "unknown preset \"x\"; known: ...").
 std::string preset_text(std::string_view name);
+
+// "search from 100 tx/s by 100 every 10s up to 20000, hold 30s" (manifests, rate_text).
+std::string describe(const rate_search& r);
+// "1600", "2.5": a rate as the search's texts write it.
+std::string format_rate(double tx_per_s);
 
 // "30s", "1.5m" etc. for duration, integers with optional k/M suffix for count.
 std::uint64_t parse_count(std::string_view text, const std::string& where);

@@ -61,6 +61,7 @@ send_loop::poll_result send_loop::poll() {
     rec_.on_sent(*tx, turn.intended, actual);
     ++sent_;
     const protocol::transaction_id_type id = tx->id;
+    sending_intended_ = turn.intended;
     sender_.send(*tx, [this, id](ack_outcome outcome) {
       rec_.on_ack(id, outcome, clock_.now());
       if (seq_.in_flight() > 0) seq_.release();

@@ -66,9 +66,14 @@ class send_loop {
 
   // No further turns (Ctrl-C, a stop command). Sends already made still get their answers.
   void stop() { stopped_ = true; }
+  // Moves the schedule's end (a rate search ending its hold); nullopt: no time limit.
+  void set_end(std::optional<time_point> end) { limits_.end = end; }
+  std::optional<time_point> end() const { return limits_.end; }
   bool stopped() const { return stopped_; }
 
   std::uint64_t sent() const { return sent_; }
+  // During tx_sender::send: the intended time of the transaction being sent.
+  time_point sending_intended() const { return sending_intended_; }
   std::uint64_t pool_misses() const { return pool_misses_; }
 
  private:
@@ -85,6 +90,7 @@ class send_loop {
   bool stopped_ = false;
   std::uint64_t sent_ = 0;
   std::uint64_t pool_misses_ = 0;
+  time_point sending_intended_{};
 };
 
 }  // namespace bts::beacon
