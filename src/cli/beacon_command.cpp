@@ -108,12 +108,22 @@ int run_beacon(const run_options& opt, io& s) {
       beacon::parse_scenario(scenario_text, scenario_name.empty() ? "defaults" : scenario_name);
   if (sc.name.empty()) sc.name = scenario_name.empty() ? "default" : scenario_name;
   if (!opt.nodes.empty()) {
-    sc.nodes.clear();
-    for (const auto& n : opt.nodes) {
+    // The i-th --node takes the place of the scenario's i-th node (keeping its weight and
+    // connections, not its node_load); extra ones get the defaults.
+    std::vector<beacon::node_endpoint> nodes;
+    for (std::size_t i = 0; i < opt.nodes.size(); ++i) {
+      const std::string& n = opt.nodes[i];
       if (n.rfind("ws://", 0) != 0 && n.rfind("wss://", 0) != 0)
         throw input_error("--node", "expected a ws:// or wss:// URL, got \"" + n + "\"");
-      sc.nodes.push_back({n});
+      beacon::node_endpoint e;
+      if (i < sc.nodes.size()) {
+        e.weight = sc.nodes[i].weight;
+        e.connections = sc.nodes[i].connections;
+      }
+      e.url = n;
+      nodes.push_back(std::move(e));
     }
+    sc.nodes = std::move(nodes);
   }
   if (sc.nodes.empty())
     throw input_error("--node", "no node given (--node URL or nodes: in the scenario)");
@@ -132,6 +142,7 @@ int run_beacon(const run_options& opt, io& s) {
   }
   if (opt.unlimited && !opt.rate.empty())
     throw input_error("--rate", "give --rate or --unlimited, not both");
+  if (opt.unlimited || !opt.rate.empty()) sc.search.reset();  // a fixed rate instead of a search
   if (opt.unlimited) sc.rate = load::rate_profile::unlimited();
   if (!opt.rate.empty())
     sc.rate = load::rate_profile::constant(load::parse_rate(opt.rate, "--rate"));
@@ -148,7 +159,9 @@ int run_beacon(const run_options& opt, io& s) {
   }
   if (opt.seed) sc.seed = *opt.seed;
   if (opt.max_in_flight) sc.max_in_flight = *opt.max_in_flight;
-  if (!sc.duration && !sc.count && !sc.rate.length()) sc.duration = std::chrono::seconds(30);
+  // A search ends itself (break point or max, then its hold); --duration caps it.
+  if (!sc.duration && !sc.count && !sc.rate.length() && !sc.search)
+    sc.duration = std::chrono::seconds(30);
 
   // Accounts: never from argv.
   std::vector<beacon::account_entry> accounts;
@@ -178,7 +191,7 @@ int run_beacon(const run_options& opt, io& s) {
   info.created_at = store::now_unix_ms();
   info.manifest["version"] = BTS_INFRA_VERSION;
   info.manifest["seed"] = sc.seed;
-  info.manifest["rate"] = sc.rate.describe();
+  info.manifest["rate"] = sc.search ? beacon::describe(*sc.search) : sc.rate.describe();
   if (sc.duration) info.manifest["duration"] = load::format_duration(*sc.duration);
   if (sc.count) info.manifest["count"] = *sc.count;
   boost::json::array node_urls;
@@ -208,6 +221,20 @@ int run_beacon(const run_options& opt, io& s) {
   bo.on_block = [&](const store::block_record& block) {
     writer->append_block(block);
     if (db) db->append_blocks(info.id, std::span(&block, 1));
+  };
+  // Events (start, rate changes, break point, stop, propagation) go to events.jsonl and the
+  // store; the start event carries the moment the schedule started, which is second 0 of the
+  // rows (setup and pre-signing come before it).
+  bool rate_changed = false;  // output thread until run() returns
+  bo.on_event = [&](const store::event& e) {
+    if (e.kind == store::event_kind::start) {
+      info.started_at = e.time;
+      writer->update_manifest(info, beacons);
+      if (db) db->start_run(info.id, e.time);
+    }
+    if (e.kind == store::event_kind::rate_change) rate_changed = true;
+    writer->add_event(e);
+    if (db) db->add_event(info.id, e);
   };
   bo.on_second = [&](const stats::second_row& row, const stats::second_row& totals) {
     writer->append_second(row);
@@ -256,7 +283,9 @@ int run_beacon(const run_options& opt, io& s) {
   if (tty) std::fprintf(stderr, "\n");
 
   stats::summary_options so;
-  if (!sc.rate.is_unlimited() && sc.rate.type() == load::rate_profile::kind::constant)
+  // A search or a live rate change has no single target rate.
+  if (!sc.search && !sc.rate.is_unlimited() &&
+      sc.rate.type() == load::rate_profile::kind::constant && !rate_changed)
     so.target_rate = target;
   so.unlimited = sc.rate.is_unlimited();
   so.duration_seconds = r.duration_seconds;
@@ -268,6 +297,9 @@ int run_beacon(const run_options& opt, io& s) {
   for (const auto& n : r.notes) notes.emplace_back(n);
   sj["notes"] = std::move(notes);
   sj["interrupted"] = r.interrupted;
+  // A rate search's outcome (sustained rate, break point, steps) and p2p propagation.
+  if (const auto* search = r.info.if_contains("search")) sj["search"] = *search;
+  if (const auto* prop = r.info.if_contains("propagation")) sj["propagation"] = *prop;
 
   for (auto& [k, v] : r.info) info.manifest[k] = v;
   info.ended_at = store::now_unix_ms();
