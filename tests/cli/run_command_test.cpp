@@ -1,0 +1,220 @@
+// `bts-infra run`: the whole fleet on one machine (in-process devnet, overseer, two real beacons)
+// over loopback, then the stored run read back from the SQLite store.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/command.hpp"
+#include "store/results_store.hpp"
+
+namespace bts::cli {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+constexpr const char* nathan_wif = "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3";
+
+struct result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+result run_cli(std::vector<std::string> args) {
+  args.insert(args.begin(), "bts-infra");
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  std::istringstream in;
+  std::ostringstream out, err;
+  io streams{in, out, err};
+  const int code = run(static_cast<int>(argv.size()), argv.data(), streams);
+  return {code, out.str(), err.str()};
+}
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    std::string t = (fs::temp_directory_path() / "run_command_test.XXXXXX").string();
+    path = ::mkdtemp(t.data());
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string read_all(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+unsigned mode_of(const fs::path& p) {
+  struct stat st {};
+  EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+  return st.st_mode & 0777;
+}
+
+std::int64_t total(const json::object& summary, const char* key) {
+  return summary.at("totals").as_object().at(key).to_number<std::int64_t>();
+}
+
+TEST(RunCommand, TwoBeaconsTwoEndpointsStoreTheRun) {
+  temp_dir tmp;
+  const fs::path out = tmp.path / "out";
+  const result r = run_cli({"run", "real-user-activity", "--beacons", "2", "--nodes", "2", "--rate",
+                            "20", "--duration", "8s", "--out", out.string()});
+  ASSERT_EQ(r.code, 0) << r.out << r.err << read_all(out / "run.log");
+
+  // The run in the store: both beacons' per-second rows and the merged seconds.
+  store::results_store db(out / "results.sqlite", store::results_store::mode::read_only);
+  const auto runs = db.list_runs();
+  ASSERT_EQ(runs.size(), 1u);
+  const std::string id = runs.front().id;
+  EXPECT_EQ(runs.front().status, store::run_status::completed);
+  EXPECT_NE(r.out.find("run id     " + id), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("store      " + (out / "results.sqlite").string()), std::string::npos);
+  EXPECT_NE(r.out.find("dashboard  http://127.0.0.1:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bts-infra report --store " + (out / "results.sqlite").string() + " " + id),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.err.find("second 3:"), std::string::npos) << "a progress line per second\n" << r.err;
+
+  const store::run_record rec = db.load_run(id);
+  ASSERT_EQ(rec.beacons.size(), 2u);
+  std::set<std::string> nodes;
+  for (const auto& b : rec.beacons) {
+    for (const auto& n : b.info.at("nodes").as_array()) nodes.insert(std::string(n.as_string()));
+  }
+  EXPECT_EQ(nodes.size(), 2u) << "each beacon on its own devnet endpoint";
+  ASSERT_EQ(rec.by_beacon.size(), 2u);
+  for (const auto& [name, series] : rec.by_beacon) {
+    EXPECT_GE(series.rows().size(), 8u) << name;
+    std::int64_t sent = 0;
+    for (const auto& row : series.rows()) sent += row.sent;
+    EXPECT_GE(sent, 60) << name << " sent about half of 20 tx/s for 8 s";
+  }
+  ASSERT_GE(rec.merged.rows().size(), 8u);
+  for (const auto& row : rec.merged.rows()) EXPECT_EQ(row.beacons, 2) << "second " << row.second;
+
+  // The summary adds up, and most accepted transactions were included.
+  ASSERT_TRUE(rec.summary.has_value());
+  const json::object& s = *rec.summary;
+  const std::int64_t sent = total(s, "sent"), accepted = total(s, "accepted");
+  EXPECT_GE(sent, 130) << "about 20 tx/s for 8 s";
+  EXPECT_EQ(sent, accepted + total(s, "rejected") + total(s, "unanswered"));
+  EXPECT_GT(accepted, 0);
+  EXPECT_GE(total(s, "included") * 10, accepted * 9) << json::serialize(s);
+
+  // Secrets: tokens and accounts are owner-only files; the registrar key file is gone and the key
+  // was never printed or logged.
+  EXPECT_EQ(mode_of(out / "beacon.token"), 0600u);
+  EXPECT_EQ(mode_of(out / "admin.token"), 0600u);
+  EXPECT_EQ(mode_of(out / "accounts.txt"), 0600u);
+  EXPECT_FALSE(fs::exists(out / "registrar.wif"));
+  const std::string log = read_all(out / "run.log");
+  for (const std::string* text : {&r.out, &r.err, &log}) {
+    EXPECT_EQ(text->find(nathan_wif), std::string::npos);
+    EXPECT_EQ(text->find(read_all(out / "admin.token").substr(0, 64)), std::string::npos);
+  }
+
+  // The printed report command works on the stored run.
+  const result rep = run_cli({"report", "--store", (out / "results.sqlite").string(), id, "--out",
+                              (out / "report").string(), "--format", "html"});
+  ASSERT_EQ(rep.code, 0) << rep.err;
+  EXPECT_TRUE(fs::exists(out / "report" / "report.html"));
+}
+
+// Ctrl-C during the run: the run is stopped through the overseer, what was measured is stored
+// with a summary, and the exit code says it was interrupted.
+TEST(RunCommand, InterruptStopsTheRunAndKeepsWhatWasMeasured) {
+  temp_dir tmp;
+  const fs::path out = tmp.path / "out";
+  const auto t0 = std::chrono::steady_clock::now();
+  std::atomic<bool> done{false};
+  std::thread interrupter([&] {
+    // Once the run started (its log says so) and ran a few seconds, SIGINT this process; the
+    // command's handler is installed long before (it only counts requests).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!done && std::chrono::steady_clock::now() < deadline) {
+      if (read_all(out / "run.log").find("\"status\":\"running\"") != std::string::npos) {
+        std::this_thread::sleep_for(std::chrono::seconds(4));
+        if (!done) ::kill(::getpid(), SIGINT);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  const result r = run_cli({"run", "real-user-activity", "--beacons", "2", "--nodes", "2", "--rate",
+                            "20", "--duration", "5m", "--out", out.string()});
+  done = true;
+  interrupter.join();
+  EXPECT_EQ(r.code, 130) << r.out << r.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(60));
+
+  store::results_store db(out / "results.sqlite", store::results_store::mode::read_only);
+  const auto runs = db.list_runs();
+  ASSERT_EQ(runs.size(), 1u) << r.err;
+  EXPECT_EQ(runs.front().status, store::run_status::stopped);
+  const store::run_record rec = db.load_run(runs.front().id);
+  EXPECT_GE(rec.merged.rows().size(), 2u);
+  EXPECT_LT(rec.merged.rows().size(), 30u);
+  ASSERT_TRUE(rec.summary.has_value());
+  const json::object& s = *rec.summary;
+  EXPECT_GT(total(s, "sent"), 0);
+  EXPECT_EQ(total(s, "sent"), total(s, "accepted") + total(s, "rejected") + total(s, "unanswered"));
+  EXPECT_NE(r.out.find("run id     " + runs.front().id), std::string::npos) << r.out;
+}
+
+TEST(RunCommand, BadInputIsOneLine) {
+  temp_dir tmp;
+  const result unknown = run_cli({"run", "no-such-preset", "--out", (tmp.path / "o").string()});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("unknown preset \"no-such-preset\"; known: "), std::string::npos)
+      << unknown.err;
+  EXPECT_NE(unknown.err.find("real-user-activity"), std::string::npos) << unknown.err;
+  EXPECT_EQ(std::count(unknown.err.begin(), unknown.err.end(), '\n'), 1) << unknown.err;
+  EXPECT_FALSE(fs::exists(tmp.path / "o")) << "nothing started for bad input";
+
+  const fs::path bad = tmp.path / "bad.yaml";
+  std::ofstream(bad) << "name: bad\nnodes:\n  - ws://127.0.0.1:8090\nmix:\n  transfer: lots\n";
+  const result yaml = run_cli({"run", bad.string(), "--out", (tmp.path / "o").string()});
+  EXPECT_EQ(yaml.code, 2);
+  EXPECT_NE(yaml.err.find(bad.string() + ":5:"), std::string::npos) << yaml.err;
+  EXPECT_NE(yaml.err.find("mix.transfer"), std::string::npos) << yaml.err;
+  EXPECT_EQ(std::count(yaml.err.begin(), yaml.err.end(), '\n'), 1) << yaml.err;
+
+  const result missing = run_cli({"run", (tmp.path / "none.yaml").string()});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("none.yaml: cannot read the scenario file"), std::string::npos)
+      << missing.err;
+
+  const result rate = run_cli({"run", "real-user-activity", "--rate", "fast"});
+  EXPECT_EQ(rate.code, 2);
+  EXPECT_NE(rate.err.find("--rate"), std::string::npos) << rate.err;
+
+  const result beacons =
+      run_cli({"run", "real-user-activity", "--beacons", "0", "--out", (tmp.path / "o").string()});
+  EXPECT_EQ(beacons.code, 2);
+  EXPECT_NE(beacons.err.find("--beacons"), std::string::npos) << beacons.err;
+}
+
+}  // namespace
+}  // namespace bts::cli
