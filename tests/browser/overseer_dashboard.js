@@ -62,6 +62,16 @@ run(async () => {
       if ((await page.locator('#status').getAttribute('data-kind')) !== 'error') throw new Error('401 not shown as an error');
       await page.screenshot({ path: artifactPath('overseer_dashboard_401.png') });
 
+      // A scenario with a mistake: the overseer's 400, naming the line, reaches the status line.
+      await page.fill('#token', fleet.adminToken);
+      await page.click('#token-save');
+      await page.selectOption('#preset', '');
+      if (await page.locator('#scenario-text').isHidden()) throw new Error('no scenario text box for a custom scenario');
+      await page.fill('#scenario-text', 'name: broken\nnodes: []\n');
+      await page.click('#create');
+      await until('the 400 message', async () => /POST \/api\/runs: 400 scenario:2:\d+: nodes/.test(await status()));
+      await page.selectOption('#preset', 'real-user-activity');
+
       // The right token; a run named with markup (it must stay text).
       const hostile = '<img src=x id=injected onerror="window.__xss=1">';
       await page.fill('#token', fleet.adminToken);
@@ -112,14 +122,27 @@ run(async () => {
       await until('the run to stop', async () => ['stopped', 'completed'].includes(await page.locator('#run-status').getAttribute('data-status')), 15000);
       await page.screenshot({ path: artifactPath('overseer_dashboard_stopped.png'), fullPage: true });
 
+      // A beacon that goes away is shown lost; an overseer that goes away is reported, not hidden.
+      await fleet.kill('beta');
+      await until('beta shown lost', async () => (await page.locator('tr.beacon[data-name="beta"]').getAttribute('data-connection')) === 'lost', 10000);
+      const betaRow = await page.locator('tr.beacon[data-name="beta"]').innerText();
+      if (!/lost now · 1 time\b/.test(betaRow)) throw new Error(`lost beacon row: ${betaRow}`);
+      const beforeKill = errors.length;
+      await fleet.kill('overseer');
+      await until('the unreachable overseer in the status line', async () => /overseer unreachable/.test(await status()), 10000);
+      await page.screenshot({ path: artifactPath('overseer_dashboard_unreachable.png') });
+
       // The token stays in this tab's sessionStorage and out of every URL; nothing but the overseer.
       const stored = await page.evaluate(() => [sessionStorage.getItem('bts-overseer-admin-token'), JSON.stringify(localStorage)]);
       if (stored[0] !== fleet.adminToken || stored[1].includes(fleet.adminToken)) throw new Error('token storage');
       if (requests.some((u) => u.includes(fleet.adminToken) || u.includes('wrong-token'))) throw new Error('a token went into a URL');
       const foreign = requests.filter((u) => !u.startsWith(fleet.base + '/') && !u.startsWith('data:'));
       if (foreign.length) throw new Error(`requests beyond the overseer: ${foreign}`);
-      // The only console errors allowed are chromium's notes on the expected 401.
-      const unexpected = errors.filter((e) => !/status of 401/.test(e));
+      // The only console errors allowed: chromium's notes on the expected 401 and 400, and the
+      // polls that failed once the overseer was killed.
+      const refused = /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET/;
+      const unexpected = [...errors.slice(0, beforeKill).filter((e) => !/status of (401|400)/.test(e)),
+        ...errors.slice(beforeKill).filter((e) => !refused.test(e) || (e.startsWith('requestfailed') && !e.includes(fleet.base)))];
       if (unexpected.length) throw new Error(`page errors:\n  ${unexpected.join('\n  ')}`);
       console.log(`overseer dashboard: 2 beacons, 401 shown, run ${id} created/started/stopped, ` +
         `${(await chart('chart-rates')).points} seconds charted, rate 20 -> 60 seen; ${Date.now() - started} ms`);

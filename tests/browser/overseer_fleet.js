@@ -20,12 +20,20 @@ async function startFleet({ beacons = ['alpha', 'beta'], bin = process.env.BTS_B
   if (!bin || !fs.existsSync(bin)) throw new Error(`BTS_BIN not built: ${bin}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bts-overseer-page-'));
   const children = [];
+  const byName = new Map();  // 'overseer' or a beacon's name -> its process
   const stderr = [];
   const fleet = {
     dir,
     adminToken: 'admin-' + crypto.randomBytes(12).toString('hex'),
     beaconToken: 'beacon-' + crypto.randomBytes(12).toString('hex'),
     stderr,
+    // Kills one process ('overseer' or a beacon's name) and waits for it to exit.
+    kill(name) {
+      const c = byName.get(name);
+      if (!c) throw new Error(`no process ${name}`);
+      if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+      return new Promise((resolve) => { c.once('exit', () => resolve()); c.kill('SIGKILL'); });
+    },
     stop() {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
@@ -37,14 +45,15 @@ async function startFleet({ beacons = ['alpha', 'beta'], bin = process.env.BTS_B
   fs.writeFileSync(beaconFile, fleet.beaconToken + '\n', { mode: 0o600 });
   fleet.adminTokenFile = adminFile;
 
-  function spawnChild(args) {
+  function spawnChild(name, args) {
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
+    byName.set(name, child);
     child.stderr.on('data', (d) => { const s = String(d); stderr.push(s); log(s); });
     return child;
   }
   try {
-    const ov = spawnChild(['overseer', 'serve', '--listen', '127.0.0.1:0', '--store', path.join(dir, 'results.db'),
+    const ov = spawnChild('overseer', ['overseer', 'serve', '--listen', '127.0.0.1:0', '--store', path.join(dir, 'results.db'),
       '--token-file', beaconFile, '--admin-token-file', adminFile]);
     const banner = await new Promise((resolve, reject) => {
       let out = '';
@@ -60,7 +69,7 @@ async function startFleet({ beacons = ['alpha', 'beta'], bin = process.env.BTS_B
     const control = field(banner, 'control');
     fleet.control = control;
     for (const name of beacons) {
-      spawnChild(['overseer', 'agent', '--overseer', control.replace(/\/control$/, ''), '--name', name,
+      spawnChild(name, ['overseer', 'agent', '--overseer', control.replace(/\/control$/, ''), '--name', name,
         '--token-file', beaconFile, '--simulate']);
     }
     fleet.waitConnected = async (n, timeoutMs = 15000) => {

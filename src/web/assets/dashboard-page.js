@@ -58,7 +58,8 @@
     try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
     if (!res.ok) {
       const why = data && typeof data.error === 'string' ? data.error : (text.trim().slice(0, 200) || res.statusText);
-      const err = new Error(method + ' ' + path + ': ' + res.status + ' ' + why);
+      const hint = res.status === 401 ? ' (check the admin token)' : '';
+      const err = new Error(method + ' ' + path + ': ' + res.status + ' ' + why + hint);
       err.status = res.status;
       throw err;
     }
