@@ -1,13 +1,17 @@
 #include "overseer/api_client.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <exception>
+#include <memory>
 #include <stdexcept>
 
 #include "rpc/url.hpp"
@@ -20,19 +24,21 @@ namespace http = beast::http;
 
 namespace {
 
+// Async operations throughout: beast::tcp_stream's expires_after applies to async operations
+// only (a synchronous read would wait forever for an overseer that never answers).
 template <class Stream>
-api_response exchange(Stream& stream, http::request<http::string_body>& req,
-                      std::chrono::milliseconds timeout) {
+asio::awaitable<api_response> exchange(Stream& stream, http::request<http::string_body>& req,
+                                       std::chrono::milliseconds timeout) {
   beast::get_lowest_layer(stream).expires_after(timeout);
-  http::write(stream, req);
+  co_await http::async_write(stream, req, asio::use_awaitable);
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(256 * 1024 * 1024);
-  http::read(stream, buffer, parser);
+  co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
   api_response r;
   r.status = parser.get().result_int();
   r.body = parser.get().body();
-  return r;
+  co_return r;
 }
 
 }  // namespace
@@ -61,22 +67,37 @@ api_response api_request(const std::string& base, const std::string& method,
   asio::ip::tcp::resolver resolver(io);
   try {
     auto endpoints = resolver.resolve(u.host, std::to_string(u.port));
-    if (!secure) {
-      beast::tcp_stream stream(io);
-      stream.expires_after(timeout);
-      stream.connect(endpoints);
-      return exchange(stream, req, timeout);
-    }
-    auto ctx = rpc::make_client_tls_context(tls);
-    beast::ssl_stream<beast::tcp_stream> stream(io, *ctx);
-    const std::string sni = tls.server_name.empty() ? u.host : tls.server_name;
-    SSL_set_tlsext_host_name(stream.native_handle(), sni.c_str());
-    if (tls.verify != rpc::tls_verify::none)
-      stream.set_verify_callback(asio::ssl::host_name_verification(sni));
-    beast::get_lowest_layer(stream).expires_after(timeout);
-    beast::get_lowest_layer(stream).connect(endpoints);
-    stream.handshake(asio::ssl::stream_base::client);
-    return exchange(stream, req, timeout);
+    std::shared_ptr<asio::ssl::context> ctx;
+    if (secure) ctx = rpc::make_client_tls_context(tls);
+    api_response result;
+    std::exception_ptr failure;
+    bool done = false;
+    auto run = [&]() -> asio::awaitable<void> {
+      if (!secure) {
+        beast::tcp_stream stream(io);
+        stream.expires_after(timeout);
+        co_await stream.async_connect(endpoints, asio::use_awaitable);
+        result = co_await exchange(stream, req, timeout);
+        co_return;
+      }
+      beast::ssl_stream<beast::tcp_stream> stream(io, *ctx);
+      const std::string sni = tls.server_name.empty() ? u.host : tls.server_name;
+      SSL_set_tlsext_host_name(stream.native_handle(), sni.c_str());
+      if (tls.verify != rpc::tls_verify::none)
+        stream.set_verify_callback(asio::ssl::host_name_verification(sni));
+      beast::get_lowest_layer(stream).expires_after(timeout);
+      co_await beast::get_lowest_layer(stream).async_connect(endpoints, asio::use_awaitable);
+      co_await stream.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+      result = co_await exchange(stream, req, timeout);
+    };
+    asio::co_spawn(io, run(), [&](std::exception_ptr e) {
+      failure = e;
+      done = true;
+    });
+    io.run_for(timeout * 3);  // each phase is bounded by `timeout`; this is a backstop
+    if (!done) throw std::runtime_error(u.to_string() + ": no answer within the timeout");
+    if (failure) std::rethrow_exception(failure);
+    return result;
   } catch (const boost::system::system_error& e) {
     throw std::runtime_error(u.to_string() + ": " + e.code().message());
   }
