@@ -264,7 +264,9 @@ int run_local(const run_flags& f, io& s) {
   }
   o_ << "store      " << store.string() << "\n";
   o_ << "run id     " << id << "\n";
-  o_ << "dashboard  " << lr.dashboard_url() << "\n";
+  o_ << "dashboard  " << lr.dashboard_url()
+     << (f.keep_serving ? " (served until Ctrl-C)\n"
+                        : " (was live during the run; --keep-serving)\n");
   o_ << "report     bts-infra report --store " << shell_quote(store.string()) << " " << id
      << " --out " << shell_quote((out / "report").string()) << "\n";
   o_ << "logs       " << lr.log_path().string() << "\n";
