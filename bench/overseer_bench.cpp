@@ -8,7 +8,16 @@
 //                               all 200 beacons (worst of several); ratio to the 1 s limit
 // The overseer runs in a child process (fork before any thread exists), so its CPU is measured
 // from /proc alone, apart from the simulated beacons'.
+//
+// Every wait is bounded: a step that does not complete in time prints "overseer_bench: ..." on
+// stderr and the bench exits 1, killing its child. The child dies with its parent
+// (PR_SET_PDEATHSIG) and closes stdout/stderr, so a parent that crashed can never leave a
+// child holding the output pipe of a `$(...)` in bench/run.sh (that was the hang: the parent
+// died, the orphaned child waited forever for a SIGTERM with the pipe open).
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <boost/asio/executor_work_guard.hpp>
@@ -25,6 +34,7 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,7 +67,19 @@ double cpu_seconds(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-[[noreturn]] void run_overseer(int fd, const std::filesystem::path& store) {
+// Unwinds main (agents closed, network thread joined, child killed), which prints and exits 1.
+[[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what); }
+
+[[noreturn]] void run_overseer(int fd, const std::filesystem::path& store, pid_t parent) {
+  // Die with the parent, and hold none of its output pipes.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) std::_Exit(1);
+  if (const int null = open("/dev/null", O_RDWR); null >= 0) {
+    dup2(null, STDIN_FILENO);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    close(null);
+  }
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
@@ -79,31 +101,78 @@ double cpu_seconds(pid_t pid) {
   std::_Exit(0);
 }
 
+// Kills and reaps the child on every way out of main.
+struct child_guard {
+  pid_t pid = -1;
+  ~child_guard() { stop(); }
+  void stop() {
+    if (pid <= 0) return;
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 50; ++i) {  // 5 s, then SIGKILL
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        pid = -1;
+        return;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    pid = -1;
+  }
+};
+
+// One API request, bounded (api_request's own timeout covers connect, write and read).
+ov::api_response api(const std::string& http, const std::string& method, const std::string& target,
+                     const std::string& body = {}, const std::string& token = {}) {
+  try {
+    return ov::api_request(http, method, target, body, token, {}, 10s);
+  } catch (const std::exception& e) {
+    fail(method + " " + target + ": " + e.what());
+  }
+}
+
 }  // namespace
 
-int main() {
+int main() try {
   const auto dir =
       std::filesystem::temp_directory_path() / ("overseer-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   int fds[2];
   if (pipe(fds) != 0) return 1;
+  const pid_t parent = getpid();
   const pid_t child = fork();
+  if (child < 0) fail("fork failed");
   if (child == 0) {
     close(fds[0]);
-    run_overseer(fds[1], dir / "results.db");
+    run_overseer(fds[1], dir / "results.db", parent);
   }
   close(fds[1]);
+  child_guard guard{child};
   std::uint16_t port = 0;
-  if (read(fds[0], &port, sizeof port) != sizeof port) {
-    std::cerr << "overseer did not start\n";
-    return 1;
+  {
+    pollfd p{fds[0], POLLIN, 0};
+    if (poll(&p, 1, 30'000) != 1 || read(fds[0], &port, sizeof port) != sizeof port)
+      fail("the overseer child did not report its port within 30 s");
   }
   close(fds[0]);
+  std::cerr << "overseer_bench: overseer on port " << port << ", starting " << beacons << " beacons"
+            << std::endl;
   const std::string http = "http://127.0.0.1:" + std::to_string(port);
 
   boost::asio::io_context io;
   auto work = boost::asio::make_work_guard(io);
   std::thread net([&io] { io.run(); });
+  struct net_stopper {  // destroyed before `net`, after `fleet` (declared later)
+    decltype(work)& w;
+    boost::asio::io_context& io;
+    std::thread& t;
+    ~net_stopper() {
+      w.reset();
+      io.stop();
+      if (t.joinable()) t.join();
+    }
+  } stop_net{work, io, net};
 
   using clock = std::chrono::steady_clock;
   std::atomic<int> rate_seen{0};
@@ -130,9 +199,14 @@ int main() {
   }
 
   auto connected = [&] {
-    auto r = ov::api_request(http, "GET", "/api/beacons");
+    auto r = api(http, "GET", "/api/beacons");
     int n = 0;
-    for (const auto& b : json::parse(r.body).as_array()) {
+    // Keep the parsed value alive: a range-for over json::parse(...).as_array() iterates a
+    // destroyed temporary (this crashed the bench, and its orphaned child then held
+    // bench/run.sh's output pipe forever).
+    const json::value v = json::parse(r.body);
+    if (!v.is_array()) fail("GET /api/beacons: not an array: " + r.body.substr(0, 200));
+    for (const auto& b : v.as_array()) {
       n += b.at("connection").as_string() == "connected" ? 1 : 0;
     }
     return n;
@@ -140,21 +214,22 @@ int main() {
   const auto deadline = clock::now() + 60s;
   while (connected() < beacons && clock::now() < deadline) std::this_thread::sleep_for(200ms);
   const int up = connected();
+  if (up < beacons)
+    fail(std::to_string(up) + " of " + std::to_string(beacons) + " beacons connected within 60 s");
+  std::cerr << "overseer_bench: " << up << " beacons connected" << std::endl;
 
   json::object create;
   create["scenario"] =
       "name: fleet-bench\nnodes:\n  - url: ws://127.0.0.1:1\n  - url: ws://127.0.0.1:2\n"
       "  - url: ws://127.0.0.1:3\nload: {kind: constant, rate: 4000}\nduration: 120s\n";
-  auto r = ov::api_request(http, "POST", "/api/runs", json::serialize(create), admin_token);
-  if (r.status != 201) {
-    std::cerr << "create: " << r.status << " " << r.body;
-    return 1;
-  }
+  auto r = api(http, "POST", "/api/runs", json::serialize(create), admin_token);
+  if (r.status != 201) fail("create: " + std::to_string(r.status) + " " + r.body);
   const std::string id(json::parse(r.body).at("id").as_string());
   std::this_thread::sleep_for(1s);
-  r = ov::api_request(http, "POST", "/api/runs/" + id + "/start", R"({"delay_ms":200})",
-                      admin_token);
+  r = api(http, "POST", "/api/runs/" + id + "/start", R"({"delay_ms":200})", admin_token);
+  if (r.status != 200) fail("start: " + std::to_string(r.status) + " " + r.body);
   std::this_thread::sleep_for(4s);  // every beacon streaming
+  std::cerr << "overseer_bench: run " << id << " started; measuring" << std::endl;
 
   const double window = 15;
   const double cpu0 = cpu_seconds(child);
@@ -171,7 +246,8 @@ int main() {
     const auto sent = clock::now();
     json::object b;
     b["rate"] = 4000 + 200 * (k + 1);
-    ov::api_request(http, "POST", "/api/runs/" + id + "/rate", json::serialize(b), admin_token);
+    r = api(http, "POST", "/api/runs/" + id + "/rate", json::serialize(b), admin_token);
+    if (r.status != 200) fail("rate: " + std::to_string(r.status) + " " + r.body);
     while (rate_seen.load() < up && clock::now() - sent < 10s) std::this_thread::sleep_for(1ms);
     if (rate_seen.load() < up) {
       fanout.push_back(10'000);
@@ -184,7 +260,7 @@ int main() {
   const double worst = *std::max_element(fanout.begin(), fanout.end());
   std::sort(fanout.begin(), fanout.end());
 
-  r = ov::api_request(http, "GET", "/api/runs/" + id);
+  r = api(http, "GET", "/api/runs/" + id);
   const auto merged_upto = json::parse(r.body).at("merged_up_to").as_int64();
 
   std::printf("overseer_beacons=%d\n", up);
@@ -196,14 +272,12 @@ int main() {
   std::printf("command_fanout_ratio_to_1s_limit=%.4f\n", worst / 1000.0);
   std::printf("overseer_merged_seconds=%lld\n", static_cast<long long>(merged_upto + 1));
 
-  ov::api_request(http, "POST", "/api/runs/" + id + "/stop", "", admin_token);
+  api(http, "POST", "/api/runs/" + id + "/stop", "", admin_token);
   fleet.clear();
-  work.reset();
-  io.stop();
-  net.join();
-  kill(child, SIGTERM);
-  int status = 0;
-  waitpid(child, &status, 0);
+  guard.stop();
   std::filesystem::remove_all(dir);
   return (cpu_percent < 5.0 && worst < 1000.0 && up == beacons) ? 0 : 3;
+} catch (const std::exception& e) {
+  std::cerr << "overseer_bench: " << e.what() << std::endl;
+  return 1;
 }

@@ -1,0 +1,408 @@
+#include "outputs/prometheus.hpp"
+
+#include <hdr_histogram.h>
+#include <hdr_histogram_log.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <thread>
+
+#include "util/error.hpp"
+
+namespace bts::outputs {
+
+std::string escape_label_value(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string format_sample_value(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (v == std::floor(v) && std::fabs(v) <= 9007199254740992.0) {
+    return std::to_string(static_cast<long long>(v));
+  }
+  // As Go's strconv.FormatFloat(v, 'g', -1, 64) (Prometheus' client libraries): plain decimals
+  // for exponents -4..5, shortest scientific outside.
+  char buf[400];
+  const int exp = static_cast<int>(std::floor(std::log10(std::fabs(v))));
+  const auto fmt =
+      (exp < -4 || exp >= 6) ? std::chars_format::scientific : std::chars_format::fixed;
+  auto r = std::to_chars(buf, buf + sizeof buf, v, fmt);
+  return std::string(buf, r.ptr);
+}
+
+exposition_builder::family_text& exposition_builder::family(std::string_view name,
+                                                            std::string_view type,
+                                                            std::string_view help) {
+  auto it = index_.find(std::string(name));
+  if (it != index_.end()) return families_[it->second];
+  index_.emplace(std::string(name), families_.size());
+  families_.push_back({std::string(name), std::string(type), std::string(help), {}});
+  return families_.back();
+}
+
+void exposition_builder::sample(family_text& f, std::string_view name, const metric_labels& labels,
+                                const std::pair<std::string, std::string>* extra, double value) {
+  std::string& s = f.samples;
+  s += name;
+  if (!labels.empty() || extra != nullptr) {
+    s += '{';
+    bool first = true;
+    auto put = [&](const std::pair<std::string, std::string>& l) {
+      if (!first) s += ',';
+      first = false;
+      s += l.first;
+      s += "=\"";
+      s += escape_label_value(l.second);
+      s += '"';
+    };
+    for (const auto& l : labels) put(l);
+    if (extra != nullptr) put(*extra);
+    s += '}';
+  }
+  s += ' ';
+  s += format_sample_value(value);
+  s += '\n';
+}
+
+void exposition_builder::add(std::string_view name, std::string_view type, std::string_view help,
+                             const metric_labels& labels, double value) {
+  sample(family(name, type, help), name, labels, nullptr, value);
+}
+
+void exposition_builder::add_histogram(std::string_view name, std::string_view help,
+                                       const metric_labels& labels,
+                                       const std::vector<double>& bounds,
+                                       const std::vector<std::uint64_t>& cumulative, double sum,
+                                       std::uint64_t count) {
+  family_text& f = family(name, "histogram", help);
+  const std::string bucket = std::string(name) + "_bucket";
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    std::pair<std::string, std::string> le{"le", format_sample_value(bounds[i])};
+    sample(f, bucket, labels, &le,
+           static_cast<double>(i < cumulative.size() ? cumulative[i] : count));
+  }
+  std::pair<std::string, std::string> inf{"le", "+Inf"};
+  sample(f, bucket, labels, &inf, static_cast<double>(count));
+  sample(f, std::string(name) + "_sum", labels, nullptr, sum);
+  sample(f, std::string(name) + "_count", labels, nullptr, static_cast<double>(count));
+}
+
+std::string exposition_builder::str() const {
+  std::string out;
+  for (const auto& f : families_) {
+    out += "# HELP ";
+    out += f.name;
+    out += ' ';
+    for (char c : f.help) {  // HELP escapes \ and newline
+      if (c == '\\')
+        out += "\\\\";
+      else if (c == '\n')
+        out += "\\n";
+      else
+        out += c;
+    }
+    out += "\n# TYPE ";
+    out += f.name;
+    out += ' ';
+    out += f.type;
+    out += '\n';
+    out += f.samples;
+  }
+  return out;
+}
+
+const std::vector<double>& latency_bounds_seconds() {
+  static const std::vector<double> b = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                        0.1,    0.25,  0.5,    1,     1.5,  2,     3,
+                                        4.5,    6,     10,     20,    30,   60,    120};
+  return b;
+}
+
+latency_buckets::latency_buckets() : counts(latency_bounds_seconds().size() + 1, 0) {}
+
+namespace {
+// Bounds in microseconds, for bucketing HDR values.
+const std::vector<std::int64_t>& bounds_us() {
+  static const std::vector<std::int64_t> b = [] {
+    std::vector<std::int64_t> v;
+    for (double s : latency_bounds_seconds()) v.push_back(std::llround(s * 1e6));
+    return v;
+  }();
+  return b;
+}
+
+std::size_t bucket_of(std::int64_t us) {
+  const auto& b = bounds_us();
+  std::size_t i = 0;
+  while (i < b.size() && us > b[i]) ++i;
+  return i;
+}
+}  // namespace
+
+bool latency_buckets::add_encoded(std::string_view hdr) {
+  if (hdr.empty()) return false;
+  std::string text(hdr);
+  hdr_histogram* h = nullptr;
+  if (hdr_log_decode(&h, text.data(), text.size()) != 0 || h == nullptr) {
+    if (h != nullptr) hdr_close(h);
+    return false;
+  }
+  hdr_iter it;
+  hdr_iter_recorded_init(&it, h);
+  while (hdr_iter_next(&it)) {
+    counts[bucket_of(it.lowest_equivalent_value)] += static_cast<std::uint64_t>(it.count);
+  }
+  const std::int64_t n = h->total_count;
+  if (n > 0) sum_seconds += hdr_mean(h) * static_cast<double>(n) / 1e6;
+  count += static_cast<std::uint64_t>(n);
+  hdr_close(h);
+  return true;
+}
+
+void latency_buckets::add(const stats::latency_digest& d) {
+  if (d.count <= 0) return;
+  if (add_encoded(d.hdr)) return;
+  counts[bucket_of(d.max)] += static_cast<std::uint64_t>(d.count);
+  sum_seconds += d.mean * static_cast<double>(d.count) / 1e6;
+  count += static_cast<std::uint64_t>(d.count);
+}
+
+std::vector<std::uint64_t> latency_buckets::cumulative() const {
+  std::vector<std::uint64_t> out(counts.size() - 1);
+  std::uint64_t acc = 0;
+  for (std::size_t i = 0; i + 1 < counts.size(); ++i) {
+    acc += counts[i];
+    out[i] = acc;
+  }
+  return out;
+}
+
+void scope_metrics::add_row(const stats::second_row& row, bool with_latency) {
+  stats::second_row& t = totals;
+  t.offered += row.offered;
+  t.sent += row.sent;
+  t.accepted += row.accepted;
+  t.rejected += row.rejected;
+  for (const auto& [k, v] : row.rejected_by_reason) t.rejected_by_reason[k] += v;
+  t.included += row.included;
+  t.ops_sent += row.ops_sent;
+  t.ops_included += row.ops_included;
+  t.bytes_sent += row.bytes_sent;
+  t.pool_misses += row.pool_misses;
+  t.expired += row.expired;
+  t.timeouts += row.timeouts;
+  t.disconnects += row.disconnects;
+  t.reconnects += row.reconnects;
+  if (row.second >= last_second) {
+    t.second = row.second;
+    t.beacons = row.beacons;
+    t.in_flight = row.in_flight;
+    t.pool_depth = row.pool_depth;
+    t.beacon_cpu_percent = row.beacon_cpu_percent;
+    t.send_cpu_percent = row.send_cpu_percent;
+    t.node_cpu_percent = row.node_cpu_percent;
+    last_second = row.second;
+  }
+  ++rows;
+  if (with_latency) {
+    for (auto k : stats::all_latency_kinds) latency[static_cast<std::size_t>(k)].add(row[k]);
+  }
+}
+
+void scope_metrics::set_latency(const std::array<std::string, stats::latency_kind_count>& enc) {
+  for (std::size_t i = 0; i < enc.size(); ++i) {
+    latency_buckets b;
+    if (!enc[i].empty()) b.add_encoded(enc[i]);
+    latency[i] = std::move(b);
+  }
+}
+
+void scope_metrics::write(exposition_builder& b, std::string_view prefix,
+                          const metric_labels& labels) const {
+  const std::string p(prefix);
+  const stats::second_row& t = totals;
+  auto counter = [&](const char* name, const char* help, std::int64_t v) {
+    b.add(p + name, "counter", help, labels, static_cast<double>(v));
+  };
+  auto gauge = [&](const char* name, const char* help, double v) {
+    b.add(p + name, "gauge", help, labels, v);
+  };
+  gauge("_last_second", "Last second of the run reported (0 is the run's first second).",
+        static_cast<double>(last_second));
+  counter("_tx_offered_total", "Transactions the schedule made due.", t.offered);
+  counter("_tx_sent_total", "Transactions broadcast to a node.", t.sent);
+  counter("_tx_accepted_total", "Broadcasts the node accepted.", t.accepted);
+  for (const auto& [code, v] : t.rejected_by_reason) {
+    metric_labels l = labels;
+    l.emplace_back("code", code);
+    b.add(p + "_tx_rejected_total", "counter",
+          "Broadcasts the node rejected, by reason (fc:<code> or a category).", l,
+          static_cast<double>(v));
+  }
+  counter("_tx_included_total", "Transactions seen included in a block.", t.included);
+  counter("_ops_sent_total", "Operations in the transactions broadcast.", t.ops_sent);
+  counter("_ops_included_total", "Operations in the transactions included.", t.ops_included);
+  counter("_sent_bytes_total", "Serialized bytes of the transactions broadcast.", t.bytes_sent);
+  counter("_pool_misses_total", "Sends that found no pre-signed transaction ready.", t.pool_misses);
+  counter("_tx_expired_total", "Pre-signed transactions dropped unsent because they expired.",
+          t.expired);
+  counter("_broadcast_timeouts_total", "Broadcasts with no answer in time.", t.timeouts);
+  counter("_node_disconnects_total", "Node connections lost (or failed to connect).",
+          t.disconnects);
+  counter("_node_reconnects_total", "Node connections re-established.", t.reconnects);
+  gauge("_in_flight", "Broadcasts sent and not yet answered.", static_cast<double>(t.in_flight));
+  gauge("_pool_depth", "Pre-signed transactions ready to send.", static_cast<double>(t.pool_depth));
+  if (prefix.ends_with("_run")) {
+    gauge("_beacons", "Beacons merged into the run's last second.", static_cast<double>(t.beacons));
+  }
+  if (t.beacon_cpu_percent)
+    gauge("_cpu_ratio", "Beacon process CPU, in cores (1 = one core busy).",
+          *t.beacon_cpu_percent / 100.0);
+  if (t.send_cpu_percent)
+    gauge("_send_thread_cpu_ratio", "The beacon's send thread CPU, in cores.",
+          *t.send_cpu_percent / 100.0);
+  if (t.node_cpu_percent)
+    gauge("_node_cpu_ratio", "CPU of the node(s) under test, in cores.",
+          *t.node_cpu_percent / 100.0);
+  struct hist {
+    stats::latency_kind kind;
+    const char* name;
+    const char* help;
+  };
+  static const hist hists[] = {
+      {stats::latency_kind::schedule_lag, "_schedule_lag_seconds",
+       "How late sends left compared with their intended time."},
+      {stats::latency_kind::ack_corrected, "_ack_latency_seconds",
+       "Node's answer to a broadcast, from the intended send time (free of coordinated "
+       "omission)."},
+      {stats::latency_kind::ack_uncorrected, "_ack_latency_uncorrected_seconds",
+       "Node's answer to a broadcast, from the actual send time."},
+      {stats::latency_kind::inclusion_corrected, "_inclusion_latency_seconds",
+       "Inclusion in a block, from the intended send time (free of coordinated omission)."},
+      {stats::latency_kind::inclusion_uncorrected, "_inclusion_latency_uncorrected_seconds",
+       "Inclusion in a block, from the actual send time."},
+  };
+  for (const auto& h : hists) {
+    const latency_buckets& lb = latency[static_cast<std::size_t>(h.kind)];
+    b.add_histogram(p + h.name, h.help, labels, latency_bounds_seconds(), lb.cumulative(),
+                    lb.sum_seconds, lb.count);
+  }
+}
+
+void beacon_metrics::add_row(const beacon_scope& scope, const stats::second_row& row) {
+  std::lock_guard lock(mu_);
+  for (auto& [s, m] : scopes_) {
+    if (s.run == scope.run && s.beacon == scope.beacon && s.node == scope.node) {
+      m.add_row(row);
+      return;
+    }
+  }
+  scopes_.emplace_back(scope, scope_metrics{});
+  scopes_.back().second.add_row(row);
+  while (scopes_.size() > keep_runs_) scopes_.erase(scopes_.begin());
+}
+
+std::string beacon_metrics::render() const {
+  exposition_builder b;
+  std::lock_guard lock(mu_);
+  b.add("bts_infra_beacon_up", "gauge", "1 while the beacon process serves /metrics.", {}, 1);
+  for (const auto& [s, m] : scopes_) {
+    m.write(b, "bts_infra_beacon", {{"run", s.run}, {"beacon", s.beacon}, {"node", s.node}});
+  }
+  return b.str();
+}
+
+rpc::http_response metrics_response(const rpc::http_request_info& req,
+                                    const std::function<std::string()>& render) {
+  rpc::http_response r;
+  const std::string_view target = req.target;
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path != "/metrics") {
+    r.status = 404;
+    r.body = "not found (GET /metrics)\n";
+    return r;
+  }
+  if (req.method != "GET" && req.method != "HEAD") {
+    r.status = 405;
+    r.body = "method not allowed (GET /metrics)\n";
+    return r;
+  }
+  r.content_type = std::string(prometheus_content_type);
+  r.body = render();
+  return r;
+}
+
+std::pair<std::string, std::uint16_t> parse_listen(const std::string& text,
+                                                   const std::string& flag) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+    throw input_error(flag, "expected HOST:PORT, got \"" + text + "\"");
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const std::string port = text.substr(colon + 1);
+  unsigned long p = 0;
+  auto r = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (r.ec != std::errc() || r.ptr != port.data() + port.size() || p > 65535)
+    throw input_error(flag, "expected HOST:PORT, got \"" + text + "\"");
+  return {host, static_cast<std::uint16_t>(p)};
+}
+
+struct metrics_server::impl {
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+  std::unique_ptr<rpc::server> server;
+  std::thread thread;
+  std::string host;
+};
+
+metrics_server::metrics_server(const std::string& listen, std::function<std::string()> render,
+                               const std::string& flag)
+    : impl_(std::make_unique<impl>()) {
+  auto [host, port] = parse_listen(listen, flag);
+  impl_->host = host;
+  rpc::server_options o;
+  o.host = host;
+  o.port = port;
+  o.http_timeout = std::chrono::seconds(15);
+  o.http = [render = std::move(render)](const rpc::http_request_info& req) {
+    return metrics_response(req, render);
+  };
+  o.post_to_http = [](const rpc::http_request_info&) { return true; };
+  try {
+    impl_->server = std::make_unique<rpc::server>(impl_->io.get_executor(), std::move(o));
+  } catch (const boost::system::system_error& e) {
+    throw input_error(flag, "cannot listen on " + listen + ": " + e.code().message());
+  }
+  impl_->thread = std::thread([this] { impl_->io.run(); });
+}
+
+metrics_server::~metrics_server() {
+  impl_->server->stop();
+  impl_->work.reset();
+  impl_->io.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->server.reset();
+}
+
+std::uint16_t metrics_server::port() const { return impl_->server->port(); }
+std::string metrics_server::host() const { return impl_->host; }
+
+}  // namespace bts::outputs
