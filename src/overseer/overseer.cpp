@@ -1299,4 +1299,32 @@ json::array overseer::series_json(const std::string& id, const std::string& beac
   return out;
 }
 
+json::object overseer::cumulative_json(const std::string& id) const {
+  const impl& m = *impl_;
+  std::lock_guard lock(m.reader_mu);
+  if (!m.reader)
+    m.reader =
+        std::make_unique<store::results_store>(m.store_path, store::results_store::mode::read_only);
+  store::results_store::load_options lo;
+  lo.per_beacon = false;
+  lo.second_histograms = false;
+  store::run_record rec;
+  try {
+    rec = m.reader->load_run(id, lo);
+  } catch (const input_error&) {
+    throw not_found("run \"" + id + "\" not found");
+  }
+  json::object out;
+  out["merged_up_to"] = rec.merged.empty() ? -1 : rec.merged.rows().back().second;
+  json::object h;
+  if (auto it = rec.cumulative.find(store::results_store::merged); it != rec.cumulative.end()) {
+    for (auto k : stats::all_latency_kinds) {
+      const std::string& e = it->second[static_cast<std::size_t>(k)];
+      if (!e.empty()) h[stats::name(k)] = e;
+    }
+  }
+  out["histograms"] = std::move(h);
+  return out;
+}
+
 }  // namespace bts::overseer

@@ -104,6 +104,11 @@ class overseer {
   boost::json::array series_json(const std::string& run, const std::string& beacon,
                                  std::int64_t from) const;
 
+  // The merged run's cumulative latency histograms as stored with its last merged second:
+  // {"merged_up_to": N, "histograms": {"schedule_lag": "HISTF...", ...}} (kinds without
+  // samples are absent). For /metrics.
+  boost::json::object cumulative_json(const std::string& run) const;
+
   // Waits until every store write queued so far is committed (tests).
   void flush();
 
