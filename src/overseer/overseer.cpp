@@ -817,7 +817,7 @@ rpc::http_response overseer::impl::on_http(overseer& o, const rpc::http_request_
     }
     if (parts.size() == 4 && parts[1] == "runs") {
       const std::string& id = parts[2];
-      if (get && parts[3] == "series") {
+      if (get && (parts[3] == "series" || parts[3] == "blocks")) {
         std::int64_t from = 0;
         if (auto f = query.find("from"); f != query.end()) {
           try {
@@ -826,6 +826,7 @@ rpc::http_response overseer::impl::on_http(overseer& o, const rpc::http_request_
             throw input_error("from", "expected an integer");
           }
         }
+        if (parts[3] == "blocks") return json_response(200, o.blocks_json(id, from));
         auto b = query.find("beacon");
         return json_response(200, o.series_json(id, b == query.end() ? "" : b->second, from));
       }
@@ -1295,6 +1296,28 @@ json::array overseer::series_json(const std::string& id, const std::string& beac
   json::array out;
   for (const auto& row : s->rows()) {
     if (row.second >= from) out.emplace_back(stats::to_json(row));
+  }
+  return out;
+}
+
+json::array overseer::blocks_json(const std::string& id, std::int64_t from) const {
+  const impl& m = *impl_;
+  std::lock_guard lock(m.reader_mu);
+  if (!m.reader)
+    m.reader =
+        std::make_unique<store::results_store>(m.store_path, store::results_store::mode::read_only);
+  store::results_store::load_options lo;
+  lo.per_beacon = false;
+  lo.second_histograms = false;
+  store::run_record rec;
+  try {
+    rec = m.reader->load_run(id, lo);
+  } catch (const input_error&) {
+    throw not_found("run \"" + id + "\" not found");
+  }
+  json::array out;
+  for (const auto& b : rec.blocks) {
+    if (b.block_num >= from) out.emplace_back(store::to_json(b));
   }
   return out;
 }

@@ -7,7 +7,8 @@
 // One port serves (src/rpc/server.hpp):
 //   - the control websocket (docs/control-protocol.md) at /control, beacon token required;
 //   - the JSON API: GET /api/beacons, GET /api/runs, GET /api/runs/ID,
-//     GET /api/runs/ID/series[?beacon=NAME&from=N]; with the admin token (Authorization:
+//     GET /api/runs/ID/series[?beacon=NAME&from=N], GET /api/runs/ID/blocks[?from=BLOCK_NUM];
+//     with the admin token (Authorization:
 //     Bearer): POST /api/runs, POST /api/runs/ID/start, /stop, /rate.
 // A refused connection (missing or wrong token) gets HTTP 401 and one log line naming the peer
 // address, never the token.
@@ -103,6 +104,8 @@ class overseer {
   // Merged rows (beacon empty) or one beacon's, from second `from`, without histograms.
   boost::json::array series_json(const std::string& run, const std::string& beacon,
                                  std::int64_t from) const;
+  // Blocks seen during the run (store::block_record JSON, docs/formats.md), block_num >= from.
+  boost::json::array blocks_json(const std::string& run, std::int64_t from) const;
 
   // The merged run's cumulative latency histograms as stored with its last merged second:
   // {"merged_up_to": N, "histograms": {"schedule_lag": "HISTF...", ...}} (kinds without
