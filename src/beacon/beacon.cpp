@@ -571,7 +571,8 @@ class runner : public tx_sender {
     last.pool_misses = loop_->pool_misses() - last.pool_misses_at_begin;
     const rate_search& rs = *o_.sc.search;
     if (last.rate >= rs.max) return;  // judged in tick(); held or fallen back then
-    const double next = std::min(rs.max, last.rate + rs.step);
+    const double from = last.rate;  // `last` dangles once the next step is added
+    const double next = std::min(rs.max, from + rs.step);
     seq_.change_rate(next);
     current_rate_ = next;
     if (pace_timer_waiting_) pace_timer_.cancel();
@@ -581,7 +582,7 @@ class runner : public tx_sender {
     t.pool_misses_at_begin = loop_->pool_misses();
     steps_.push_back(std::move(t));
     emit(store::event_kind::rate_change,
-         {{"from", last.rate}, {"to", next}, {"step", steps_.size()}}, at);
+         {{"from", from}, {"to", next}, {"step", steps_.size()}}, at);
     schedule_step(at + rs.step_duration);
   }
 

@@ -36,6 +36,13 @@ beacon::scenario assigned_scenario(const configure_cmd& cfg) {
   }
   if (cfg.rate) {
     sc.rate = load::rate_profile::constant(*cfg.rate);
+    sc.search.reset();
+  } else if (sc.search) {
+    // Each of the run's beacons searches its share of the rates.
+    sc.search->start *= cfg.rate_share;
+    sc.search->step *= cfg.rate_share;
+    sc.search->max *= cfg.rate_share;
+    sc.rate = load::rate_profile::constant(sc.search->start);
   } else if (sc.rate.type() == load::rate_profile::kind::constant) {
     sc.rate = load::rate_profile::constant(sc.rate.rate_at({}) * cfg.rate_share);
   }
@@ -44,7 +51,8 @@ beacon::scenario assigned_scenario(const configure_cmd& cfg) {
     sc.count.reset();
   }
   sc.seed = cfg.seed;
-  if (!sc.duration && !sc.count && !sc.rate.length()) sc.duration = std::chrono::seconds(30);
+  if (!sc.duration && !sc.count && !sc.rate.length() && !sc.search)
+    sc.duration = std::chrono::seconds(30);
   return sc;
 }
 
@@ -190,11 +198,15 @@ class beacon_runner_impl final : public load_runner {
     bo.on_block = [cb](const store::block_record& b) {
       if (cb.on_block) cb.on_block(b);
     };
+    bo.on_event = [cb](const store::event& e) {
+      if (cb.on_event) cb.on_event(e);
+    };
     auto b = std::make_shared<beacon::beacon>(std::move(bo));
     {
       std::lock_guard lock(mu_);
       beacon_ = b;
       if (stop_requested_) b->request_stop();
+      if (rate_) b->set_rate(*rate_);  // changed between configure and start
     }
     thread_ = std::thread([b, cb] {
       std::string error;
@@ -211,9 +223,20 @@ class beacon_runner_impl final : public load_runner {
     stop_requested_ = true;
     if (beacon_) beacon_->request_stop();
   }
-  bool set_rate(double) override { return false; }
+  // The beacon switches to the new constant rate from its next schedule slot (no catch-up
+  // burst); a rate search in progress ends there.
+  bool set_rate(double r) override {
+    if (!std::isfinite(r) || r <= 0) return false;
+    std::lock_guard lock(mu_);
+    rate_ = r;
+    if (beacon_) beacon_->set_rate(r);
+    return true;
+  }
   std::optional<double> rate() const override {
-    if (sc_.rate.type() == load::rate_profile::kind::constant) return sc_.rate.rate_at({});
+    std::lock_guard lock(mu_);
+    if (rate_) return rate_;
+    if (!sc_.search && sc_.rate.type() == load::rate_profile::kind::constant)
+      return sc_.rate.rate_at({});
     return std::nullopt;
   }
 
@@ -221,8 +244,9 @@ class beacon_runner_impl final : public load_runner {
   beacon::scenario sc_;
   std::vector<beacon::account_entry> accounts_;
   std::string name_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::shared_ptr<beacon::beacon> beacon_;
+  std::optional<double> rate_;  // the last set_rate
   bool stop_requested_ = false;
   std::thread thread_;
 };
@@ -264,6 +288,7 @@ struct agent::impl : std::enable_shared_from_this<agent::impl> {
   std::int64_t last_second = -1;
   std::int64_t acked_second = -1;
   std::deque<stats::second_row> unacked;
+  std::deque<event_msg> events;  // run events not yet sent
   std::vector<store::block_record> blocks;
   bool sending = false;
   bool closed = false;
@@ -318,8 +343,15 @@ struct agent::impl : std::enable_shared_from_this<agent::impl> {
     call(a);
   }
 
-  // Sends the oldest unacknowledged rows, one message at a time.
+  // Sends the run's events (fire and forget, in order), then the oldest unacknowledged rows,
+  // one message at a time.
   void flush() {
+    std::deque<event_msg> ev;
+    {
+      std::lock_guard lock(mu);
+      if (!closed && client && client->connected()) ev.swap(events);
+    }
+    for (const auto& e : ev) call(e);
     stats_msg m;
     {
       std::lock_guard lock(mu);
@@ -407,6 +439,22 @@ struct agent::impl : std::enable_shared_from_this<agent::impl> {
       if (!self) return;
       std::lock_guard lock(self->mu);
       if (gen == self->generation) self->blocks.push_back(std::move(b));
+    };
+    cb.on_event = [w, gen](store::event e) {
+      auto self = w.lock();
+      if (!self) return;
+      {
+        std::lock_guard lock(self->mu);
+        if (gen != self->generation) return;
+        event_msg m;
+        m.run = self->run;
+        m.time = static_cast<unix_us>(e.time) * 1000;
+        m.kind = e.kind;
+        m.data = std::move(e.data);
+        // Kept while disconnected (bounded), sent in order by flush().
+        if (self->events.size() < 10'000) self->events.push_back(std::move(m));
+      }
+      asio::post(self->ex, [self] { self->flush(); });
     };
     cb.on_done = [w, gen](std::string err) {
       auto self = w.lock();

@@ -37,6 +37,8 @@ namespace bts::overseer {
 struct runner_callbacks {
   std::function<void(stats::second_row)> on_second;
   std::function<void(store::block_record)> on_block;
+  // Run events (start, rate_change, break_point, stop, ...): forwarded as `event` messages.
+  std::function<void(store::event)> on_event;
   std::function<void(std::string error)> on_done;  // empty: ended normally
 };
 
@@ -67,8 +69,9 @@ struct simulated_load_options {
 runner_factory simulated_runner(simulated_load_options options = {});
 
 // A real beacon (beacon::beacon) with these accounts: the scenario from configure with the
-// assigned nodes, rate, duration and seed. Live rate changes are not supported yet (the
-// beacon has no set_rate hook).
+// assigned nodes, rate, duration and seed. Live rate changes go to beacon::set_rate: a
+// constant rate from the beacon's next schedule slot, no catch-up burst; it ends a rate
+// search. The beacon's events (rate changes, break point) are forwarded to the overseer.
 runner_factory beacon_runner(std::vector<beacon::account_entry> accounts);
 
 struct agent_options {

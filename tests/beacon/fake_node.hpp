@@ -81,6 +81,10 @@ class fake_node {
 
   std::atomic<std::uint64_t> accepted{0}, rejected{0}, included{0};
   std::atomic<std::uint64_t> reject_every{0};
+  // Acceptance degrades above this many tx/s (0: no limit): a token bucket refilled at this rate
+  // holding a twentieth of a second of it; a broadcast finding it empty is rejected (fc code
+  // 3090000, "node overloaded"), as a node out of capacity would be.
+  std::atomic<double> capacity{0};
 
   // chain::packed_size of the block produced at `num`, if there was one.
   std::optional<std::size_t> block_size(std::uint32_t num) {
@@ -224,6 +228,20 @@ class fake_node {
         ++rejected;
         return rpc::rpc_error::server(10, "Assert Exception: now <= trx.expiration");
       }
+      if (const double cap = capacity.load(); cap > 0) {
+        const auto now = std::chrono::steady_clock::now();
+        if (bucket_at_ == std::chrono::steady_clock::time_point{})
+          bucket_ = cap / 20;
+        else
+          bucket_ = std::min(
+              cap / 20, bucket_ + cap * std::chrono::duration<double>(now - bucket_at_).count());
+        bucket_at_ = now;
+        if (bucket_ < 1) {
+          ++rejected;
+          return rpc::rpc_error::server(3090000, "node overloaded (test capacity)");
+        }
+        bucket_ -= 1;
+      }
       const auto n = accepted + rejected + 1;
       if (reject_every != 0 && n % reject_every == 0) {
         ++rejected;
@@ -254,6 +272,8 @@ class fake_node {
   protocol::block_id_type previous_id_{0, 0, 0, 100, 0x5a};
   std::uint64_t next_order_ = 1;
   std::vector<std::pair<std::weak_ptr<rpc::session>, std::uint64_t>> subscribers_;
+  double bucket_ = 0;
+  std::chrono::steady_clock::time_point bucket_at_{};
   std::thread thread_;
 };
 
