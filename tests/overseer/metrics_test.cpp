@@ -1,0 +1,192 @@
+// The overseer's GET /metrics over loopback: fleet gauges (connected/lost beacons, clock
+// offsets), and the federated bts_infra_run_* families equal to the merged series, monotonic
+// from scrape to scrape, histograms cumulative with +Inf = _count.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "overseer/agent.hpp"
+#include "overseer/api_client.hpp"
+#include "overseer/overseer.hpp"
+
+namespace bts::overseer {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+constexpr const char* beacon_token = "beacon-secret-token-1234";
+constexpr const char* admin_token = "admin-secret-token-5678";
+
+template <class P>
+bool eventually(P pred, std::chrono::milliseconds limit = 15s) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return pred();
+}
+
+// "name{labels}" -> value, for every sample line.
+std::map<std::string, double> samples(const std::string& text) {
+  std::map<std::string, double> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto sp = line.rfind(' ');
+    const std::string v = line.substr(sp + 1);
+    out[line.substr(0, sp)] = v == "+Inf" ? INFINITY : std::stod(v);
+  }
+  return out;
+}
+
+class OverseerMetrics : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("overseer-metrics-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    overseer_options o;
+    o.store = dir_ / "results.db";
+    o.beacon_token = beacon_token;
+    o.admin_token = admin_token;
+    o.ping_interval = 100ms;
+    o.log = [](const std::string&) {};
+    ov_ = std::make_unique<overseer>(std::move(o));
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    agents_.clear();
+    ov_.reset();
+    work_.reset();
+    io_.stop();
+    thread_.join();
+    std::filesystem::remove_all(dir_);
+  }
+  void add_agent(const std::string& name) {
+    agent_options o;
+    o.overseer = "ws://127.0.0.1:" + std::to_string(ov_->port());
+    o.name = name;
+    o.token = beacon_token;
+    o.make_runner = simulated_runner({100ms, 20});
+    o.heartbeat_interval = 100ms;
+    o.log = [](const std::string&) {};
+    agents_.push_back(std::make_unique<agent>(io_.get_executor(), std::move(o)));
+    agents_.back()->start();
+  }
+  std::map<std::string, double> scrape() {
+    auto r = api_request("http://127.0.0.1:" + std::to_string(ov_->port()), "GET", "/metrics", {},
+                         {}, {}, 5s);
+    EXPECT_EQ(r.status, 200u);
+    return samples(r.body);
+  }
+
+  std::filesystem::path dir_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+      io_.get_executor()};
+  std::thread thread_;
+  std::unique_ptr<overseer> ov_;
+  std::vector<std::unique_ptr<agent>> agents_;
+};
+
+TEST_F(OverseerMetrics, FleetAndFederatedRunMetricsMatchTheMergedSeries) {
+  add_agent("alpha");
+  add_agent("beta");
+  ASSERT_TRUE(eventually([&] {
+    auto m = scrape();
+    return m["bts_infra_overseer_beacons{connection=\"connected\"}"] == 2 &&
+           m.count("bts_infra_overseer_beacon_clock_offset_seconds{beacon=\"alpha\"}") &&
+           m.count("bts_infra_overseer_beacon_clock_offset_seconds{beacon=\"beta\"}");
+  }));
+  auto m = scrape();
+  EXPECT_EQ(m.at("bts_infra_overseer_up"), 1);
+  EXPECT_EQ(m.at("bts_infra_overseer_beacon_connected{beacon=\"alpha\"}"), 1);
+  EXPECT_LT(std::abs(m.at("bts_infra_overseer_beacon_clock_offset_seconds{beacon=\"alpha\"}")),
+            0.5);  // same host: the same clock
+
+  run_request rq;
+  rq.scenario_name = "metrics-test";
+  rq.scenario_text =
+      "name: metrics-test\nnodes:\n  - url: ws://127.0.0.1:1\nload: {kind: constant, rate: "
+      "40}\nduration: 30s\n";
+  const std::string id(ov_->create_run(rq).at("id").as_string());
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& b : ov_->beacons_json())
+      if (b.at("state").as_string() != "prepared") return false;
+    return true;
+  }));
+  ov_->start_run(id, now_unix_us() + 100'000);
+  const std::string run = "{run=\"" + id + "\"}";
+  ASSERT_TRUE(eventually([&] { return scrape()["bts_infra_run_merged_seconds" + run] >= 4; }));
+
+  // Counters rise monotonically from scrape to scrape; histograms stay cumulative.
+  double prev_sent = -1, prev_count = -1;
+  for (int i = 0; i < 5; ++i) {
+    ov_->flush();
+    m = scrape();
+    const double sent = m.at("bts_infra_run_tx_sent_total" + run);
+    const double count = m.at("bts_infra_run_inclusion_latency_seconds_count" + run);
+    EXPECT_GE(sent, prev_sent);
+    EXPECT_GE(count, prev_count);
+    EXPECT_EQ(
+        m.at("bts_infra_run_inclusion_latency_seconds_bucket{run=\"" + id + "\",le=\"+Inf\"}"),
+        count);
+    double prev_bucket = 0;
+    for (const auto& [k, v] : m) {
+      if (k.rfind("bts_infra_run_inclusion_latency_seconds_bucket{run=\"" + id, 0) == 0) {
+        EXPECT_LE(v, count) << k;
+        prev_bucket = std::max(prev_bucket, v);
+      }
+    }
+    EXPECT_EQ(m.at("bts_infra_run_running" + run), 1);
+    EXPECT_EQ(m.at("bts_infra_run_beacons" + run), 2);
+    prev_sent = sent;
+    prev_count = count;
+    std::this_thread::sleep_for(250ms);
+  }
+  EXPECT_GT(prev_sent, 0);
+
+  // Equal to the merged series as the API serves it (scraped at the same merged second).
+  ov_->stop_run(id);
+  ASSERT_TRUE(eventually(
+      [&] { return std::string(ov_->run_json(id).at("status").as_string()) != "running"; }));
+  ov_->flush();
+  m = scrape();
+  double sent = 0, included = 0;
+  for (const auto& r : ov_->series_json(id, "", 0)) {
+    sent += static_cast<double>(r.at("sent").as_int64());
+    included += static_cast<double>(r.at("included").as_int64());
+  }
+  EXPECT_EQ(m.at("bts_infra_run_tx_sent_total" + run), sent);
+  EXPECT_EQ(m.at("bts_infra_run_tx_included_total" + run), included);
+  EXPECT_EQ(m.at("bts_infra_run_inclusion_latency_seconds_count" + run), included);
+  EXPECT_EQ(m.at("bts_infra_run_running" + run), 0);  // ended, still shown for a while
+  EXPECT_EQ(m.at("bts_infra_overseer_runs{status=\"running\"}"), 0);
+
+  // A lost beacon shows.
+  agents_[1]->close();
+  ASSERT_TRUE(
+      eventually([&] { return scrape()["bts_infra_overseer_beacons{connection=\"lost\"}"] == 1; }));
+  EXPECT_EQ(scrape().at("bts_infra_overseer_beacon_connected{beacon=\"beta\"}"), 0);
+}
+
+TEST_F(OverseerMetrics, OtherPathsAreNotMetrics) {
+  auto r = api_request("http://127.0.0.1:" + std::to_string(ov_->port()), "GET", "/metricsx", {},
+                       {}, {}, 5s);
+  EXPECT_EQ(r.status, 404u);
+}
+
+}  // namespace
+}  // namespace bts::overseer
