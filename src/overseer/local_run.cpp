@@ -98,9 +98,24 @@ std::string replace_scenario_nodes(const std::string& text, const std::vector<st
     throw input_error(source + ":" + std::to_string(e.mark.line + 1), e.msg);
   }
   if (!root.IsMap()) throw input_error(source, "expected a mapping of scenario fields");
+  // Endpoint j takes the settings (connections, weight) of the scenario's node j mod k; where
+  // the node's load is read is dropped, so each endpoint's own /metrics is used.
+  const YAML::Node given = root["nodes"];
   YAML::Node list(YAML::NodeType::Sequence);
-  for (const auto& n : nodes) list.push_back(n);
+  for (std::size_t j = 0; j < nodes.size(); ++j) {
+    const YAML::Node like =
+        given && given.IsSequence() && given.size() > 0 ? given[j % given.size()] : YAML::Node();
+    if (like && like.IsMap()) {
+      YAML::Node n = YAML::Clone(like);
+      n["url"] = nodes[j];
+      n.remove("node_load");
+      list.push_back(n);
+    } else {
+      list.push_back(nodes[j]);
+    }
+  }
   root["nodes"] = list;
+  root.remove("node_metrics_url");
   YAML::Emitter out;
   out << root;
   return std::string(out.c_str()) + "\n";

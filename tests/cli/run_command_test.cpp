@@ -19,8 +19,11 @@
 #include <thread>
 #include <vector>
 
+#include "beacon/scenario.hpp"
 #include "cli/command.hpp"
+#include "overseer/local_run.hpp"
 #include "store/results_store.hpp"
+#include "util/error.hpp"
 
 namespace bts::cli {
 namespace {
@@ -181,6 +184,50 @@ TEST(RunCommand, InterruptStopsTheRunAndKeepsWhatWasMeasured) {
   EXPECT_GT(total(s, "sent"), 0);
   EXPECT_EQ(total(s, "sent"), total(s, "accepted") + total(s, "rejected") + total(s, "unanswered"));
   EXPECT_NE(r.out.find("run id     " + runs.front().id), std::string::npos) << r.out;
+}
+
+// The scenario's nodes become the devnet's endpoints; every other field is kept, per-node settings
+// are carried over cyclically, a node_load pointing at the scenario's host is dropped.
+TEST(RunCommand, ScenarioNodesAreReplaced) {
+  const std::string yaml =
+      "# a comment\nname: mine\nnodes:\n  - url: ws://10.0.0.1:8090\n    connections: 2\n"
+      "    node_load: none\n  - ws://10.0.0.2:8090\nmix: {transfer: 3, limit_order_create: 1}\n"
+      "ops_per_tx:\n  weighted: {1: 90, 2: 10}\nload: {kind: constant, rate: 7}\n"
+      "duration: 12s\nseed: 5\n";
+  const std::vector<std::string> nodes = {"ws://127.0.0.1:1", "ws://127.0.0.1:2",
+                                          "ws://127.0.0.1:3"};
+  const std::string text = overseer::replace_scenario_nodes(yaml, nodes, "mine.yaml");
+  const beacon::scenario sc = beacon::parse_scenario(text, "mine.yaml");
+  const beacon::scenario before = beacon::parse_scenario(yaml, "mine.yaml");
+  ASSERT_EQ(sc.nodes.size(), 3u) << text;
+  EXPECT_EQ(sc.nodes[0].url, nodes[0]);
+  EXPECT_EQ(sc.nodes[0].connections, 2);
+  EXPECT_EQ(sc.nodes[0].node_load, "") << "the scenario's node_load is not the devnet's";
+  EXPECT_EQ(sc.nodes[1].url, nodes[1]);
+  EXPECT_EQ(sc.nodes[1].connections, 1);
+  EXPECT_EQ(sc.nodes[2].url, nodes[2]);
+  EXPECT_EQ(sc.nodes[2].connections, 2);
+  EXPECT_EQ(sc.name, "mine");
+  EXPECT_EQ(sc.mix.transfer, before.mix.transfer);
+  EXPECT_EQ(sc.mix.limit_order_create, before.mix.limit_order_create);
+  EXPECT_EQ(sc.ops.choices, before.ops.choices);
+  EXPECT_EQ(sc.rate.rate_at({}), 7);
+  EXPECT_EQ(sc.duration, before.duration);
+  EXPECT_EQ(sc.seed, 5u);
+
+  // JSON is YAML too; a scenario without nodes gets them.
+  const beacon::scenario js = beacon::parse_scenario(
+      overseer::replace_scenario_nodes("{\"name\": \"j\", \"seed\": 3}", nodes, "j.json"),
+      "j.json");
+  EXPECT_EQ(js.nodes.size(), 3u);
+  EXPECT_EQ(js.seed, 3u);
+
+  try {
+    overseer::replace_scenario_nodes("- a\n- b\n", nodes, "list.yaml");
+    ADD_FAILURE() << "a list is not a scenario";
+  } catch (const input_error& e) {
+    EXPECT_EQ(std::string(e.what()), "list.yaml: expected a mapping of scenario fields");
+  }
 }
 
 TEST(RunCommand, BadInputIsOneLine) {
