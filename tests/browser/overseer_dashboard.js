@@ -3,7 +3,9 @@
 // token gets the 401 message in the status line; with the right token the page creates a run
 // from a preset, starts it, the charts receive data, a rate change shows in the offered series,
 // and the run stops. Also: a run name full of markup stays text, the token never appears in a
-// URL, and the page requests nothing but the overseer.
+// URL, and the page requests nothing but the overseer. Simulated beacons read no blocks, so the
+// overseer's real GET /api/runs/ID/blocks answers (checked to be an empty array) get one
+// synthetic block appended per poll, to see the block-fill chart draw them.
 'use strict';
 const { withPage, artifactPath, run } = require('./lib');
 const { startFleet } = require('./overseer_fleet');
@@ -36,6 +38,20 @@ run(async () => {
         return { points: Number(await fig.getAttribute('data-points')), last: JSON.parse((await fig.getAttribute('data-last')) || '{}') };
       };
 
+      let blockPolls = 0;
+      await page.route(/\/api\/runs\/[^/]+\/blocks\?from=\d+$/, async (route) => {
+        const real = await route.fetch();
+        const body = await real.json();
+        if (real.status() !== 200 || !Array.isArray(body) || body.length) {
+          throw new Error(`real blocks answer: ${real.status()} ${JSON.stringify(body)}`);
+        }
+        const from = Number(new URL(route.request().url()).searchParams.get('from'));
+        const n = Math.max(from, 5000);
+        blockPolls++;
+        body.push({ block_num: n, time_ms: Date.now(), witness: '1.6.1', transactions: 40, operations: 40,
+          bytes: 500000 * ((n % 4) + 1), run_transactions: 30, max_block_size: 2000000 });
+        await route.fulfill({ response: real, json: body });
+      });
       await page.goto(fleet.base + '/');
       await page.waitForSelector('body[data-loaded]', { timeout: 10000 });
       // Both beacons, connected, idle, with host and cores.
@@ -102,7 +118,11 @@ run(async () => {
       if (!(cpu.last.beacon > 0) || cpu.last.node !== null) throw new Error(`cpu chart: ${JSON.stringify(cpu)}`);
       const errs = await chart('chart-errors');
       if (errs.last.timeouts !== 0 || errs.last.disconnects !== 0) throw new Error(`errors chart: ${JSON.stringify(errs)}`);
-      if (await page.locator('#blocks-note').isHidden()) throw new Error('no block-fill note for a series without block fill');
+      await until('two blocks charted', async () => (await chart('chart-blocks')).points >= 2, 10000);
+      const fill = (await chart('chart-blocks')).last;
+      if (![25, 50, 75, 100].includes(fill['block fill']) || fill["run's share of its transactions"] !== 75) throw new Error(`blocks chart: ${JSON.stringify(fill)}`);
+      if (!(await page.locator('#blocks-note').isHidden())) throw new Error('the no-blocks note stays with blocks charted');
+      if (blockPolls < 2) throw new Error('blocks were not polled');
       if ((await page.locator('.chart canvas').count()) < 4) throw new Error('charts not drawn');
       await page.screenshot({ path: artifactPath('overseer_dashboard_running.png'), fullPage: true });
 

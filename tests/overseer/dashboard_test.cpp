@@ -1,11 +1,15 @@
 // The dashboard over a real loopback socket: GET / is the HTML page (text/html, the preset
 // names filled in), every /assets/ link in it resolves to the embedded file with its content
-// type, and paths that are not the dashboard's still reach the JSON API or a 404.
+// type, and paths that are not the dashboard's still reach the JSON API or a 404. Also the
+// API the block-fill chart reads: GET /api/runs/ID/blocks, fed by an agent whose runner
+// reports blocks.
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
@@ -17,8 +21,10 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "beacon/scenario.hpp"
+#include "overseer/agent.hpp"
 #include "overseer/overseer.hpp"
 #include "web/assets.hpp"
 
@@ -156,6 +162,95 @@ TEST_F(DashboardTest, OtherPathsAreNotTheDashboards) {
   EXPECT_EQ(boost::json::parse(beacons.body), boost::json::value(boost::json::array{}));
   // Changing state still needs the admin token: the page adds nothing unauthenticated.
   EXPECT_EQ(request(ov_->port(), "POST", "/api/runs").status, 401u);
+}
+
+// A runner that reports two blocks and one second, then ends.
+class blocks_runner final : public load_runner {
+ public:
+  explicit blocks_runner(asio::any_io_executor ex) : ex_(std::move(ex)) {}
+  void start(runner_callbacks cb) override {
+    asio::post(ex_, [cb] {
+      for (std::int64_t n : {100, 101}) {
+        store::block_record b;
+        b.block_num = n;
+        b.time_ms = 1'700'000'000'000 + (n - 100) * 3000;
+        b.witness = "1.6.1";
+        b.transactions = 10 * (n - 99);
+        b.operations = b.transactions;
+        b.bytes = 500'000 * (n - 99);
+        b.run_transactions = b.transactions;
+        b.max_block_size = 2'000'000;
+        cb.on_block(b);
+      }
+      stats::second_row row;
+      row.second = 0;
+      row.offered = row.sent = row.accepted = row.included = 30;
+      cb.on_second(row);
+      cb.on_done("");
+    });
+  }
+  void stop() override {}
+  bool set_rate(double) override { return false; }
+  std::optional<double> rate() const override { return std::nullopt; }
+
+ private:
+  asio::any_io_executor ex_;
+};
+
+TEST_F(DashboardTest, BlocksOfARun) {
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  std::thread t([&io] { io.run(); });
+  {
+    agent_options ao;
+    ao.overseer = "ws://127.0.0.1:" + std::to_string(ov_->port());
+    ao.name = "blocky";
+    ao.token = "beacon-token-dashboard-1";
+    ao.heartbeat_interval = std::chrono::milliseconds(100);
+    ao.log = [](const std::string&) {};
+    ao.make_runner = [](const configure_cmd&, asio::any_io_executor ex) {
+      return std::unique_ptr<load_runner>(new blocks_runner(ex));
+    };
+    agent a(io.get_executor(), std::move(ao));
+    a.start();
+    auto wait = [](auto pred) {
+      for (int i = 0; i < 500 && !pred(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      return pred();
+    };
+    ASSERT_TRUE(wait([&] { return ov_->beacons_json().size() == 1; }));
+    run_request rq;
+    rq.scenario_text =
+        "name: blocks\nnodes:\n  - url: ws://127.0.0.1:1\nload: {kind: constant, rate: 30}\n"
+        "duration: 1s\n";
+    const std::string id(ov_->create_run(rq).at("id").as_string());
+    EXPECT_EQ(boost::json::parse(request(ov_->port(), "GET", "/api/runs/" + id + "/blocks").body),
+              boost::json::value(boost::json::array{}));
+    ov_->start_run(id, 0);
+    ASSERT_TRUE(wait([&] { return ov_->blocks_json(id, 0).size() == 2; }));
+
+    const response all = request(ov_->port(), "GET", "/api/runs/" + id + "/blocks");
+    ASSERT_EQ(all.status, 200u);
+    EXPECT_EQ(all.headers.at("content-type"), "application/json");
+    const boost::json::array blocks = boost::json::parse(all.body).as_array();
+    ASSERT_EQ(blocks.size(), 2u);
+    EXPECT_EQ(blocks[0].at("block_num").as_int64(), 100);
+    EXPECT_EQ(blocks[1].at("bytes").as_int64(), 1'000'000);
+    EXPECT_EQ(blocks[1].at("max_block_size").as_int64(), 2'000'000);
+    const boost::json::array later =
+        boost::json::parse(request(ov_->port(), "GET", "/api/runs/" + id + "/blocks?from=101").body)
+            .as_array();
+    ASSERT_EQ(later.size(), 1u);
+    EXPECT_EQ(later[0].at("block_num").as_int64(), 101);
+    const response bad = request(ov_->port(), "GET", "/api/runs/" + id + "/blocks?from=x");
+    EXPECT_EQ(bad.status, 400u);
+    EXPECT_NE(bad.body.find("from: expected an integer"), std::string::npos) << bad.body;
+    EXPECT_EQ(request(ov_->port(), "GET", "/api/runs/nope/blocks").status, 404u);
+    a.close();
+  }
+  work.reset();
+  io.stop();
+  t.join();
 }
 
 }  // namespace

@@ -225,10 +225,20 @@
     return d && d.count > 0 && typeof d[p] === 'number' ? d[p] / 1000 : null;
   }
   const num = (v) => (typeof v === 'number' ? v : null);
-  function blockFill(r) {
-    if (typeof r.block_fill_percent === 'number') return r.block_fill_percent;
-    if (typeof r.block_fill === 'number') return r.block_fill * 100;
-    return null;
+  // Blocks seen during the run (GET /api/runs/ID/blocks): fill = packed size / the chain's
+  // maximum_block_size, at the block's time in seconds since the run's start.
+  let blocks = [];
+  let nextBlock = 0;
+  let runStartMs = null;
+  function blockFill(b) {
+    return typeof b.bytes === 'number' && b.max_block_size > 0 ? (100 * b.bytes) / b.max_block_size : null;
+  }
+  function runShare(b) {
+    return typeof b.run_transactions === 'number' && b.transactions > 0 ? (100 * b.run_transactions) / b.transactions : null;
+  }
+  function blockSecond(b) {
+    const t0 = runStartMs !== null ? runStartMs : (blocks.length ? blocks[0].time_ms : b.time_ms);
+    return (b.time_ms - t0) / 1000;
   }
 
   const specs = {
@@ -259,8 +269,8 @@
         ['send thread', (r) => num(r.send_cpu_percent)]],
     },
     blocks: {
-      id: 'chart-blocks', unit: '%',
-      series: () => [['block fill', blockFill]],
+      id: 'chart-blocks', unit: '%', source: () => blocks, x: blockSecond, xLabel: 'block time, seconds of the run',
+      series: () => [['block fill', blockFill], ['run\'s share of its transactions', runShare]],
     },
   };
 
@@ -273,11 +283,12 @@
     if (charts[key]) { charts[key].plot.destroy(); delete charts[key]; }
     holder.replaceChildren();
     const list = spec.series();
-    const data = [rows.map((r) => r.second), ...list.map(([, f]) => rows.map(f))];
+    const src = spec.source ? spec.source() : rows;
+    const data = [src.map(spec.x || ((r) => r.second)), ...list.map(([, f]) => src.map(f))];
     const opts = {
       width: chartWidth(fig), height: 220,
       scales: { x: { time: false } },
-      axes: [{ label: 'second of the run', incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200] },
+      axes: [{ label: spec.xLabel || 'second of the run', incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200] },
         { label: spec.unit, size: 60 }],
       series: [{ label: 'second' }, ...list.map(([label], i) => ({
         label, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: false,
@@ -317,6 +328,7 @@
     }
     reasons.sort();
     for (const key of Object.keys(specs)) {
+      if (specs[key].source) continue;
       if (key === 'errors' && newReason) { buildChart(key); continue; }
       const c = charts[key];
       if (!c) { buildChart(key); continue; }
@@ -328,8 +340,18 @@
     updateNotes();
   }
 
+  function appendBlocks(fresh) {
+    for (const b of fresh) {
+      if (typeof b.block_num !== 'number' || typeof b.time_ms !== 'number') throw new Error('block without block_num/time_ms: ' + JSON.stringify(b).slice(0, 120));
+      blocks.push(b);
+      nextBlock = Math.max(nextBlock, b.block_num + 1);
+    }
+    buildChart('blocks');
+    updateNotes();
+  }
+
   function updateNotes() {
-    const hasFill = rows.some((r) => blockFill(r) !== null);
+    const hasFill = blocks.some((b) => blockFill(b) !== null);
     $('blocks-note').hidden = hasFill;
     $('chart-blocks').querySelector('.plot').hidden = !hasFill;
     $('chart-blocks').dataset.available = hasFill ? 'yes' : 'no';
@@ -348,6 +370,9 @@
   function resetSeries() {
     rows = [];
     next = 0;
+    blocks = [];
+    nextBlock = 0;
+    runStartMs = null;
     finalFetched = false;
     reasons = [];
     for (const key of Object.keys(specs)) buildChart(key);
@@ -382,12 +407,21 @@
         const r = await api('GET', '/api/runs/' + encodeURIComponent(id));
         if (id !== selected) return;
         renderRun(r);
+        const started = r.started_at ? Date.parse(r.started_at) : NaN;
+        if (!Number.isNaN(started) && started !== runStartMs) {
+          runStartMs = started;
+          if (blocks.length) buildChart('blocks');
+        }
         const live = r.status === 'running' || r.status === 'created';
         if (live || !finalFetched) {
           const fresh = await api('GET', '/api/runs/' + encodeURIComponent(id) + '/series?from=' + next);
           if (id !== selected) return;
           if (!Array.isArray(fresh)) throw new Error('series: expected an array');
           if (fresh.length) appendRows(fresh);
+          const newBlocks = await api('GET', '/api/runs/' + encodeURIComponent(id) + '/blocks?from=' + nextBlock);
+          if (id !== selected) return;
+          if (!Array.isArray(newBlocks)) throw new Error('blocks: expected an array');
+          if (newBlocks.length) appendBlocks(newBlocks);
           if (!live) finalFetched = true;
         }
       }
