@@ -5,7 +5,8 @@
 // and the run stops. Also: a run name full of markup stays text, the token never appears in a
 // URL, and the page requests nothing but the overseer. Simulated beacons read no blocks, so the
 // overseer's real GET /api/runs/ID/blocks answers (checked to be an empty array) get one
-// synthetic block appended per poll, to see the block-fill chart draw them.
+// synthetic block appended per poll, to see the block-fill chart draw them; likewise a
+// rejection reason is added to one second, to see the errors chart grow a series for it.
 'use strict';
 const { withPage, artifactPath, run } = require('./lib');
 const { startFleet } = require('./overseer_fleet');
@@ -51,6 +52,14 @@ run(async () => {
         body.push({ block_num: n, time_ms: Date.now(), witness: '1.6.1', transactions: 40, operations: 40,
           bytes: 500000 * ((n % 4) + 1), run_transactions: 30, max_block_size: 2000000 });
         await route.fulfill({ response: real, json: body });
+      });
+      // Simulated beacons are never rejected: second 1 of the merged series gets a rejection
+      // reason added on its way to the page, to see the errors chart grow a series for it.
+      await page.route(/\/api\/runs\/[^/]+\/series\?from=\d+$/, async (route) => {
+        const real = await route.fetch();
+        const rows = await real.json();
+        for (const r of rows) if (r.second === 1) r.rejected_by_reason = { 'fc:3030001': 2 };
+        await route.fulfill({ response: real, json: rows });
       });
       await page.goto(fleet.base + '/');
       await page.waitForSelector('body[data-loaded]', { timeout: 10000 });
@@ -117,7 +126,9 @@ run(async () => {
       const cpu = await chart('chart-cpu');
       if (!(cpu.last.beacon > 0) || cpu.last.node !== null) throw new Error(`cpu chart: ${JSON.stringify(cpu)}`);
       const errs = await chart('chart-errors');
-      if (errs.last.timeouts !== 0 || errs.last.disconnects !== 0) throw new Error(`errors chart: ${JSON.stringify(errs)}`);
+      if (errs.last.timeouts !== 0 || errs.last.disconnects !== 0 || errs.last['rejected fc:3030001'] !== 0) throw new Error(`errors chart: ${JSON.stringify(errs)}`);
+      const legend = await page.locator('#chart-errors .u-legend').innerText();
+      if (!legend.includes('rejected fc:3030001')) throw new Error(`errors legend: ${legend}`);
       await until('two blocks charted', async () => (await chart('chart-blocks')).points >= 2, 10000);
       const fill = (await chart('chart-blocks')).last;
       if (![25, 50, 75, 100].includes(fill['block fill']) || fill["run's share of its transactions"] !== 75) throw new Error(`blocks chart: ${JSON.stringify(fill)}`);
