@@ -15,6 +15,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -24,6 +25,7 @@
 #include <fstream>
 #include <iomanip>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -218,7 +220,14 @@ int run_local(const run_flags& f, io& s) {
   o.nodes = chain.endpoints();
   s.err << "run: " << chain.banner() << std::endl;
 
-  overseer::local_run lr(std::move(o));
+  const std::string listen = f.listen;
+  std::optional<overseer::local_run> lr_storage;
+  try {
+    lr_storage.emplace(std::move(o));
+  } catch (const boost::system::system_error& e) {
+    throw input_error("--listen " + listen, "cannot listen: " + e.code().message());
+  }
+  overseer::local_run& lr = *lr_storage;
   const fs::path out = lr.store_path().parent_path();
   s.err << "run: overseer and dashboard at " << lr.dashboard_url() << " (log " << lr.log_path()
         << ")" << std::endl;
@@ -293,7 +302,7 @@ command make_run_command() {
       "store it",
       [](CLI::App& app) -> std::function<int(io&)> {
         auto f = std::make_shared<run_flags>();
-        app.description(
+        app.footer(
             "Starts a local devnet with several endpoints, provisions accounts for every "
             "beacon, starts the overseer (SQLite store, JSON API, dashboard) and N real "
             "beacons connected to it over loopback, runs the scenario through the overseer "
