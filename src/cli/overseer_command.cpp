@@ -5,6 +5,12 @@
 //                  --admin-token-file F [--tls-cert PEM --tls-key PEM]
 //   overseer agent --overseer ws://host:8700 --name NAME [--token-file F] [--accounts FILE]
 //                  [--simulate] [--tls-ca-file PEM | --tls-insecure]
+//                  [--metrics-listen HOST:PORT] [--out prometheus]
+//
+// The agent serves its rows on GET http://HOST:PORT/metrics (Prometheus text format,
+// docs/outputs.md "Prometheus") with --metrics-listen (or --out prometheus, default
+// 127.0.0.1:9464). The overseer serves /metrics on its own port; `overseer serve --out
+// prometheus` is accepted and means just that.
 //
 // Tokens come from files or the environment (BTS_BEACON_TOKEN, BTS_ADMIN_TOKEN), never argv.
 // Both run until SIGINT or SIGTERM.
@@ -28,6 +34,8 @@
 #include "beacon/chain_context.hpp"
 #include "cli/beacon_serve.hpp"
 #include "cli/command.hpp"
+#include "outputs/prometheus.hpp"
+#include "outputs/spec.hpp"
 #include "overseer/agent.hpp"
 #include "overseer/overseer.hpp"
 #include "util/error.hpp"
@@ -77,6 +85,52 @@ void wait_for_signal() {
   std::signal(SIGTERM, prev_term);
 }
 
+// A runner that also feeds its rows into the beacon's /metrics.
+class metered_runner final : public overseer::load_runner {
+ public:
+  metered_runner(std::unique_ptr<overseer::load_runner> inner,
+                 std::shared_ptr<outputs::beacon_metrics> metrics, outputs::beacon_scope scope)
+      : inner_(std::move(inner)), metrics_(std::move(metrics)), scope_(std::move(scope)) {}
+  void prepare() override { inner_->prepare(); }
+  void start(overseer::runner_callbacks cb) override {
+    cb.on_second = [m = metrics_, scope = scope_,
+                    next = std::move(cb.on_second)](stats::second_row row) {
+      m->add_row(scope, row);
+      if (next) next(std::move(row));
+    };
+    inner_->start(std::move(cb));
+  }
+  void stop() override { inner_->stop(); }
+  bool set_rate(double r) override { return inner_->set_rate(r); }
+  std::optional<double> rate() const override { return inner_->rate(); }
+
+ private:
+  std::unique_ptr<overseer::load_runner> inner_;
+  std::shared_ptr<outputs::beacon_metrics> metrics_;
+  outputs::beacon_scope scope_;
+};
+
+std::string join_nodes(const std::vector<std::string>& nodes) {
+  std::string out;
+  for (const auto& n : nodes) out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+
+// --out values a beacon or the overseer accepts: prometheus (and, for `beacon run`,
+// elasticsearch and json). Returns whether prometheus was asked for.
+bool wants_prometheus(const std::vector<outputs::output_spec>& specs, bool elasticsearch_ok,
+                      const std::string& command) {
+  bool prometheus = false;
+  for (const auto& sp : specs) {
+    if (sp.kind == outputs::output_kind::prometheus) prometheus = true;
+    if (sp.kind != outputs::output_kind::prometheus && !elasticsearch_ok) {
+      throw input_error("--out", command + " supports --out prometheus only (got " +
+                                     std::string(outputs::name(sp.kind)) + ")");
+    }
+  }
+  return prometheus;
+}
+
 struct serve_options {
   std::string listen = "127.0.0.1:8700";
   std::string store = "results.db";
@@ -84,9 +138,14 @@ struct serve_options {
   std::string admin_token_file;
   std::string tls_cert;
   std::string tls_key;
+  std::vector<std::string> outs;
 };
 
 int serve(const serve_options& o, io& s) {
+  std::vector<outputs::output_spec> specs;
+  for (const auto& t : o.outs) specs.push_back(outputs::parse_out_flag(t));
+  outputs::check_outputs(specs);
+  wants_prometheus(specs, false, "overseer serve");  // /metrics is always on the overseer's port
   overseer::overseer_options oo;
   const auto colon = o.listen.rfind(':');
   if (colon == std::string::npos)
@@ -129,6 +188,8 @@ int serve(const serve_options& o, io& s) {
 }
 
 struct beacon_serve_options {
+  std::string metrics_listen;
+  std::vector<std::string> outs;
   std::string overseer;
   std::string name;
   std::string token_file;
@@ -140,6 +201,18 @@ struct beacon_serve_options {
 };
 
 int beacon_serve(const beacon_serve_options& o, io& s) {
+  std::vector<outputs::output_spec> specs;
+  for (const auto& t : o.outs) specs.push_back(outputs::parse_out_flag(t));
+  outputs::check_outputs(specs);
+  std::string metrics_listen = o.metrics_listen;
+  if (wants_prometheus(specs, false, "beacon serve") && metrics_listen.empty())
+    metrics_listen = "127.0.0.1:9464";
+  auto metrics = std::make_shared<outputs::beacon_metrics>();
+  std::unique_ptr<outputs::metrics_server> metrics_srv;
+  if (!metrics_listen.empty()) {
+    metrics_srv = std::make_unique<outputs::metrics_server>(
+        metrics_listen, [metrics] { return metrics->render(); });
+  }
   overseer::agent_options ao;
   ao.overseer = o.overseer;
   ao.name = o.name;
@@ -163,6 +236,18 @@ int beacon_serve(const beacon_serve_options& o, io& s) {
       accounts = beacon::parse_accounts(read_text(o.accounts, "--accounts"), o.accounts);
     }
     ao.make_runner = overseer::beacon_runner(std::move(accounts));
+  }
+  if (metrics_srv) {
+    ao.make_runner =
+        [inner = std::move(ao.make_runner), metrics, name = o.name](
+            const overseer::configure_cmd& cfg,
+            boost::asio::any_io_executor ex) -> std::unique_ptr<overseer::load_runner> {
+      return std::make_unique<metered_runner>(
+          inner(cfg, std::move(ex)), metrics,
+          outputs::beacon_scope{cfg.run, name, join_nodes(cfg.nodes)});
+    };
+    s.err << "beacon " << o.name << ": metrics on http://" << metrics_srv->host() << ":"
+          << metrics_srv->port() << "/metrics\n";
   }
   boost::asio::io_context io;
   auto work = boost::asio::make_work_guard(io);
@@ -197,6 +282,10 @@ std::function<int(io&)> setup_beacon_serve(CLI::App& sub) {
   sub.add_option("--tls-ca-file", o->tls_ca_file,
                  "CA certificate (PEM) to verify a wss:// overseer");
   sub.add_flag("--tls-insecure", o->tls_insecure, "Accept any certificate from a wss:// overseer");
+  sub.add_option("--metrics-listen", o->metrics_listen,
+                 "Serve Prometheus GET /metrics on HOST:PORT (port 0: ephemeral)");
+  sub.add_option("--out", o->outs,
+                 "Output, k6-style: prometheus (serves /metrics, default 127.0.0.1:9464)");
   return [o](io& s) { return beacon_serve(*o, s); };
 }
 
@@ -217,6 +306,9 @@ command make_overseer_command() {
         sv->add_option("--tls-cert", o->tls_cert,
                        "TLS certificate chain (PEM): serve https:// and wss://");
         sv->add_option("--tls-key", o->tls_key, "TLS private key (PEM)");
+        sv->add_option("--out", o->outs,
+                       "Output, k6-style: prometheus (GET /metrics on the overseer's port, "
+                       "always served)");
         CLI::App* ag = app.add_subcommand(
             "agent",
             "The beacon side: connect out to an overseer and run what it commands "
