@@ -563,15 +563,18 @@ class runner : public tx_sender {
     });
   }
 
-  // A step ended at `at`: the next rate, unless the last (max) step is running.
-  void next_step(load::clock::time_point at) {
+  // A step ended (due at `due`): the next rate, unless the last (max) step is running. The
+  // boundary is the moment the change takes effect (now), so every send is tallied to the
+  // step whose rate it was paced at.
+  void next_step(load::clock::time_point due) {
     if (!searching_ || draining_) return;
+    const auto at = std::max(due, clock_.now());
     step_tally& last = steps_.back();
     last.end = at;
     last.pool_misses = loop_->pool_misses() - last.pool_misses_at_begin;
     const rate_search& rs = *o_.sc.search;
     if (last.rate >= rs.max) return;  // judged in tick(); held or fallen back then
-    const double from = last.rate;  // `last` dangles once the next step is added
+    const double from = last.rate;    // `last` dangles once the next step is added
     const double next = std::min(rs.max, from + rs.step);
     seq_.change_rate(next);
     current_rate_ = next;
@@ -581,9 +584,9 @@ class runner : public tx_sender {
     t.begin = at;
     t.pool_misses_at_begin = loop_->pool_misses();
     steps_.push_back(std::move(t));
-    emit(store::event_kind::rate_change,
-         {{"from", from}, {"to", next}, {"step", steps_.size()}}, at);
-    schedule_step(at + rs.step_duration);
+    emit(store::event_kind::rate_change, {{"from", from}, {"to", next}, {"step", steps_.size()}},
+         at);
+    schedule_step(due + rs.step_duration);
   }
 
   // Judges every step whose settle time has passed, oldest first (tick()).
@@ -717,8 +720,10 @@ class runner : public tx_sender {
     o["break_point"] = break_.empty() ? json::value(nullptr) : json::value(break_);
     o["ended"] = search_end_.empty() ? std::string("the run ended during the search") : search_end_;
     if (hold_from_ != load::clock::time_point{}) {
+      // From the fall back (or max) to the end of the schedule, not of the drain.
+      const auto end = std::min(offered_until_, ended_at_);
       o["hold_seconds"] =
-          std::round(std::chrono::duration<double>(ended_at_ - hold_from_).count() * 1000) / 1000;
+          std::round(std::chrono::duration<double>(end - hold_from_).count() * 1000) / 1000;
     }
     json::array steps;
     for (std::size_t i = 0; i < steps_.size(); ++i) {
