@@ -2,12 +2,17 @@
 //
 //   beacon run --node ws://127.0.0.1:8090 [--node-load SPEC] [--scenario FILE | --preset NAME]
 //              [--rate N | --unlimited] [--duration 30s | --count N] --accounts FILE
-//              [--out DIR] [--store FILE]
+//              [--run-dir DIR] [--store FILE] [--out prometheus] [--out elasticsearch=URL]
+//              [--out json=FILE] [--metrics-listen HOST:PORT]
 //       runs one beacon; a live progress line on a terminal (stderr); writes a run directory
 //       (manifest.json, series.jsonl, blocks.jsonl, histograms/, summary.json) and, with
 //       --store, the same run into the SQLite results store; prints summary.json on stdout.
 //       Ctrl-C stops the schedule, waits briefly for inclusions and writes everything; a second
-//       Ctrl-C cuts the wait.
+//       Ctrl-C cuts the wait. Outputs (k6-style --out, docs/outputs.md): prometheus serves
+//       GET /metrics on --metrics-listen (default 127.0.0.1:9464); elasticsearch=URL ships
+//       rows, events and the manifest (checked at start: a wrong URL or refused credentials is
+//       one error before the run); json=FILE appends the rows as JSON lines. `--out DIR` (any
+//       value that is not an output) is still read as the run directory, as before --run-dir.
 //   beacon provision --node URL --registrar nathan --registrar-wif-file F --count N
 //                    --accounts-out FILE
 //       creates (or completes) N funded accounts and the test asset; see beacon/provision.hpp.
@@ -42,6 +47,9 @@
 #include "cli/beacon_serve.hpp"
 #include "cli/command.hpp"
 #include "monitor/node_load.hpp"
+#include "outputs/elasticsearch.hpp"
+#include "outputs/prometheus.hpp"
+#include "outputs/spec.hpp"
 #include "stats/run_summary.hpp"
 #include "store/results_store.hpp"
 #include "store/run_directory.hpp"
@@ -75,7 +83,9 @@ struct run_options {
   std::string count;
   std::string accounts;
   std::string accounts_env;
-  std::string out;
+  std::vector<std::string> outs;  // --out: outputs, or (compatibility) the run directory
+  std::string run_dir;
+  std::string metrics_listen;
   std::string store;
   std::string name = "beacon";
   std::optional<std::uint64_t> seed;
@@ -92,7 +102,34 @@ std::string fmt_latency(std::int64_t us) {
   return s.str();
 }
 
+// `--out` takes k6-style outputs; a value that is none (no "name=" in front and not
+// "prometheus") is the run directory, as `--out DIR` meant before --run-dir.
+bool is_output_spec(const std::string& v) {
+  if (v == "prometheus") return true;
+  const auto eq = v.find('=');
+  if (eq == std::string::npos || eq == 0) return false;
+  for (std::size_t i = 0; i < eq; ++i)
+    if (!(v[i] >= 'a' && v[i] <= 'z')) return false;
+  return true;
+}
+
 int run_beacon(const run_options& opt, io& s) {
+  // Outputs first: a bad --out is an error before anything else happens.
+  std::vector<outputs::output_spec> specs;
+  std::string out_dir = opt.run_dir;
+  for (const auto& v : opt.outs) {
+    if (is_output_spec(v)) {
+      specs.push_back(outputs::parse_out_flag(v));
+    } else if (!out_dir.empty()) {
+      throw input_error("--out", "\"" + v +
+                                     "\" is not an output (prometheus, elasticsearch=URL, "
+                                     "json=FILE) and the run directory is already " +
+                                     out_dir);
+    } else {
+      out_dir = v;
+    }
+  }
+  outputs::check_outputs(specs);
   // Scenario: a file, a preset, or the defaults; flags override single fields.
   std::string scenario_text, scenario_name;
   if (!opt.scenario_file.empty() && !opt.preset.empty())
@@ -200,7 +237,7 @@ int run_beacon(const run_options& opt, io& s) {
   std::vector<store::beacon_info> beacons{{opt.name, {{"version", BTS_INFRA_VERSION}}}};
 
   const std::filesystem::path dir =
-      opt.out.empty() ? std::filesystem::path("runs") / info.id : std::filesystem::path(opt.out);
+      out_dir.empty() ? std::filesystem::path("runs") / info.id : std::filesystem::path(out_dir);
   std::optional<store::run_directory_writer> writer;
   writer.emplace(dir, info, beacons);
   std::optional<store::results_store> db;
@@ -209,6 +246,37 @@ int run_beacon(const run_options& opt, io& s) {
     db->create_run(info);
     db->put_beacon(info.id, beacons[0]);
   }
+
+  // Outputs. Elasticsearch is checked now (reachable, credentials, version): one error at start.
+  std::unique_ptr<outputs::elasticsearch_output> es;
+  std::unique_ptr<std::ofstream> json_out;
+  std::shared_ptr<outputs::beacon_metrics> metrics;
+  std::unique_ptr<outputs::metrics_server> metrics_srv;
+  std::string metrics_listen = opt.metrics_listen;
+  for (const auto& sp : specs) {
+    if (sp.kind == outputs::output_kind::prometheus && metrics_listen.empty())
+      metrics_listen = "127.0.0.1:9464";
+    if (sp.kind == outputs::output_kind::elasticsearch) {
+      es = std::make_unique<outputs::elasticsearch_output>(sp.elasticsearch);
+      es->start();
+    }
+    if (sp.kind == outputs::output_kind::json) {
+      json_out = std::make_unique<std::ofstream>(sp.json_file, std::ios::app);
+      if (!*json_out)
+        throw input_error("--out json=" + sp.json_file,
+                          std::string("cannot open: ") + std::strerror(errno));
+    }
+  }
+  std::string node_list;
+  for (const auto& n : sc.nodes) node_list += (node_list.empty() ? "" : ",") + n.url;
+  if (!metrics_listen.empty()) {
+    metrics = std::make_shared<outputs::beacon_metrics>();
+    metrics_srv = std::make_unique<outputs::metrics_server>(
+        metrics_listen, [metrics] { return metrics->render(); });
+    s.err << "beacon: metrics on http://" << metrics_srv->host() << ":" << metrics_srv->port()
+          << "/metrics\n";
+  }
+  if (es) es->push(outputs::run_document{info, beacons});
 
   const bool tty = !opt.quiet && isatty(STDERR_FILENO) == 1;
   const double target = sc.rate.is_unlimited() ? 0 : sc.rate.rate_at({});
@@ -235,10 +303,21 @@ int run_beacon(const run_options& opt, io& s) {
     if (e.kind == store::event_kind::rate_change) rate_changed = true;
     writer->add_event(e);
     if (db) db->add_event(info.id, e);
+    if (es) {
+      if (e.kind == store::event_kind::start) es->push(outputs::run_document{info, beacons});
+      es->push(outputs::event_document{info.id, e});
+    }
   };
   bo.on_second = [&](const stats::second_row& row, const stats::second_row& totals) {
     writer->append_second(row);
     if (db) db->append_second(info.id, store::results_store::merged, row);
+    if (metrics) metrics->add_row({info.id, opt.name, node_list}, row);
+    if (es) {
+      es->push(outputs::stats_document{
+          info.id, opt.name, true, info.started_at.value_or(info.created_at) + row.second * 1000,
+          row});
+    }
+    if (json_out) *json_out << boost::json::serialize(stats::to_json(row)) << "\n" << std::flush;
     if (tty) {
       const auto& inc = row[stats::latency_kind::inclusion_corrected];
       std::fprintf(stderr,
@@ -275,6 +354,10 @@ int run_beacon(const run_options& opt, io& s) {
     info.status = store::run_status::failed;
     info.ended_at = store::now_unix_ms();
     writer->update_manifest(info, beacons);
+    if (es) {
+      es->push(outputs::run_document{info, beacons});
+      es->flush(std::chrono::seconds(10));
+    }
     throw;
   }
   running_beacon.store(nullptr);
@@ -309,6 +392,14 @@ int run_beacon(const run_options& opt, io& s) {
   writer->write_summary(sj);
   writer->update_manifest(info, beacons);
   if (db) db->finish_run(info.id, info.status, *info.ended_at, sj);
+  if (es) {
+    es->push(outputs::run_document{info, beacons});
+    if (!es->flush(std::chrono::seconds(10))) {
+      s.err << "beacon: elasticsearch has not acknowledged everything yet; the rest stays in its "
+               "spool and is sent by the next run with the same spool\n";
+    }
+    es->stop();
+  }
 
   s.out << boost::json::serialize(sj) << "\n";
   s.err << "beacon: run " << info.id << " written to " << dir.string()
@@ -345,7 +436,12 @@ command make_beacon_command() {
                         "Accounts file: \"<name> <WIF>\" lines (beacon provision writes one)");
         run->add_option("--accounts-env", ro->accounts_env,
                         "Environment variable holding the accounts text");
-        run->add_option("--out", ro->out, "Run directory (default runs/<run id>)");
+        run->add_option("--run-dir", ro->run_dir, "Run directory (default runs/<run id>)");
+        run->add_option("--out", ro->outs,
+                        "Output, k6-style, repeatable: prometheus, elasticsearch=URL?options, "
+                        "json=FILE (docs/outputs.md); any other value is the run directory");
+        run->add_option("--metrics-listen", ro->metrics_listen,
+                        "Serve Prometheus GET /metrics on HOST:PORT (implies --out prometheus)");
         run->add_option("--store", ro->store, "SQLite results store to add the run to");
         run->add_option("--name", ro->name, "Beacon name (seeds its transactions; default beacon)");
         run->add_option("--seed", ro->seed, "Random seed (overrides the scenario's)");
