@@ -278,6 +278,10 @@ int run_local(const run_flags& f, io& s) {
                         : " (was live during the run; --keep-serving)\n");
   o_ << "report     bts-infra report --store " << shell_quote(store.string()) << " " << id
      << " --out " << shell_quote((out / "report").string()) << "\n";
+  const std::string base = lr.dashboard_url().substr(0, lr.dashboard_url().size() - 1);
+  o_ << "ctl        bts-infra ctl --overseer " << base << " --admin-token-file "
+     << shell_quote((out / "admin.token").string()) << " status " << id
+     << (f.keep_serving ? "\n" : " (with --keep-serving)\n");
   o_ << "logs       " << lr.log_path().string() << "\n";
   s.out << o_.str() << std::flush;
 
