@@ -242,7 +242,10 @@ class runner : public tx_sender {
     presign_options po;
     po.depth = o.sc.presign_depth != 0
                    ? o.sc.presign_depth
-                   : default_presign_depth(o.sc.rate, o.sc.max_in_flight, o.sc.count);
+                   : default_presign_depth(
+                         // A search's pool is sized for its last step, not its first.
+                         o.sc.search ? load::rate_profile::constant(o.sc.search->max) : o.sc.rate,
+                         o.sc.max_in_flight, o.sc.count);
     const unsigned hw = std::max(2u, std::thread::hardware_concurrency());
     po.threads = o.sc.signer_threads != 0 ? o.sc.signer_threads : hw - 1;
     po.min_remaining_seconds = std::min<std::uint32_t>(15, o.sc.expiration_seconds / 4);
