@@ -152,6 +152,12 @@ run(async () => {
       await page.click('#stop');
       await until('the run to stop', async () => ['stopped', 'completed'].includes(await page.locator('#run-status').getAttribute('data-status')), 15000);
       await page.screenshot({ path: artifactPath('overseer_dashboard_stopped.png'), fullPage: true });
+      // An ended run is read a few more times, then no more (each read loads it from the store).
+      await until('the ended run no longer re-read', async () => {
+        const n = requests.length;
+        await new Promise((r) => setTimeout(r, 1500));
+        return !requests.slice(n).some((u) => u.includes('/api/runs/' + id));
+      }, 10000);
 
       // A beacon that goes away is shown lost; an overseer that goes away is reported, not hidden.
       await fleet.kill('beta');

@@ -216,6 +216,7 @@
   let rows = [];
   let next = 0;
   let finalFetched = false;
+  let endedPolls = 0;  // polls since the run was seen ended (its last writes may trail the status)
   let reasons = [];
   const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
   const charts = {};
@@ -374,6 +375,7 @@
     nextBlock = 0;
     runStartMs = null;
     finalFetched = false;
+    endedPolls = 0;
     reasons = [];
     for (const key of Object.keys(specs)) buildChart(key);
     updateNotes();
@@ -402,7 +404,9 @@
         selectRun((live || runs[0]).id);
       }
       renderRunSelect();
-      if (selected) {
+      // An ended run cannot change: three polls after it ended (its last rows may be committed
+      // just after the status changes) it is not re-read (each read loads it from the store).
+      if (selected && !finalFetched) {
         const id = selected;
         const r = await api('GET', '/api/runs/' + encodeURIComponent(id));
         if (id !== selected) return;
@@ -413,17 +417,15 @@
           if (blocks.length) buildChart('blocks');
         }
         const live = r.status === 'running' || r.status === 'created';
-        if (live || !finalFetched) {
-          const fresh = await api('GET', '/api/runs/' + encodeURIComponent(id) + '/series?from=' + next);
-          if (id !== selected) return;
-          if (!Array.isArray(fresh)) throw new Error('series: expected an array');
-          if (fresh.length) appendRows(fresh);
-          const newBlocks = await api('GET', '/api/runs/' + encodeURIComponent(id) + '/blocks?from=' + nextBlock);
-          if (id !== selected) return;
-          if (!Array.isArray(newBlocks)) throw new Error('blocks: expected an array');
-          if (newBlocks.length) appendBlocks(newBlocks);
-          if (!live) finalFetched = true;
-        }
+        const fresh = await api('GET', '/api/runs/' + encodeURIComponent(id) + '/series?from=' + next);
+        if (id !== selected) return;
+        if (!Array.isArray(fresh)) throw new Error('series: expected an array');
+        if (fresh.length) appendRows(fresh);
+        const newBlocks = await api('GET', '/api/runs/' + encodeURIComponent(id) + '/blocks?from=' + nextBlock);
+        if (id !== selected) return;
+        if (!Array.isArray(newBlocks)) throw new Error('blocks: expected an array');
+        if (newBlocks.length) appendBlocks(newBlocks);
+        if (!live && ++endedPolls >= 3) finalFetched = true;
       }
       document.body.dataset.loaded = 'yes';
       if (statusFromPoll || $('status').dataset.kind === undefined) {
