@@ -293,14 +293,19 @@ int run_beacon(const run_options& opt, io& s) {
   // Events (start, rate changes, break point, stop, propagation) go to events.jsonl and the
   // store; the start event carries the moment the schedule started, which is second 0 of the
   // rows (setup and pre-signing come before it).
-  bool rate_changed = false;  // output thread until run() returns
+  bool rate_changed = false;     // output thread until run() returns
+  double shown_target = target;  // the progress line follows rate changes (search steps)
   bo.on_event = [&](const store::event& e) {
     if (e.kind == store::event_kind::start) {
       info.started_at = e.time;
       writer->update_manifest(info, beacons);
       if (db) db->start_run(info.id, e.time);
     }
-    if (e.kind == store::event_kind::rate_change) rate_changed = true;
+    if (e.kind == store::event_kind::rate_change) {
+      rate_changed = true;
+      if (const auto* to = e.data.if_contains("to"); to && to->is_number())
+        shown_target = to->to_number<double>();
+    }
     writer->add_event(e);
     if (db) db->add_event(info.id, e);
     if (es) {
@@ -325,8 +330,9 @@ int run_beacon(const run_options& opt, io& s) {
                    "%s p99 %s  "
                    "rejected %lld  pool %lld",
                    static_cast<long long>(row.second + 1),
-                   target > 0 ? (std::to_string(static_cast<long long>(target)) + "/s").c_str()
-                              : "unlimited",
+                   shown_target > 0
+                       ? (std::to_string(static_cast<long long>(shown_target)) + "/s").c_str()
+                       : "unlimited",
                    static_cast<long long>(row.sent), static_cast<long long>(totals.accepted),
                    static_cast<long long>(totals.included), fmt_latency(inc.p50).c_str(),
                    fmt_latency(inc.p99).c_str(), static_cast<long long>(totals.rejected),
