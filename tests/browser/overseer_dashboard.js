@@ -129,7 +129,7 @@ run(async () => {
       if (errs.last.timeouts !== 0 || errs.last.disconnects !== 0 || errs.last['rejected fc:3030001'] !== 0) throw new Error(`errors chart: ${JSON.stringify(errs)}`);
       const legend = await page.locator('#chart-errors .u-legend').innerText();
       if (!legend.includes('rejected fc:3030001')) throw new Error(`errors legend: ${legend}`);
-      await until('two blocks charted', async () => (await chart('chart-blocks')).points >= 2, 10000);
+      await until('two blocks charted', async () => (await chart('chart-blocks')).points >= 2, 15000);
       const fill = (await chart('chart-blocks')).last;
       if (![25, 50, 75, 100].includes(fill['block fill']) || fill["run's share of its transactions"] !== 75) throw new Error(`blocks chart: ${JSON.stringify(fill)}`);
       if (!(await page.locator('#blocks-note').isHidden())) throw new Error('the no-blocks note stays with blocks charted');
