@@ -173,7 +173,10 @@ struct overseer::impl {
     e.kind = kind;
     e.beacon = beacon;
     e.data = std::move(data);
-    store->post([run, e = std::move(e)](store::results_store& db) { db.add_event(run, e); });
+    store->post([run, e = std::move(e), cb = opt.on_event](store::results_store& db) {
+      db.add_event(run, e);
+      if (cb) cb(run, e);
+    });
   }
 
   // ---- merging ---------------------------------------------------------------------------
@@ -231,8 +234,10 @@ struct overseer::impl {
       r.merged_upto = s;
     }
     if (!out.empty()) {
-      store->post(
-          [id, out = std::move(out)](store::results_store& db) { db.append_seconds(id, out); });
+      store->post([id, out = std::move(out), cb = opt.on_rows](store::results_store& db) {
+        db.append_seconds(id, out);
+        if (cb) cb(id, out);
+      });
     }
   }
 
@@ -266,12 +271,14 @@ struct overseer::impl {
     r.cumulative = std::make_unique<stats::latency_set>();
     r.pending.clear();
     const store::unix_ms ended = *r.info.ended_at;
-    store->post([id, status, ended, so, cumulative](store::results_store& db) {
+    store->post([id, status, ended, so, cumulative, info = r.info,
+                 cb = opt.on_run](store::results_store& db) {
       store::results_store::load_options lo;
       lo.per_beacon = false;
       store::run_record rec = db.load_run(id, lo);
       json::object summary = stats::to_json(stats::summarize(rec.merged, *cumulative, so));
       db.finish_run(id, status, ended, summary);
+      if (cb) cb(info, {});
     });
     log("run " + id + " ended: " + std::string(store::name(status)));
   }
@@ -583,10 +590,11 @@ asio::awaitable<rpc::call_result> overseer::impl::stats_store(const std::string&
   auto run = std::make_shared<std::string>(m.run);
   auto initiate = [this, run, records, blocks](auto handler) {
     auto h = std::make_shared<decltype(handler)>(std::move(handler));
-    store->post([h, run, records, blocks](store::results_store& db) {
+    store->post([h, run, records, blocks, cb = opt.on_rows](store::results_store& db) {
       rpc::call_result res;
       try {
         std::size_t n = records->empty() ? 0 : db.append_seconds(*run, *records);
+        if (cb && !records->empty()) cb(*run, *records);
         if (!blocks->empty()) db.append_blocks(*run, *blocks);
         res = json::value(json::object{{"stored", n}});
       } catch (const std::exception& e) {
@@ -1044,6 +1052,9 @@ json::object overseer::create_run(const run_request& rq) {
   });
   r.info = info;
   r.info.id = id;
+  if (m.opt.on_run) {
+    m.store->post([cb = m.opt.on_run, i = r.info, binfo](store::results_store&) { cb(i, binfo); });
+  }
   for (auto& [n, rb] : r.beacons) {
     rb.cfg.run = id;
     beacon_entry& e = m.beacons[n];
@@ -1082,7 +1093,10 @@ json::object overseer::start_run(const std::string& id, std::optional<unix_us> a
   r.started = true;
   r.info.status = store::run_status::running;
   r.info.started_at = to_ms(when);
-  m.store->post([id, when](store::results_store& db) { db.start_run(id, to_ms(when)); });
+  m.store->post([id, when, i = r.info, cb = m.opt.on_run](store::results_store& db) {
+    db.start_run(id, to_ms(when));
+    if (cb) cb(i, {});
+  });
   json::object d;
   d["at"] = store::format_unix_ms(to_ms(when));
   m.add_event(id, store::event_kind::start, "", d);

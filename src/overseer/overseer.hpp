@@ -44,6 +44,7 @@
 
 #include "overseer/protocol.hpp"
 #include "rpc/tls.hpp"
+#include "store/results_store.hpp"
 
 namespace bts::overseer {
 
@@ -64,6 +65,15 @@ struct overseer_options {
   std::chrono::milliseconds start_delay{1000};
   // One line per notable event (connections, refusals, runs). Default: stderr.
   std::function<void(const std::string&)> log;
+  // Outputs (e.g. Elasticsearch, see overseer_command.cpp): called on the store thread once the
+  // data is committed, in commit order; they must not block for long. on_rows gets a beacon's
+  // rows (as received; a resent row comes again) or merged rows (beacon ""); on_run a run's
+  // manifest when it is created (with its beacons), started and ended (beacons empty).
+  std::function<void(const std::string& run, const std::vector<store::second_record>& rows)>
+      on_rows;
+  std::function<void(const std::string& run, const store::event& e)> on_event;
+  std::function<void(const store::run_info& info, const std::vector<store::beacon_info>& beacons)>
+      on_run;
   // The overseer's clock; default now_unix_us(). Tests inject one.
   std::function<unix_us()> now;
 };
