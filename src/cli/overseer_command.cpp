@@ -25,8 +25,10 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -34,6 +36,7 @@
 #include "beacon/chain_context.hpp"
 #include "cli/beacon_serve.hpp"
 #include "cli/command.hpp"
+#include "outputs/elasticsearch.hpp"
 #include "outputs/prometheus.hpp"
 #include "outputs/spec.hpp"
 #include "overseer/agent.hpp"
@@ -145,8 +148,48 @@ int serve(const serve_options& o, io& s) {
   std::vector<outputs::output_spec> specs;
   for (const auto& t : o.outs) specs.push_back(outputs::parse_out_flag(t));
   outputs::check_outputs(specs);
-  wants_prometheus(specs, false, "overseer serve");  // /metrics is always on the overseer's port
+  // /metrics is always on the overseer's port; Elasticsearch gets merged and per-beacon rows,
+  // events and run manifests, started (and checked) before the overseer listens.
+  std::shared_ptr<outputs::elasticsearch_output> es;
+  for (const auto& sp : specs) {
+    if (sp.kind == outputs::output_kind::json)
+      throw input_error("--out", "overseer serve supports prometheus and elasticsearch=URL");
+    if (sp.kind == outputs::output_kind::elasticsearch) {
+      outputs::elasticsearch_options eo = sp.elasticsearch;
+      if (eo.spool_dir.empty()) {
+        const auto parent = std::filesystem::path(o.store).parent_path();
+        eo.spool_dir = (parent.empty() ? std::filesystem::path(".") : parent) / "bts-es-spool";
+      }
+      es = std::make_shared<outputs::elasticsearch_output>(eo);
+      es->start();
+    }
+  }
   overseer::overseer_options oo;
+  if (es) {
+    struct run_meta {
+      std::vector<store::beacon_info> beacons;
+      store::unix_ms start = 0;
+    };
+    auto meta = std::make_shared<std::map<std::string, run_meta>>();  // store thread only
+    oo.on_run = [es, meta](const store::run_info& info,
+                           const std::vector<store::beacon_info>& beacons) {
+      run_meta& m = (*meta)[info.id];
+      if (!beacons.empty()) m.beacons = beacons;
+      m.start = info.started_at.value_or(info.created_at);
+      es->push(outputs::run_document{info, m.beacons});
+    };
+    oo.on_rows = [es, meta](const std::string& run, const std::vector<store::second_record>& rows) {
+      const run_meta& m = (*meta)[run];
+      const bool alone = m.beacons.size() <= 1;
+      for (const auto& r : rows) {
+        es->push(outputs::stats_document{run, r.beacon, r.beacon.empty() || alone,
+                                         m.start + r.row.second * 1000, r.row});
+      }
+    };
+    oo.on_event = [es](const std::string& run, const store::event& e) {
+      es->push(outputs::event_document{run, e});
+    };
+  }
   const auto colon = o.listen.rfind(':');
   if (colon == std::string::npos)
     throw input_error("--listen", "expected HOST:PORT, got \"" + o.listen + "\"");
@@ -183,6 +226,12 @@ int serve(const serve_options& o, io& s) {
         << o.store << std::endl;
   wait_for_signal();
   ov.stop();
+  if (es) {
+    if (!es->flush(std::chrono::seconds(10)))
+      s.err << "overseer: elasticsearch has not acknowledged everything; the rest stays in its "
+               "spool\n";
+    es->stop();
+  }
   s.err << "overseer: stopped\n";
   return 0;
 }
@@ -307,8 +356,9 @@ command make_overseer_command() {
                        "TLS certificate chain (PEM): serve https:// and wss://");
         sv->add_option("--tls-key", o->tls_key, "TLS private key (PEM)");
         sv->add_option("--out", o->outs,
-                       "Output, k6-style: prometheus (GET /metrics on the overseer's port, "
-                       "always served)");
+                       "Output, k6-style, repeatable: prometheus (GET /metrics on the "
+                       "overseer's port, always served), elasticsearch=URL?options "
+                       "(docs/outputs.md)");
         CLI::App* ag = app.add_subcommand(
             "agent",
             "The beacon side: connect out to an overseer and run what it commands "

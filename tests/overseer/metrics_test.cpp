@@ -7,9 +7,12 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -63,9 +66,11 @@ class OverseerMetrics : public ::testing::Test {
     o.admin_token = admin_token;
     o.ping_interval = 100ms;
     o.log = [](const std::string&) {};
+    configure(o);
     ov_ = std::make_unique<overseer>(std::move(o));
     thread_ = std::thread([this] { io_.run(); });
   }
+  virtual void configure(overseer_options&) {}
   void TearDown() override {
     agents_.clear();
     ov_.reset();
@@ -180,6 +185,63 @@ TEST_F(OverseerMetrics, FleetAndFederatedRunMetricsMatchTheMergedSeries) {
   ASSERT_TRUE(
       eventually([&] { return scrape()["bts_infra_overseer_beacons{connection=\"lost\"}"] == 1; }));
   EXPECT_EQ(scrape().at("bts_infra_overseer_beacon_connected{beacon=\"beta\"}"), 0);
+}
+
+// The output hooks (overseer serve --out elasticsearch ships what they deliver): every beacon's
+// rows and every merged row once committed, the run's events, and its manifest when created
+// (with beacons), started and ended.
+class OverseerOutputs : public OverseerMetrics {
+ protected:
+  void configure(overseer_options& o) override {
+    o.on_rows = [this](const std::string& run, const std::vector<store::second_record>& rows) {
+      std::lock_guard lock(mu_);
+      for (const auto& r : rows) rows_[r.beacon].insert(r.row.second);
+      runs_seen_.insert(run);
+    };
+    o.on_event = [this](const std::string&, const store::event& e) {
+      std::lock_guard lock(mu_);
+      events_.push_back(std::string(store::name(e.kind)));
+    };
+    o.on_run = [this](const store::run_info& i, const std::vector<store::beacon_info>& b) {
+      std::lock_guard lock(mu_);
+      manifests_.push_back(std::string(store::name(i.status)) + ":" + std::to_string(b.size()));
+    };
+  }
+  std::mutex mu_;
+  std::map<std::string, std::set<std::int64_t>> rows_;
+  std::set<std::string> runs_seen_;
+  std::vector<std::string> events_, manifests_;
+};
+
+TEST_F(OverseerOutputs, HooksSeeRowsEventsAndManifests) {
+  add_agent("alpha");
+  add_agent("beta");
+  ASSERT_TRUE(eventually([&] { return ov_->beacons_json().size() == 2; }));
+  run_request rq;
+  rq.scenario_name = "outputs-test";
+  rq.scenario_text =
+      "name: outputs-test\nnodes:\n  - url: ws://127.0.0.1:1\nload: {kind: constant, rate: "
+      "20}\nduration: 3s\n";
+  const std::string id(ov_->create_run(rq).at("id").as_string());
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& b : ov_->beacons_json())
+      if (b.at("state").as_string() != "prepared") return false;
+    return true;
+  }));
+  ov_->start_run(id, now_unix_us() + 100'000);
+  ASSERT_TRUE(eventually(
+      [&] { return std::string(ov_->run_json(id).at("status").as_string()) == "completed"; }));
+  ov_->flush();
+  std::lock_guard lock(mu_);
+  EXPECT_EQ(runs_seen_, std::set<std::string>{id});
+  EXPECT_EQ(rows_["alpha"], (std::set<std::int64_t>{0, 1, 2}));
+  EXPECT_EQ(rows_["beta"], (std::set<std::int64_t>{0, 1, 2}));
+  EXPECT_EQ(rows_[""], (std::set<std::int64_t>{0, 1, 2}));  // merged
+  ASSERT_GE(manifests_.size(), 3u);
+  EXPECT_EQ(manifests_[0], "created:2");
+  EXPECT_EQ(manifests_[1], "running:0");
+  EXPECT_EQ(manifests_.back(), "completed:0");
+  EXPECT_NE(std::find(events_.begin(), events_.end(), "start"), events_.end());
 }
 
 TEST_F(OverseerMetrics, OtherPathsAreNotMetrics) {
