@@ -272,15 +272,17 @@ void scope_metrics::write(exposition_builder& b, std::string_view prefix,
   if (prefix.ends_with("_run")) {
     gauge("_beacons", "Beacons merged into the run's last second.", static_cast<double>(t.beacons));
   }
+  // Percent to ratio, rounded to 1e-8 (so 0.7% reads 0.007, not 0.006999999999999999).
+  auto ratio = [](double percent) { return std::round(percent * 1e6) / 1e8; };
   if (t.beacon_cpu_percent)
     gauge("_cpu_ratio", "Beacon process CPU, in cores (1 = one core busy).",
-          *t.beacon_cpu_percent / 100.0);
+          ratio(*t.beacon_cpu_percent));
   if (t.send_cpu_percent)
     gauge("_send_thread_cpu_ratio", "The beacon's send thread CPU, in cores.",
-          *t.send_cpu_percent / 100.0);
+          ratio(*t.send_cpu_percent));
   if (t.node_cpu_percent)
     gauge("_node_cpu_ratio", "CPU of the node(s) under test, in cores.",
-          *t.node_cpu_percent / 100.0);
+          ratio(*t.node_cpu_percent));
   struct hist {
     stats::latency_kind kind;
     const char* name;
