@@ -109,6 +109,10 @@ int run_check(const uptime_flags& f, io& s) {
       if (r.head_block_num) s.out << "  head " << *r.head_block_num;
       if (r.found.head_block_age_ms)
         s.out << " age " << uptime::format_duration_ms(*r.found.head_block_age_ms);
+      if (r.es_block_num) {
+        s.out << "  newest indexed block " << *r.es_block_num;
+        if (r.found.es_lag) s.out << " lag " << *r.found.es_lag << " blocks";
+      }
       if (r.certificate) {
         s.out << "  certificate expires in "
               << uptime::format_duration_ms(

@@ -31,6 +31,9 @@ constexpr named placeholders[] = {
     {"PARTICIPATION", placeholder::participation},
     {"API_SETS", placeholder::api_sets},
     {"LAST_IRREVERSIBLE_LAG", placeholder::last_irreversible_lag},
+    {"ES_LAG", placeholder::es_lag},
+    {"ES_BLOCK_AGE", placeholder::es_block_age},
+    {"ES_OBJECTS_LAG", placeholder::es_objects_lag},
 };
 
 class parser {
@@ -327,6 +330,17 @@ value resolve_placeholder(const operand& o, const facts& f) {
     case placeholder::last_irreversible_lag:
       num(f.last_irreversible_lag, false);
       break;
+    case placeholder::es_lag:
+      num(f.es_lag, false);
+      if (out.missing) out.text = f.es_lag_missing;
+      break;
+    case placeholder::es_block_age:
+      num(f.es_block_age_ms, true);
+      break;
+    case placeholder::es_objects_lag:
+      num(f.es_objects_lag, false);
+      if (out.missing) out.text = f.es_objects_lag_missing;
+      break;
   }
   return out;
 }
@@ -411,7 +425,7 @@ evaluation evaluate(const condition& c, const facts& f) {
   auto side = [](const operand& o, const value& v) {
     std::string s = operand_text(o);
     if (o.type != operand::kind::literal)
-      s += " (" + (v.missing ? std::string("missing") : v.text) + ")";
+      s += " (" + (v.missing ? (v.text.empty() ? std::string("missing") : v.text) : v.text) + ")";
     return s;
   };
   e.description = side(c.left, l) + " " + op_text(c.op) + " " + side(c.right, r);

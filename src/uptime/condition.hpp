@@ -5,6 +5,7 @@
 //   [CHAIN_ID] == 4018d784...    [HEAD_BLOCK_AGE] < 30s         [HEAD_BLOCK_LAG] <= 3
 //   [PARTICIPATION] >= 90        [API_SETS] has history         [LAST_IRREVERSIBLE_LAG] < 50
 //   len([API_SETS]) >= 4
+//   [ES_LAG] < 100               [ES_BLOCK_AGE] < 5m            [ES_OBJECTS_LAG] < 1000
 //
 // Operands are placeholders (optionally followed by a JSON path for [BODY]), len(placeholder),
 // or literals: numbers, durations (500ms, 30s, 5m, 336h, 14d), true/false, bare words or
@@ -42,6 +43,9 @@ enum class placeholder {
   participation,
   api_sets,
   last_irreversible_lag,
+  es_lag,          // Elasticsearch: chain head - newest indexed block_data.block_num
+  es_block_age,    // Elasticsearch: now - the newest indexed block_data.block_time
+  es_objects_lag,  // Elasticsearch: chain head - newest objects-* block_number
 };
 // "[STATUS]" ...
 const char* placeholder_name(placeholder p);
@@ -59,6 +63,13 @@ struct facts {
   std::optional<double> participation;   // percent of the last 128 slots filled
   std::optional<std::vector<std::string>> api_sets;
   std::optional<double> last_irreversible_lag;  // head - last irreversible, in blocks
+  // Elasticsearch endpoints (filled in by the tracker, which knows the chain head).
+  std::optional<double> es_lag;           // blocks the index is behind the chain head
+  std::optional<double> es_block_age_ms;  // age of the newest indexed block
+  std::optional<double> es_objects_lag;   // blocks objects-* is behind the chain head
+  // Why es_lag / es_objects_lag are missing ("no chain head known for chain ..."), shown in
+  // place of "missing" in the failed condition.
+  std::string es_lag_missing, es_objects_lag_missing;
 };
 
 struct operand {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -118,12 +119,81 @@ void parse_url_into(const context& c, const YAML::Node& n, const std::string& fi
   }
 }
 
+// Index patterns go into the request path: letters, digits and - _ . * , + only.
+bool valid_index(const std::string& s) {
+  if (s.empty() || s.front() == '_' || s.front() == '-') return false;
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    const unsigned char u = static_cast<unsigned char>(ch);
+    return std::islower(u) || std::isdigit(u) || ch == '-' || ch == '_' || ch == '.' || ch == '*' ||
+           ch == ',' || ch == '+';
+  });
+}
+
+void parse_elasticsearch(const context& c, const YAML::Node& n, const std::string& f,
+                         endpoint_config& e) {
+  if (n.IsNull()) {
+    // `elasticsearch:` with nothing after it: every default.
+  } else {
+    check_keys(c, n, f,
+               {"index", "objects_index", "chain_id", "chain_group", "username", "password_env",
+                "password_file"});
+  }
+  if (e.kind != endpoint_kind::http)
+    c.fail(n, f,
+           "needs an http:// or https:// url (the Elasticsearch base URL), not \"" + e.url + "\"");
+  e.kind = endpoint_kind::elasticsearch;
+  if (n.IsNull()) return;
+  auto index = [&](const char* key, std::string& out) {
+    if (!n[key]) return;
+    out = scalar(c, n[key], f + "." + key);
+    if (!valid_index(out))
+      c.fail(n[key], f + "." + key,
+             "expected an index pattern such as bitshares-* (lower-case letters, digits, - _ . * "
+             ", +), got \"" +
+                 out + "\"");
+  };
+  index("index", e.es.index);
+  index("objects_index", e.es.objects_index);
+  if (n["chain_id"]) {
+    e.es.chain_id = scalar(c, n["chain_id"], f + ".chain_id");
+    if (e.es.chain_id.size() != 64 ||
+        !std::all_of(e.es.chain_id.begin(), e.es.chain_id.end(),
+                     [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); }))
+      c.fail(n["chain_id"], f + ".chain_id",
+             "expected 64 hex digits (a chain id), got \"" + e.es.chain_id + "\"");
+  }
+  if (n["chain_group"]) {
+    if (n["chain_id"])
+      c.fail(n["chain_group"], f + ".chain_group", "give chain_id or chain_group, not both");
+    e.es.chain_group = scalar(c, n["chain_group"], f + ".chain_group");
+  }
+  if (n["username"]) e.es.username = scalar(c, n["username"], f + ".username");
+  if (n["password_env"] && n["password_file"])
+    c.fail(n["password_file"], f + ".password_file",
+           "give password_env or password_file, not both");
+  if (const YAML::Node p = n["password_env"]) {
+    const std::string var = scalar(c, p, f + ".password_env");
+    const char* v = std::getenv(var.c_str());
+    if (!v) c.fail(p, f + ".password_env", "the environment variable " + var + " is not set");
+    e.es.password = v;
+  }
+  if (const YAML::Node p = n["password_file"]) {
+    const std::string path = scalar(c, p, f + ".password_file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) c.fail(p, f + ".password_file", "cannot read \"" + path + "\"");
+    std::getline(in, e.es.password);
+    if (!e.es.password.empty() && e.es.password.back() == '\r') e.es.password.pop_back();
+  }
+  if ((n["password_env"] || n["password_file"]) && e.es.username.empty())
+    c.fail(n, f, "a password needs a username (basic auth)");
+}
+
 endpoint_config parse_endpoint(const context& c, const YAML::Node& n, std::size_t index,
                                milliseconds interval, milliseconds timeout) {
   const std::string f = "endpoints[" + std::to_string(index) + "]";
   check_keys(c, n, f,
              {"name", "group", "url", "interval", "timeout", "conditions", "location", "region",
-              "country", "operator", "contact", "jsonrpc", "call", "public"});
+              "country", "operator", "contact", "jsonrpc", "call", "public", "elasticsearch"});
   endpoint_config e;
   e.line = n.Mark().line + 1;
   e.interval = interval;
@@ -143,9 +213,11 @@ endpoint_config parse_endpoint(const context& c, const YAML::Node& n, std::size_
   if (n["operator"]) e.operator_name = scalar(c, n["operator"], f + ".operator");
   if (n["contact"]) e.contact = scalar(c, n["contact"], f + ".contact");
   if (n["public"]) e.public_list = boolean(c, n["public"], f + ".public");
+  if (const YAML::Node es = n["elasticsearch"]) parse_elasticsearch(c, es, f + ".elasticsearch", e);
   if (const YAML::Node call = n["call"]) {
     check_keys(c, call, f + ".call", {"api", "method", "params"});
-    if (e.kind == endpoint_kind::http || e.kind == endpoint_kind::tcp) {
+    if (e.kind == endpoint_kind::http || e.kind == endpoint_kind::tcp ||
+        e.kind == endpoint_kind::elasticsearch) {
       c.fail(call, f + ".call", "needs a ws://, wss:// or jsonrpc http(s):// endpoint");
     }
     if (!call["method"]) c.fail(call, f + ".call", "expected a method");
@@ -172,7 +244,20 @@ endpoint_config parse_endpoint(const context& c, const YAML::Node& n, std::size_
           cond.uses(placeholder::chain_id) || cond.uses(placeholder::head_block_age) ||
           cond.uses(placeholder::head_block_lag) || cond.uses(placeholder::participation) ||
           cond.uses(placeholder::api_sets) || cond.uses(placeholder::last_irreversible_lag);
-      if (chain && (e.kind == endpoint_kind::http || e.kind == endpoint_kind::tcp)) {
+      const bool es = cond.uses(placeholder::es_lag) || cond.uses(placeholder::es_block_age) ||
+                      cond.uses(placeholder::es_objects_lag);
+      if (es && e.kind != endpoint_kind::elasticsearch) {
+        throw input_error(where, "condition \"" + text +
+                                     "\": [ES_*] placeholders need an endpoint with an "
+                                     "`elasticsearch:` section");
+      }
+      if (cond.uses(placeholder::es_objects_lag) && e.es.objects_index.empty()) {
+        throw input_error(where, "condition \"" + text +
+                                     "\": [ES_OBJECTS_LAG] needs elasticsearch.objects_index "
+                                     "(e.g. objects-*)");
+      }
+      if (chain && (e.kind == endpoint_kind::http || e.kind == endpoint_kind::tcp ||
+                    e.kind == endpoint_kind::elasticsearch)) {
         throw input_error(where, "condition \"" + text +
                                      "\": BitShares placeholders need a ws://, wss:// or `jsonrpc: "
                                      "true` http(s):// endpoint");
@@ -182,9 +267,11 @@ endpoint_config parse_endpoint(const context& c, const YAML::Node& n, std::size_
                           "condition \"" + text +
                               "\": [CERTIFICATE_EXPIRATION] needs a wss:// or https:// endpoint");
       }
-      if (cond.uses(placeholder::status) && e.kind != endpoint_kind::http) {
+      if (cond.uses(placeholder::status) && e.kind != endpoint_kind::http &&
+          e.kind != endpoint_kind::elasticsearch) {
         throw input_error(where, "condition \"" + text +
-                                     "\": [STATUS] needs a plain http:// or https:// endpoint");
+                                     "\": [STATUS] needs a plain http:// or https:// endpoint "
+                                     "(or an elasticsearch one)");
       }
       e.conditions.push_back(std::move(cond));
     }
@@ -218,6 +305,9 @@ std::vector<condition> default_conditions(endpoint_kind kind) {
   switch (kind) {
     case endpoint_kind::http:
       return {parse_condition("[STATUS] == 200", "default")};
+    case endpoint_kind::elasticsearch:
+      return {parse_condition("[CONNECTED] == true", "default"),
+              parse_condition("[ES_LAG] < 100", "default")};
     default:
       return {parse_condition("[CONNECTED] == true", "default")};
   }
@@ -299,6 +389,25 @@ uptime_config parse_config(const std::string& yaml_text, const std::string& sour
              "duplicate endpoint \"" + e.name + "\" in group \"" + e.group + "\"");
     }
     cfg.endpoints.push_back(std::move(e));
+  }
+  // An Elasticsearch endpoint without chain_id takes the chain head from a group's nodes: the
+  // group must have some.
+  for (std::size_t i = 0; i < cfg.endpoints.size(); ++i) {
+    endpoint_config& e = cfg.endpoints[i];
+    if (e.kind != endpoint_kind::elasticsearch || !e.es.chain_id.empty()) continue;
+    if (e.es.chain_group.empty()) e.es.chain_group = e.group;
+    const bool has_nodes =
+        std::any_of(cfg.endpoints.begin(), cfg.endpoints.end(), [&](const auto& o) {
+          return o.group == e.es.chain_group &&
+                 (o.kind == endpoint_kind::websocket || o.kind == endpoint_kind::http_jsonrpc);
+        });
+    if (!has_nodes) {
+      const YAML::Node n = eps[i]["elasticsearch"];
+      c.fail(n && n["chain_group"] ? n["chain_group"] : eps[i],
+             "endpoints[" + std::to_string(i) + "].elasticsearch",
+             "no ws://, wss:// or jsonrpc endpoint in group \"" + e.es.chain_group +
+                 "\" gives the chain head: set chain_group to a group of nodes, or chain_id");
+    }
   }
   return cfg;
 }

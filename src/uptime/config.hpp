@@ -9,6 +9,12 @@
 //       group: devnet
 //       url: ws://127.0.0.1:8090
 //       conditions: ["[CONNECTED] == true", "[HEAD_BLOCK_AGE] < 30s"]
+//     - name: es                          # an Elasticsearch endpoint ([ES_LAG] vs the chain head)
+//       group: devnet
+//       url: http://127.0.0.1:9200
+//       elasticsearch: {index: bitshares-*, chain_group: devnet, username: reader,
+//                       password_env: ES_PASSWORD}
+//       conditions: ["[ES_LAG] < 100"]
 //
 // Plain values; any thread.
 #pragma once
@@ -25,7 +31,21 @@ namespace bts::uptime {
 
 using std::chrono::milliseconds;
 
-enum class endpoint_kind { websocket, http, http_jsonrpc, tcp };
+enum class endpoint_kind { websocket, http, http_jsonrpc, tcp, elasticsearch };
+
+// An Elasticsearch endpoint (`elasticsearch:` in the endpoint): the bitshares-core
+// elasticsearch plugin's operation-history indices, searched for the newest
+// block_data.block_num, compared with the head of a chain the tracker follows.
+struct elasticsearch_config {
+  std::string index = "bitshares-*";  // operation-history indices
+  std::string objects_index;          // es_objects indices ("objects-*"); empty: not checked
+  // The chain head comes from the tracked nodes with this chain id, or else from the
+  // websocket/JSON-RPC nodes of `chain_group` (default: the endpoint's own group).
+  std::string chain_id;
+  std::string chain_group;
+  std::string username;
+  std::string password;  // read from password_env / password_file; never in the file or logs
+};
 
 struct endpoint_config {
   std::string name;
@@ -44,6 +64,7 @@ struct endpoint_config {
   std::optional<std::string> call_api, call_method;
   std::string call_params = "[]";  // JSON array text
   bool public_list = true;         // listed in /nodes.json when healthy
+  elasticsearch_config es;         // kind == elasticsearch only
   int line = 0;                    // where it was declared
 
   // "group/name" made URL-safe: lower case, [a-z0-9-_] ("devnet_node-1").

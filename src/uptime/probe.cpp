@@ -7,6 +7,8 @@
 #include <chrono>
 
 #include "rpc/client.hpp"
+#include "rpc/detail/base64.hpp"
+#include "rpc/url.hpp"
 #include "util/time.hpp"
 
 namespace bts::uptime {
@@ -145,7 +147,154 @@ asio::awaitable<void> probe_rpc(const endpoint_config& e, probe_result& r,
   c.close();
 }
 
+// One line of at most 160 characters of an HTTP body, for error messages.
+std::string one_line(const std::string& body) {
+  std::string s;
+  for (char ch : body) {
+    if (s.size() >= 160) {
+      s += "...";
+      break;
+    }
+    s += (ch == '\n' || ch == '\r' || ch == '\t') ? ' ' : ch;
+  }
+  return s;
+}
+
+// Elasticsearch errors: {"error":{"type":..,"reason":..},"status":N}; else the body's first line.
+std::string es_error_text(const std::string& body) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(body, ec);
+  if (!ec && v.is_object()) {
+    if (const auto* e = v.get_object().if_contains("error")) {
+      if (e->is_object()) {
+        std::string t;
+        if (const auto* ty = e->get_object().if_contains("type"); ty && ty->is_string())
+          t = std::string(ty->get_string());
+        if (const auto* re = e->get_object().if_contains("reason"); re && re->is_string())
+          t += (t.empty() ? "" : ": ") + std::string(re->get_string());
+        if (!t.empty()) return one_line(t);
+      } else if (e->is_string()) {
+        return one_line(std::string(e->get_string()));
+      }
+    }
+  }
+  return one_line(body);
+}
+
+asio::awaitable<void> probe_es(const endpoint_config& e, probe_result& r,
+                               const detail::fetch_result& first, detail::fetch_options fo,
+                               clock_type::time_point start) {
+  auto check = [&](const detail::fetch_result& f, const std::string& index,
+                   const std::string& field,
+                   const std::string& time_field) -> std::optional<es_newest> {
+    if (!f.error.empty()) {
+      r.error = f.error;
+      return std::nullopt;
+    }
+    if (!f.status) return std::nullopt;
+    if (*f.status < 200 || *f.status >= 300) {
+      r.error = "elasticsearch " + index + "/_search: HTTP " + std::to_string(*f.status) +
+                (f.body.empty() ? "" : ": " + es_error_text(f.body));
+      return std::nullopt;
+    }
+    try {
+      return parse_es_newest(f.body, field, time_field);
+    } catch (const std::exception& ex) {
+      r.error = "elasticsearch " + index + "/_search: " + ex.what();
+      return std::nullopt;
+    }
+  };
+  if (first.status) {
+    r.found.status = *first.status;
+    r.found.response_time_ms = ms_between(start, clock_type::now());
+    r.phases.first_call_ms = first.request_ms;
+    boost::system::error_code ec;
+    json::value body = json::parse(first.body, ec);
+    r.found.body = ec ? json::value(first.body) : std::move(body);
+  }
+  const auto newest = check(first, e.es.index, "block_data.block_num", "block_data.block_time");
+  if (!newest) co_return;
+  r.found.connected = true;
+  r.es_block_num = newest->block;
+  r.es_block_time_ms = newest->time_ms;
+  if (newest->time_ms) r.found.es_block_age_ms = static_cast<double>(unix_ms() - *newest->time_ms);
+  if (!newest->block) r.found.es_lag_missing = "no indexed block in " + e.es.index;
+  if (e.es.objects_index.empty()) co_return;
+  fo.request->target = rpc::parse_url(e.url).target;
+  if (fo.request->target.empty() || fo.request->target.back() != '/') fo.request->target += '/';
+  fo.request->target += e.es.objects_index + "/_search";
+  fo.request->body = es_newest_query("block_number", "block_time");
+  const detail::fetch_result f = co_await detail::fetch(fo);
+  const auto objects = check(f, e.es.objects_index, "block_number", "block_time");
+  if (!objects) {
+    r.found.connected = false;
+    co_return;
+  }
+  r.es_objects_block_num = objects->block;
+  if (!objects->block)
+    r.found.es_objects_lag_missing = "no indexed object in " + e.es.objects_index;
+}
+
 }  // namespace
+
+std::string es_newest_query(const std::string& field, const std::string& time_field) {
+  json::object order{{"order", "desc"}, {"unmapped_type", "long"}};
+  json::object sort;
+  sort[field] = std::move(order);
+  return json::serialize(json::object{{"size", 1},
+                                      {"sort", json::array{std::move(sort)}},
+                                      {"_source", json::array{field, time_field}}});
+}
+
+es_newest parse_es_newest(const std::string& body, const std::string& field,
+                          const std::string& time_field) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(body, ec);
+  if (ec) throw std::runtime_error("answer is not JSON (" + ec.message() + "): " + one_line(body));
+  const json::value* hits = v.is_object() ? v.get_object().if_contains("hits") : nullptr;
+  const json::value* list =
+      hits && hits->is_object() ? hits->get_object().if_contains("hits") : nullptr;
+  if (!list || !list->is_array())
+    throw std::runtime_error("answer has no hits.hits array: " + one_line(body));
+  es_newest out;
+  if (list->get_array().empty()) return out;
+  const json::value& hit = list->get_array()[0];
+  auto path = [](const json::value* at, const std::string& dotted) -> const json::value* {
+    std::size_t from = 0;
+    while (at && from <= dotted.size()) {
+      const std::size_t dot = std::min(dotted.find('.', from), dotted.size());
+      if (!at->is_object()) return nullptr;
+      at = at->get_object().if_contains(dotted.substr(from, dot - from));
+      from = dot + 1;
+    }
+    return at;
+  };
+  const json::value* src = hit.is_object() ? hit.get_object().if_contains("_source") : nullptr;
+  const json::value* num = path(src, field);
+  // Without _source (or the field in it), the sort value is the number.
+  if (!num && hit.is_object()) {
+    if (const auto* s = hit.get_object().if_contains("sort");
+        s && s->is_array() && !s->get_array().empty())
+      num = &s->get_array()[0];
+  }
+  if (!num) throw std::runtime_error("newest hit has no " + field + ": " + one_line(body));
+  try {
+    out.block = rpc::as_int64(*num);
+  } catch (const std::exception&) {
+    throw std::runtime_error(field + " is not a number: " + json::serialize(*num));
+  }
+  if (const json::value* t = path(src, time_field); t && t->is_string()) {
+    try {
+      std::string text(t->get_string());
+      if (text.size() > 19) text.resize(19);  // "2026-11-24T21:00:00.000Z" -> seconds
+      out.time_ms = static_cast<std::int64_t>(parse_time_point_sec(text)) * 1000;
+    } catch (const std::exception&) {
+    }
+  } else if (t && t->is_number()) {
+    out.time_ms = static_cast<std::int64_t>(t->to_number<double>());
+  }
+  return out;
+}
 
 std::optional<double> participation_percent(const json::value& v) {
   unsigned __int128 x = 0;
@@ -185,6 +334,19 @@ asio::awaitable<probe_result> probe(const endpoint_config& e) {
     } catch (const std::exception&) {
     }
     fo.request = req;
+  } else if (e.kind == endpoint_kind::elasticsearch) {
+    detail::http_request req;
+    req.method = "POST";
+    req.target = rpc::parse_url(e.url).target;
+    if (req.target.empty() || req.target.back() != '/') req.target += '/';
+    req.target += e.es.index + "/_search";
+    req.body = es_newest_query("block_data.block_num", "block_data.block_time");
+    if (!e.es.username.empty()) {
+      req.headers.emplace_back(
+          "Authorization",
+          "Basic " + rpc::detail::base64_encode(e.es.username + ":" + e.es.password));
+    }
+    fo.request = req;
   }
   const detail::fetch_result f = co_await detail::fetch(fo);
   apply_fetch(r, f, e);
@@ -203,6 +365,9 @@ asio::awaitable<probe_result> probe(const endpoint_config& e) {
         json::value body = json::parse(f.body, ec);
         r.found.body = ec ? json::value(f.body) : std::move(body);
       }
+      break;
+    case endpoint_kind::elasticsearch:
+      co_await probe_es(e, r, f, fo, start);
       break;
     case endpoint_kind::websocket:
     case endpoint_kind::http_jsonrpc:

@@ -8,6 +8,11 @@
 // pipelined (and the endpoint's own `call`). The websocket-upgrade phase is the client's
 // connect time minus the TCP and TLS phases measured just before.
 //
+// Elasticsearch endpoints: the timed connect/TLS phases, then one POST <url>/<index>/_search for
+// the document with the highest block_data.block_num (sort desc, size 1; its block_time too),
+// and with objects_index a second one for the highest block_number. The tracker turns them into
+// [ES_LAG] against the chain head.
+//
 // Threads: a coroutine on the caller's executor (an io_context); many run at once.
 #pragma once
 
@@ -36,9 +41,25 @@ struct probe_result {
   std::optional<certificate_info> certificate;
   std::optional<std::int64_t> head_block_num, head_block_time_ms, last_irreversible_block_num;
   std::string error;  // the first thing that failed, empty if nothing did
+  // Elasticsearch endpoints: the newest indexed block (and its time), the newest objects-*
+  // block_number, and the chain head the tracker compared them with.
+  std::optional<std::int64_t> es_block_num, es_block_time_ms, es_objects_block_num;
+  std::optional<double> es_chain_head;
 };
 
 boost::asio::awaitable<probe_result> probe(const endpoint_config& e);
+
+// The _search body asking for the newest document by `field` (a block number field).
+std::string es_newest_query(const std::string& field, const std::string& time_field);
+// The newest `field` (and `time_field`, as unix ms, if present and parseable) from an
+// Elasticsearch _search answer; nullopt block when the index has no such document. Throws
+// std::runtime_error with a one-line reason for an answer that is not a search result.
+struct es_newest {
+  std::optional<std::int64_t> block;
+  std::optional<std::int64_t> time_ms;
+};
+es_newest parse_es_newest(const std::string& body, const std::string& field,
+                          const std::string& time_field);
 
 // popcount of bitshares-core's recent_slots_filled (a uint128, printed as a decimal string)
 // as a percentage of 128 slots; nullopt if it is not such a number.

@@ -117,6 +117,24 @@ json::object endpoint_json(const tracker& t, const endpoint_config& e, const end
       o["api_sets"] = nullptr;
     }
     if (r.found.status) o["status"] = *r.found.status;
+    if (e.kind == endpoint_kind::elasticsearch) {
+      auto i64 = [](const std::optional<std::int64_t>& v) {
+        return v ? json::value(*v) : json::value(nullptr);
+      };
+      json::object es{{"index", e.es.index},
+                      {"newest_block", i64(r.es_block_num)},
+                      {"newest_block_time_ms", i64(r.es_block_time_ms)},
+                      {"block_age_ms", opt(r.found.es_block_age_ms)},
+                      {"chain_head", opt(r.es_chain_head)},
+                      {"lag", opt(r.found.es_lag)},
+                      {"lag_unknown", r.found.es_lag_missing}};
+      if (!e.es.objects_index.empty()) {
+        es["objects_index"] = e.es.objects_index;
+        es["objects_newest_block"] = i64(r.es_objects_block_num);
+        es["objects_lag"] = opt(r.found.es_objects_lag);
+      }
+      o["es"] = std::move(es);
+    }
     o["certificate"] =
         r.certificate ? json::value(certificate_json(*r.certificate, now)) : json::value(nullptr);
   }
@@ -366,6 +384,17 @@ std::string metrics_text(const tracker& t) {
         [](const probe_result& r) { return r.found.head_block_lag; });
   gauge("bts_uptime_participation_percent", "Witness participation over the last 128 slots.",
         [](const probe_result& r) { return r.found.participation; });
+  gauge("bts_uptime_es_lag_blocks",
+        "Blocks the Elasticsearch index is behind the chain head (median of its nodes).",
+        [](const probe_result& r) { return r.found.es_lag; });
+  gauge("bts_uptime_es_block_age_seconds", "Age of the newest block in the Elasticsearch index.",
+        [](const probe_result& r) {
+          return r.found.es_block_age_ms ? std::optional<double>(*r.found.es_block_age_ms / 1000)
+                                         : std::nullopt;
+        });
+  gauge("bts_uptime_es_objects_lag_blocks",
+        "Blocks the Elasticsearch objects-* indices are behind the chain head.",
+        [](const probe_result& r) { return r.found.es_objects_lag; });
   o << "# HELP bts_uptime_uptime_ratio Share of up results in the window.\n# TYPE "
        "bts_uptime_uptime_ratio gauge\n";
   if (uptime_store* s = t.store()) {

@@ -30,6 +30,22 @@ std::int64_t unix_ms() {
       .count();
 }
 
+double median_of(std::vector<std::int64_t> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t m = v.size();
+  return m % 2 ? static_cast<double>(v[m / 2])
+               : (static_cast<double>(v[m / 2 - 1]) + static_cast<double>(v[m / 2])) / 2.0;
+}
+
+bool is_node(const endpoint_config& e) {
+  return e.kind == endpoint_kind::websocket || e.kind == endpoint_kind::http_jsonrpc;
+}
+
+// Whether endpoint j is one of the nodes an Elasticsearch endpoint takes its chain head from.
+bool is_chain_source(const endpoint_config& es, const endpoint_config& j) {
+  return is_node(j) && (es.es.chain_id.empty() ? j.group == es.es.chain_group : true);
+}
+
 bool is_down_condition(const condition& c) {
   return c.uses(placeholder::connected) || c.uses(placeholder::status);
 }
@@ -135,6 +151,24 @@ asio::awaitable<void> tracker::run_endpoint(std::size_t i) {
   const auto n = std::max<std::size_t>(config_.endpoints.size(), 1);
   auto next =
       clock_type::now() + e.interval * static_cast<std::int64_t>(i) / static_cast<std::int64_t>(n);
+  if (e.kind == endpoint_kind::elasticsearch) {
+    // The first probe waits (up to one interval plus timeout) for the chain's nodes to have a
+    // result, so a fresh tracker does not report "no chain head known" before it probed them.
+    const auto limit = clock_type::now() + e.interval + e.timeout;
+    auto ready = [&] {
+      std::lock_guard lock(mu_);
+      for (std::size_t j = 0; j < status_.size(); ++j) {
+        if (j != i && is_chain_source(e, config_.endpoints[j]) && !status_[j].last) return false;
+      }
+      return true;
+    };
+    while (!stopped_ && !ready() && clock_type::now() < limit) {
+      timer->expires_after(std::chrono::milliseconds(50));
+      boost::system::error_code ec;
+      co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    next = std::max(next, clock_type::now());
+  }
   while (!stopped_) {
     timer->expires_at(next);
     boost::system::error_code ec;
@@ -174,10 +208,12 @@ asio::awaitable<void> tracker::probe_all_once() {
   std::size_t remaining = config_.endpoints.size();
   if (remaining == 0) co_return;
   asio::steady_timer done(executor_, clock_type::time_point::max());
+  // Elasticsearch results are recorded after the nodes', whose heads they are compared with.
+  std::vector<std::pair<std::size_t, probe_result>> deferred;
   for (std::size_t i = 0; i < config_.endpoints.size(); ++i) {
     asio::co_spawn(
         executor_,
-        [this, i, &remaining, &done]() -> asio::awaitable<void> {
+        [this, i, &remaining, &done, &deferred]() -> asio::awaitable<void> {
           probe_result r;
           try {
             r = co_await probe(config_.endpoints[i]);
@@ -185,8 +221,14 @@ asio::awaitable<void> tracker::probe_all_once() {
             r.started_ms = unix_ms();
             r.error = std::string("probe: ") + ex.what();
           }
-          record(i, std::move(r));
-          if (--remaining == 0) done.cancel();
+          if (config_.endpoints[i].kind == endpoint_kind::elasticsearch)
+            deferred.emplace_back(i, std::move(r));
+          else
+            record(i, std::move(r));
+          if (--remaining == 0) {
+            for (auto& [j, dr] : deferred) record(j, std::move(dr));
+            done.cancel();
+          }
         },
         asio::detached);
   }
@@ -220,6 +262,7 @@ void tracker::record(std::size_t i, probe_result r) {
               : (static_cast<double>(heads[m / 2 - 1]) + static_cast<double>(heads[m / 2])) / 2.0;
     r.found.head_block_lag = std::max(0.0, median - static_cast<double>(*r.head_block_num));
   }
+  if (e.kind == endpoint_kind::elasticsearch && r.found.connected) es_lag(i, r, now);
   verdict v = judge(e, r);
   if (v.state == endpoint_state::down && config_.probes.quorum > 1) {
     const std::int64_t fresh = 2 * e.interval.count() + e.timeout.count();
@@ -249,7 +292,7 @@ void tracker::record(std::size_t i, probe_result r) {
   sr.tls_ms = r.phases.tls_ms;
   sr.ws_ms = r.phases.ws_upgrade_ms;
   sr.call_ms = r.phases.first_call_ms;
-  sr.head_block = r.head_block_num;
+  sr.head_block = r.head_block_num ? r.head_block_num : r.es_block_num;  // ES: newest indexed
   json::array failed;
   for (const auto& f : v.failed) failed.emplace_back(f);
   sr.failed = json::serialize(failed);
@@ -321,6 +364,45 @@ void tracker::record(std::size_t i, probe_result r) {
   }
   if (event) alert(*event);
   if (on_result) on_result(e, copy);
+}
+
+// [ES_LAG]: the chain head (the median head of the chain's nodes seen within two intervals, as
+// for [HEAD_BLOCK_LAG]) minus the newest indexed block. No fresh node: the lag stays missing,
+// with the reason, so an [ES_LAG] condition fails rather than passing silently.
+void tracker::es_lag(std::size_t i, probe_result& r, std::int64_t now) {
+  const endpoint_config& e = config_.endpoints[i];
+  std::map<std::string, std::vector<std::int64_t>> by_chain;
+  {
+    std::lock_guard lock(mu_);
+    for (std::size_t j = 0; j < status_.size(); ++j) {
+      const endpoint_config& n = config_.endpoints[j];
+      if (j == i || !status_[j].last || !is_chain_source(e, n)) continue;
+      const probe_result& o = *status_[j].last;
+      if (!o.head_block_num || !o.found.chain_id) continue;
+      if (!e.es.chain_id.empty() && *o.found.chain_id != e.es.chain_id) continue;
+      if (now - o.started_ms > 2 * n.interval.count() + n.timeout.count()) continue;
+      by_chain[*o.found.chain_id].push_back(*o.head_block_num);
+    }
+  }
+  // A group's nodes on several chains (one on the wrong network): the chain most of them are on.
+  const std::vector<std::int64_t>* heads = nullptr;
+  for (const auto& [id, h] : by_chain) {
+    if (!heads || h.size() > heads->size()) heads = &h;
+  }
+  if (!heads) {
+    const std::string what = e.es.chain_id.empty() ? "group \"" + e.es.chain_group + "\""
+                                                   : e.es.chain_id.substr(0, 12) + "...";
+    const std::string reason =
+        "no chain head known for chain " + what + " (no node of it answered within two intervals)";
+    if (r.es_block_num) r.found.es_lag_missing = reason;
+    if (r.es_objects_block_num) r.found.es_objects_lag_missing = reason;
+    return;
+  }
+  const double head = median_of(*heads);
+  r.es_chain_head = head;
+  if (r.es_block_num) r.found.es_lag = std::max(0.0, head - static_cast<double>(*r.es_block_num));
+  if (r.es_objects_block_num)
+    r.found.es_objects_lag = std::max(0.0, head - static_cast<double>(*r.es_objects_block_num));
 }
 
 void tracker::alert(const alert_event& a) {

@@ -1,5 +1,6 @@
 // The tracker: probes every endpoint at its interval on one executor, evaluates its conditions
-// (with [HEAD_BLOCK_LAG] against the median head of the chain's other tracked nodes), stores
+// (with [HEAD_BLOCK_LAG] against the median head of the chain's other tracked nodes, and an
+// Elasticsearch endpoint's [ES_LAG] against the median head of its chain's nodes), stores
 // each result, keeps incidents and sends alert webhooks.
 //
 //   uptime::tracker t(io.get_executor(), cfg, &store);
@@ -121,6 +122,7 @@ class tracker {
   boost::asio::awaitable<void> run_endpoint(std::size_t i);
   boost::asio::awaitable<void> run_rollup();
   void record(std::size_t i, probe_result r);
+  void es_lag(std::size_t i, probe_result& r, std::int64_t now);
   void alert(const alert_event& a);
 
   boost::asio::any_io_executor executor_;

@@ -77,7 +77,8 @@ TEST(Config, ErrorsNameFileLineAndWhatWasExpected) {
   EXPECT_EQ(error_of("endpoints:\n  - name: a\n    url: ws://h:1\n    colour: red\n"),
             "u.yaml:4: endpoints[0].colour: unknown key (expected one of name, group, url, "
             "interval, timeout, "
-            "conditions, location, region, country, operator, contact, jsonrpc, call, public)");
+            "conditions, location, region, country, operator, contact, jsonrpc, call, public, "
+            "elasticsearch)");
   EXPECT_EQ(
       error_of("endpoints:\n  - name: a\n    url: ws://h:1\n  - name: a\n    url: ws://h:2\n"),
       "u.yaml:4: endpoints[1].name: duplicate endpoint \"a\" in group \"default\"");
