@@ -48,6 +48,7 @@
     add('age', ep.head_block_age_ms != null ? dur(ep.head_block_age_ms) : null);
     add('lag', ep.head_block_lag != null ? ep.head_block_lag + ' blocks' : null);
     add('participation', ep.participation != null ? ep.participation.toFixed(0) + '%' : null);
+    if (ep.es) add('ES lag', ep.es.lag != null ? `${ep.es.lag} blocks (newest ${ep.es.newest_block})` : (ep.es.lag_unknown || null));
     add('APIs', ep.api_sets ? ep.api_sets.join(', ') : null);
     if (ep.certificate) add('certificate', 'expires in ' + dur(ep.certificate.expires_in_ms));
     if (ep.chain_id) add('chain', ep.chain_id.slice(0, 12) + '…');
