@@ -1125,8 +1125,13 @@ class runner : public tx_sender {
       o["largest_block_num"] = big_num;
       json::array missed;
       std::size_t count = 0;
+      // The first node's last two blocks may still have been on their way to the others when
+      // the watchers stopped: missed only when the node saw a later block.
+      const std::uint32_t primary_last = primary.empty() ? 0 : primary.rbegin()->first;
+      const std::uint32_t cutoff =
+          std::max(sizes.empty() ? 0 : sizes.rbegin()->first, primary_last - 2);
       for (const auto& [num, bytes] : primary) {
-        if (sizes.count(num) != 0) continue;
+        if (num > cutoff || sizes.count(num) != 0) continue;
         ++count;
         if (missed.size() < 10) missed.push_back({{"block_num", num}, {"bytes", bytes}});
         if (missed_text.size() < 400) {

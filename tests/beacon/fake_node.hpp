@@ -82,7 +82,7 @@ class fake_node {
   std::atomic<std::uint64_t> accepted{0}, rejected{0}, included{0};
   std::atomic<std::uint64_t> reject_every{0};
   // Acceptance degrades above this many tx/s (0: no limit): a token bucket refilled at this rate
-  // holding a twentieth of a second of it; a broadcast finding it empty is rejected (fc code
+  // holding a tenth of a second of it; a broadcast finding it empty is rejected (fc code
   // 3090000, "node overloaded"), as a node out of capacity would be.
   std::atomic<double> capacity{0};
 
@@ -231,10 +231,10 @@ class fake_node {
       if (const double cap = capacity.load(); cap > 0) {
         const auto now = std::chrono::steady_clock::now();
         if (bucket_at_ == std::chrono::steady_clock::time_point{})
-          bucket_ = cap / 20;
+          bucket_ = cap / 10;
         else
           bucket_ = std::min(
-              cap / 20, bucket_ + cap * std::chrono::duration<double>(now - bucket_at_).count());
+              cap / 10, bucket_ + cap * std::chrono::duration<double>(now - bucket_at_).count());
         bucket_at_ = now;
         if (bucket_ < 1) {
           ++rejected;
