@@ -1128,21 +1128,26 @@ class runner : public tx_sender {
       // The first node's last two blocks may still have been on their way to the others when
       // the watchers stopped: missed only when the node saw a later block.
       const std::uint32_t primary_last = primary.empty() ? 0 : primary.rbegin()->first;
-      const std::uint32_t cutoff =
-          std::max(sizes.empty() ? 0 : sizes.rbegin()->first, primary_last - 2);
+      const std::uint32_t cutoff = std::max(sizes.empty() ? 0 : sizes.rbegin()->first,
+                                            primary_last >= 2 ? primary_last - 2 : 0);
+      std::int64_t worst = -1, worst_num = 0;
       for (const auto& [num, bytes] : primary) {
         if (num > cutoff || sizes.count(num) != 0) continue;
         ++count;
         if (missed.size() < 10) missed.push_back({{"block_num", num}, {"bytes", bytes}});
-        if (missed_text.size() < 400) {
-          missed_text += (missed_text.empty() ? "" : "; ") + url + " missed block #" +
-                         std::to_string(num) + " (" + grouped(static_cast<double>(bytes)) +
-                         " bytes)";
-        }
+        if (bytes > worst) worst = bytes, worst_num = num;
       }
       o["missed"] = std::move(missed);
       o["missed_count"] = count;
-      if (count > 0) all = false;
+      if (count > 0) {
+        all = false;
+        if (missed_text.size() < 600) {
+          missed_text += (missed_text.empty() ? "" : "; ") + url + " missed " +
+                         std::to_string(count) + " of " + std::to_string(primary.size()) +
+                         " blocks, the largest #" + std::to_string(worst_num) + " (" +
+                         grouped(static_cast<double>(worst)) + " bytes)";
+        }
+      }
       nodes.push_back(std::move(o));
     };
     node_json(o_.sc.nodes.front().url, primary);
