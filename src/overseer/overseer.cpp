@@ -173,10 +173,15 @@ struct overseer::impl {
     e.kind = kind;
     e.beacon = beacon;
     e.data = std::move(data);
-    store->post([run, e = std::move(e), cb = opt.on_event](store::results_store& db) {
-      db.add_event(run, e);
-      if (cb) cb(run, e);
-    });
+    store->post(
+        [w = store.get(), run, e = std::move(e), cb = opt.on_event](store::results_store& db) {
+          db.add_event(run, e);
+          if (cb) {
+            w->after_commit([cb, run, e](const char* error) {
+              if (!error) cb(run, e);
+            });
+          }
+        });
   }
 
   // ---- merging ---------------------------------------------------------------------------
@@ -234,9 +239,14 @@ struct overseer::impl {
       r.merged_upto = s;
     }
     if (!out.empty()) {
-      store->post([id, out = std::move(out), cb = opt.on_rows](store::results_store& db) {
-        db.append_seconds(id, out);
-        if (cb) cb(id, out);
+      auto rows = std::make_shared<std::vector<store::second_record>>(std::move(out));
+      store->post([w = store.get(), id, rows, cb = opt.on_rows](store::results_store& db) {
+        db.append_seconds(id, *rows);
+        if (cb) {
+          w->after_commit([cb, id, rows](const char* error) {
+            if (!error) cb(id, *rows);
+          });
+        }
       });
     }
   }
@@ -271,14 +281,18 @@ struct overseer::impl {
     r.cumulative = std::make_unique<stats::latency_set>();
     r.pending.clear();
     const store::unix_ms ended = *r.info.ended_at;
-    store->post([id, status, ended, so, cumulative, info = r.info,
+    store->post([w = store.get(), id, status, ended, so, cumulative, info = r.info,
                  cb = opt.on_run](store::results_store& db) {
       store::results_store::load_options lo;
       lo.per_beacon = false;
       store::run_record rec = db.load_run(id, lo);
       json::object summary = stats::to_json(stats::summarize(rec.merged, *cumulative, so));
       db.finish_run(id, status, ended, summary);
-      if (cb) cb(info, {});
+      if (cb) {
+        w->after_commit([cb, info](const char* error) {
+          if (!error) cb(info, {});
+        });
+      }
     });
     log("run " + id + " ended: " + std::string(store::name(status)));
   }
@@ -590,20 +604,30 @@ asio::awaitable<rpc::call_result> overseer::impl::stats_store(const std::string&
   auto run = std::make_shared<std::string>(m.run);
   auto initiate = [this, run, records, blocks](auto handler) {
     auto h = std::make_shared<decltype(handler)>(std::move(handler));
-    store->post([h, run, records, blocks, cb = opt.on_rows](store::results_store& db) {
-      rpc::call_result res;
-      try {
-        std::size_t n = records->empty() ? 0 : db.append_seconds(*run, *records);
-        if (cb && !records->empty()) cb(*run, *records);
-        if (!blocks->empty()) db.append_blocks(*run, *blocks);
-        res = json::value(json::object{{"stored", n}});
-      } catch (const std::exception& e) {
-        res = rpc::rpc_error::server(rpc::error_codes::internal_error,
-                                     std::string("store: ") + e.what());
-      }
-      auto ex = asio::get_associated_executor(*h);
-      asio::post(ex, [h, res = std::move(res)]() mutable { (*h)(std::move(res)); });
-    });
+    store->post(
+        [w = store.get(), h, run, records, blocks, cb = opt.on_rows](store::results_store& db) {
+          std::size_t n = 0;
+          std::string error;
+          try {
+            n = records->empty() ? 0 : db.append_seconds(*run, *records);
+            if (!blocks->empty()) db.append_blocks(*run, *blocks);
+          } catch (const std::exception& e) {
+            error = e.what();
+          }
+          // Acknowledged (and handed to the output hooks) once the batch is committed.
+          w->after_commit([h, run, records, n, error, cb](const char* commit_error) {
+            rpc::call_result res;
+            if (!error.empty() || commit_error) {
+              res = rpc::rpc_error::server(rpc::error_codes::internal_error,
+                                           "store: " + (error.empty() ? commit_error : error));
+            } else {
+              if (cb && !records->empty()) cb(*run, *records);
+              res = json::value(json::object{{"stored", n}});
+            }
+            auto ex = asio::get_associated_executor(*h);
+            asio::post(ex, [h, res = std::move(res)]() mutable { (*h)(std::move(res)); });
+          });
+        });
   };
   return asio::async_initiate<const asio::use_awaitable_t<>&, void(rpc::call_result)>(
       std::move(initiate), asio::use_awaitable);
@@ -1093,10 +1117,15 @@ json::object overseer::start_run(const std::string& id, std::optional<unix_us> a
   r.started = true;
   r.info.status = store::run_status::running;
   r.info.started_at = to_ms(when);
-  m.store->post([id, when, i = r.info, cb = m.opt.on_run](store::results_store& db) {
-    db.start_run(id, to_ms(when));
-    if (cb) cb(i, {});
-  });
+  m.store->post(
+      [w = m.store.get(), id, when, i = r.info, cb = m.opt.on_run](store::results_store& db) {
+        db.start_run(id, to_ms(when));
+        if (cb) {
+          w->after_commit([cb, i](const char* error) {
+            if (!error) cb(i, {});
+          });
+        }
+      });
   json::object d;
   d["at"] = store::format_unix_ms(to_ms(when));
   m.add_event(id, store::event_kind::start, "", d);

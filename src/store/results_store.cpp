@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <unordered_map>
 
 #include "stats/json_io.hpp"
 #include "store/detail/sqlite.hpp"
@@ -146,6 +147,24 @@ void check_scope(const std::string& beacon, const std::string& where) {
 struct results_store::impl {
   detail::connection db;
   bool writable;
+  bool batch_open = false;
+  // Prepared statements kept for the connection's life, by their SQL text's address (string
+  // literals only).
+  std::unordered_map<const char*, std::unique_ptr<detail::statement>> statements;
+
+  // A cached statement, reset when the returned guard goes (no read left open).
+  struct cached_statement {
+    detail::statement& s;
+    ~cached_statement() { s.reset(); }
+    detail::statement* operator->() { return &s; }
+    detail::statement& operator*() { return s; }
+  };
+  cached_statement cached(const char* sql) {
+    auto& p = statements[sql];
+    if (!p) p = std::make_unique<detail::statement>(db, sql);
+    p->reset();
+    return {*p};
+  }
 
   impl(const std::filesystem::path& path, mode m)
       : db(path, m == mode::read_write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
@@ -222,13 +241,24 @@ struct results_store::impl {
   }
 
   bool run_exists(const std::string& run) {
-    detail::statement s(db, "SELECT 1 FROM runs WHERE id = ?");
-    s.bind(1, run);
-    return s.step();
+    auto s = cached("SELECT 1 FROM runs WHERE id = ?");
+    s->bind(1, run);
+    return s->step();
   }
 
   void require_run(const std::string& run) {
     if (!run_exists(run)) throw not_found(run);
+  }
+
+  // A read snapshot for several statements; inside an open batch, the batch is the snapshot.
+  bool read_owned = false;
+  void begin_read() {
+    read_owned = sqlite3_get_autocommit(db.get()) != 0;
+    if (read_owned) db.exec("BEGIN");
+  }
+  void end_read() {
+    if (read_owned) sqlite3_exec(db.get(), "COMMIT", nullptr, nullptr, nullptr);
+    read_owned = false;
   }
 
   void require_writable() const {
@@ -251,6 +281,30 @@ results_store::results_store(results_store&&) noexcept = default;
 results_store& results_store::operator=(results_store&&) noexcept = default;
 
 const std::filesystem::path& results_store::path() const { return impl_->db.path(); }
+
+void results_store::begin_batch() {
+  impl_->require_writable();
+  if (impl_->batch_open) throw store_error(impl_->file() + ": a batch is already open");
+  impl_->db.exec("BEGIN IMMEDIATE");
+  impl_->batch_open = true;
+}
+
+void results_store::commit_batch() {
+  if (!impl_->batch_open) return;
+  impl_->batch_open = false;
+  const int rc = sqlite3_exec(impl_->db.get(), "COMMIT", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string msg = sqlite3_errmsg(impl_->db.get());
+    sqlite3_exec(impl_->db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw store_error(impl_->file() + ": commit: " + msg);
+  }
+}
+
+void results_store::rollback_batch() {
+  if (!impl_->batch_open) return;
+  impl_->batch_open = false;
+  sqlite3_exec(impl_->db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
 
 std::string results_store::create_run(run_info info) {
   impl_->require_writable();
@@ -318,17 +372,19 @@ std::size_t results_store::append_seconds(const std::string& run,
   }
   detail::transaction t(impl_->db);
   impl_->require_run(run);
-  detail::statement insert_row(impl_->db,
-                               "INSERT INTO seconds(run_id, beacon, second, row) VALUES (?,?,?,?) "
-                               "ON CONFLICT DO NOTHING");
-  detail::statement insert_hdr(impl_->db,
-                               "INSERT INTO histograms(run_id, beacon, second, kind, hdr) "
-                               "VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING");
-  detail::statement upsert_cumulative(
-      impl_->db,
+  auto insert_row_guard = impl_->cached(
+      "INSERT INTO seconds(run_id, beacon, second, row) VALUES (?,?,?,?) "
+      "ON CONFLICT DO NOTHING");
+  auto insert_hdr_guard = impl_->cached(
+      "INSERT INTO histograms(run_id, beacon, second, kind, hdr) "
+      "VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING");
+  auto upsert_cumulative_guard = impl_->cached(
       "INSERT INTO cumulative(run_id, beacon, kind, as_of_second, hdr) VALUES (?,?,?,?,?) "
       "ON CONFLICT(run_id, beacon, kind) DO UPDATE SET as_of_second = excluded.as_of_second, "
       "hdr = excluded.hdr WHERE excluded.as_of_second > cumulative.as_of_second");
+  detail::statement& insert_row = *insert_row_guard;
+  detail::statement& insert_hdr = *insert_hdr_guard;
+  detail::statement& upsert_cumulative = *upsert_cumulative_guard;
   std::size_t added = 0;
   for (const auto& r : records) {
     insert_row.reset();
@@ -375,11 +431,11 @@ std::size_t results_store::append_blocks(const std::string& run,
   }
   detail::transaction t(impl_->db);
   impl_->require_run(run);
-  detail::statement insert(
-      impl_->db,
-      "INSERT INTO blocks(run_id, block_num, time, witness, transactions, operations, "
-      "bytes, run_transactions, max_block_size) VALUES (?,?,?,?,?,?,?,?,?) "
-      "ON CONFLICT DO NOTHING");
+  auto insert_guard = impl_->cached(
+      "INSERT INTO blocks(run_id, block_num, time, witness, transactions, "
+      "operations, bytes, run_transactions, max_block_size) "
+      "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
+  detail::statement& insert = *insert_guard;
   std::size_t added = 0;
   for (const auto& b : blocks) {
     insert.reset();
@@ -419,8 +475,8 @@ void results_store::add_event(const std::string& run, const event& e) {
   check_scope(e.beacon, "event beacon");
   detail::transaction t(impl_->db);
   impl_->require_run(run);
-  detail::statement s(impl_->db,
-                      "INSERT INTO events(run_id, time, kind, beacon, data) VALUES (?,?,?,?,?)");
+  auto g = impl_->cached("INSERT INTO events(run_id, time, kind, beacon, data) VALUES (?,?,?,?,?)");
+  detail::statement& s = *g;
   s.bind(1, run)
       .bind(2, e.time)
       .bind(3, name(e.kind))
@@ -482,11 +538,11 @@ run_record results_store::load_run(const std::string& id, const load_options& op
   namespace json = stats::json;
   const std::string file = impl_->file();
   // One read transaction: a consistent snapshot even while a writer appends.
-  impl_->db.exec("BEGIN");
+  impl_->begin_read();
   struct end_read {
-    detail::connection& db;
-    ~end_read() { sqlite3_exec(db.get(), "COMMIT", nullptr, nullptr, nullptr); }
-  } guard{impl_->db};
+    impl& m;
+    ~end_read() { m.end_read(); }
+  } guard{*impl_};
 
   run_record rec;
   {

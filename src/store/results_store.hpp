@@ -73,6 +73,15 @@ class results_store {
 
   const std::filesystem::path& path() const;
 
+  // Batches: the writes between begin_batch() and commit_batch() share one transaction (one
+  // commit for many appends: the overseer's store thread groups what its queue holds). Each
+  // write stays all-or-nothing (a failing one rolls back its own part only); nothing is visible
+  // to readers, nor durable, before commit_batch(). rollback_batch() drops the batch's writes.
+  // Throws store_error if a batch is already open; commit/rollback without one do nothing.
+  void begin_batch();
+  void commit_batch();
+  void rollback_batch();
+
   // Creates a run. An empty info.id gets a generated one ("20240501-120000-<name>", with
   // "-2", "-3"... if taken); a zero created_at becomes now. Returns the id.
   // Throws bts::input_error if the id is invalid or already used.

@@ -298,6 +298,47 @@ TEST(ResultsStore, ReadersSeeCommittedSecondsWhileTheWriterAppends) {
   }
 }
 
+// A batch is one commit: nothing is visible before commit_batch(), a failing write inside it
+// rolls back only itself, rollback_batch() drops everything, and reads work inside a batch.
+TEST(ResultsStore, BatchesCommitTogetherAndFailingWritesRollBackAlone) {
+  temp_dir dir;
+  results_store writer(dir / "results.db");
+  const std::string id = writer.create_run(run_info{});
+  results_store reader(dir / "results.db", results_store::mode::read_only);
+  raw_exec(dir / "results.db",
+           "CREATE TRIGGER fail_second_2 BEFORE INSERT ON seconds WHEN NEW.second = 2 "
+           "BEGIN SELECT RAISE(ABORT, 'test failure'); END");
+  writer.begin_batch();
+  EXPECT_EQ(error_of([&] { writer.begin_batch(); }),
+            "store_error: " + (dir / "results.db").string() + ": a batch is already open");
+  EXPECT_TRUE(writer.append_second(id, results_store::merged, sample_second(0, 5, 1)));
+  EXPECT_TRUE(writer.append_second(id, "b1", sample_second(0, 5, 2)));
+  // Fails after its first row: the row of second 1 is rolled back, the batch goes on.
+  std::vector<second_record> bad{{"b1", sample_second(1, 5, 2), std::nullopt},
+                                 {"b1", sample_second(2, 5, 2), std::nullopt}};
+  EXPECT_EQ(error_of([&] { writer.append_seconds(id, bad); }),
+            "store_error: " + (dir / "results.db").string() + ": step: test failure");
+  EXPECT_EQ(error_of([&] { writer.append_second("nope", "b1", sample_second(1, 5, 2)); }),
+            "run \"nope\": not found in " + (dir / "results.db").string());
+  writer.add_event(id, event{1, event_kind::note, "b1", {}});
+  EXPECT_EQ(writer.load_run(id).by_beacon.at("b1").rows().size(), 1u);  // reads the batch
+  EXPECT_EQ(reader.load_run(id).merged.rows().size(), 0u);
+  writer.commit_batch();
+  const run_record rec = reader.load_run(id);
+  EXPECT_EQ(rec.merged.rows().size(), 1u);
+  EXPECT_EQ(rec.by_beacon.at("b1").rows().size(), 1u);
+  EXPECT_EQ(rec.events.size(), 1u);
+  EXPECT_EQ(writer.last_second(id, "b1"), 0);
+
+  writer.begin_batch();
+  EXPECT_TRUE(writer.append_second(id, "b1", sample_second(1, 5, 2)));
+  writer.rollback_batch();
+  EXPECT_EQ(reader.load_run(id).by_beacon.at("b1").rows().size(), 1u);
+  writer.commit_batch();                                                // no batch: nothing happens
+  EXPECT_TRUE(writer.append_second(id, "b1", sample_second(1, 5, 2)));  // unbatched again
+  EXPECT_EQ(reader.load_run(id).by_beacon.at("b1").rows().size(), 2u);
+}
+
 // The writer is SIGKILLed while appending; every second it reported committed must be there,
 // whole, and the store must accept the run's continuation.
 TEST(ResultsStore, CommittedSecondsSurviveSigkill) {

@@ -68,9 +68,7 @@ bool statement::step() {
   c_.fail("step", rc);
 }
 
-void statement::reset() {
-  sqlite3_reset(s_);
-}
+void statement::reset() { sqlite3_reset(s_); }
 
 std::int64_t statement::column_int(int i) const { return sqlite3_column_int64(s_, i); }
 
@@ -87,14 +85,21 @@ std::string statement::column_text(int i) const {
 
 bool statement::column_is_null(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
 
-transaction::transaction(connection& c) : c_(c) { c_.exec("BEGIN IMMEDIATE"); }
+transaction::transaction(connection& c) : c_(c), nested_(sqlite3_get_autocommit(c.get()) == 0) {
+  c_.exec(nested_ ? "SAVEPOINT bts_tx" : "BEGIN IMMEDIATE");
+}
 
 transaction::~transaction() {
-  if (!done_) sqlite3_exec(c_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  if (done_) return;
+  if (nested_) {
+    sqlite3_exec(c_.get(), "ROLLBACK TO bts_tx; RELEASE bts_tx", nullptr, nullptr, nullptr);
+  } else {
+    sqlite3_exec(c_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
 }
 
 void transaction::commit() {
-  c_.exec("COMMIT");
+  c_.exec(nested_ ? "RELEASE bts_tx" : "COMMIT");
   done_ = true;
 }
 

@@ -63,7 +63,9 @@ class statement {
 };
 
 // BEGIN IMMEDIATE (takes the write lock at once, so a busy writer waits here rather than
-// failing mid-transaction) ... COMMIT; rolls back if destroyed before commit().
+// failing mid-transaction) ... COMMIT; rolls back if destroyed before commit(). Inside an open
+// transaction (a results_store batch) it is a SAVEPOINT instead: commit() releases it, and
+// destroying it uncommitted rolls back its own writes only.
 class transaction {
  public:
   explicit transaction(connection& c);
@@ -72,6 +74,7 @@ class transaction {
 
  private:
   connection& c_;
+  bool nested_;
   bool done_ = false;
 };
 
