@@ -137,6 +137,13 @@ struct overseer::impl {
   std::filesystem::path store_path;
   mutable std::mutex reader_mu;
   mutable std::unique_ptr<store::results_store> reader;
+  // The read-only connection for the HTTP API. REQUIRES: reader_mu held.
+  store::results_store& open_reader() const {
+    if (!reader)
+      reader =
+          std::make_unique<store::results_store>(store_path, store::results_store::mode::read_only);
+    return *reader;
+  }
 
   mutable std::mutex mu;  // everything below
   std::map<std::string, beacon_entry> beacons;
@@ -1272,20 +1279,14 @@ json::object overseer::run_json(const std::string& id) const {
   }
   // Ended runs (and runs of earlier overseers) come from the store.
   std::lock_guard lock(m.reader_mu);
-  if (!m.reader)
-    m.reader =
-        std::make_unique<store::results_store>(m.store_path, store::results_store::mode::read_only);
-  store::results_store::load_options lo;
-  lo.per_beacon = false;
-  lo.second_histograms = false;
-  store::run_record rec;
+  store::results_store::run_head rec;
   try {
-    rec = m.reader->load_run(id, lo);
+    rec = m.open_reader().load_run_head(id);
   } catch (const input_error&) {
     throw not_found("run \"" + id + "\" not found");
   }
   json::object o = info_json(rec.info);
-  o["merged_up_to"] = rec.merged.empty() ? -1 : rec.merged.rows().back().second;
+  o["merged_up_to"] = rec.merged_up_to.value_or(-1);
   json::array bs;
   for (const auto& b : rec.beacons) bs.emplace_back(store::to_json(b));
   o["beacons"] = std::move(bs);
@@ -1317,77 +1318,52 @@ json::array overseer::series_json(const std::string& id, const std::string& beac
                                   std::int64_t from) const {
   const impl& m = *impl_;
   std::lock_guard lock(m.reader_mu);
-  if (!m.reader)
-    m.reader =
-        std::make_unique<store::results_store>(m.store_path, store::results_store::mode::read_only);
-  store::results_store::load_options lo;
-  lo.per_beacon = !beacon.empty();
-  lo.second_histograms = false;
-  store::run_record rec;
+  std::optional<std::vector<stats::second_row>> rows;
   try {
-    rec = m.reader->load_run(id, lo);
+    rows = m.open_reader().load_seconds(id, beacon, from);
   } catch (const input_error&) {
     throw not_found("run \"" + id + "\" not found");
   }
-  const stats::second_series* s = &rec.merged;
-  if (!beacon.empty()) {
-    auto it = rec.by_beacon.find(beacon);
-    if (it == rec.by_beacon.end())
-      throw not_found("run \"" + id + "\" has no beacon \"" + beacon + "\"");
-    s = &it->second;
-  }
   json::array out;
-  for (const auto& row : s->rows()) {
-    if (row.second >= from) out.emplace_back(stats::to_json(row));
+  if (!rows) {
+    if (!beacon.empty()) throw not_found("run \"" + id + "\" has no beacon \"" + beacon + "\"");
+    return out;
   }
+  out.reserve(rows->size());
+  for (const auto& row : *rows) out.emplace_back(stats::to_json(row));
   return out;
 }
 
 json::array overseer::blocks_json(const std::string& id, std::int64_t from) const {
   const impl& m = *impl_;
   std::lock_guard lock(m.reader_mu);
-  if (!m.reader)
-    m.reader =
-        std::make_unique<store::results_store>(m.store_path, store::results_store::mode::read_only);
-  store::results_store::load_options lo;
-  lo.per_beacon = false;
-  lo.second_histograms = false;
-  store::run_record rec;
+  std::vector<store::block_record> blocks;
   try {
-    rec = m.reader->load_run(id, lo);
+    blocks = m.open_reader().load_blocks(id, from);
   } catch (const input_error&) {
     throw not_found("run \"" + id + "\" not found");
   }
   json::array out;
-  for (const auto& b : rec.blocks) {
-    if (b.block_num >= from) out.emplace_back(store::to_json(b));
-  }
+  out.reserve(blocks.size());
+  for (const auto& b : blocks) out.emplace_back(store::to_json(b));
   return out;
 }
 
 json::object overseer::cumulative_json(const std::string& id) const {
   const impl& m = *impl_;
   std::lock_guard lock(m.reader_mu);
-  if (!m.reader)
-    m.reader =
-        std::make_unique<store::results_store>(m.store_path, store::results_store::mode::read_only);
-  store::results_store::load_options lo;
-  lo.per_beacon = false;
-  lo.second_histograms = false;
-  store::run_record rec;
+  store::results_store::scope_cumulative c;
   try {
-    rec = m.reader->load_run(id, lo);
+    c = m.open_reader().load_cumulative(id, store::results_store::merged);
   } catch (const input_error&) {
     throw not_found("run \"" + id + "\" not found");
   }
   json::object out;
-  out["merged_up_to"] = rec.merged.empty() ? -1 : rec.merged.rows().back().second;
+  out["merged_up_to"] = c.last_second.value_or(-1);
   json::object h;
-  if (auto it = rec.cumulative.find(store::results_store::merged); it != rec.cumulative.end()) {
-    for (auto k : stats::all_latency_kinds) {
-      const std::string& e = it->second[static_cast<std::size_t>(k)];
-      if (!e.empty()) h[stats::name(k)] = e;
-    }
+  for (auto k : stats::all_latency_kinds) {
+    const std::string& e = c.histograms[static_cast<std::size_t>(k)];
+    if (!e.empty()) h[stats::name(k)] = e;
   }
   out["histograms"] = std::move(h);
   return out;

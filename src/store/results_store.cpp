@@ -534,6 +534,117 @@ std::vector<run_info> results_store::list_runs() {
   return out;
 }
 
+namespace {
+
+// Ends a read snapshot however the read leaves.
+template <class Impl>
+struct read_scope {
+  Impl& m;
+  explicit read_scope(Impl& i) : m(i) { m.begin_read(); }
+  ~read_scope() { m.end_read(); }
+};
+
+}  // namespace
+
+results_store::run_head results_store::load_run_head(const std::string& id) {
+  namespace json = stats::json;
+  const std::string file = impl_->file();
+  read_scope guard(*impl_);
+  run_head h;
+  {
+    auto s = impl_->cached(
+        "SELECT id, name, scenario_name, scenario_text, manifest, created_at, started_at, "
+        "ended_at, status, summary FROM runs WHERE id = ?");
+    s->bind(1, id);
+    if (!s->step()) throw impl_->not_found(id);
+    h.info = info_from(*s, file);
+    if (!s->column_is_null(9)) {
+      const std::string where = file + ": run \"" + id + "\".summary";
+      h.summary = json::as_object(json::parse(s->column_text(9), where), where);
+    }
+  }
+  {
+    auto s = impl_->cached("SELECT name, info FROM beacons WHERE run_id = ? ORDER BY name");
+    s->bind(1, id);
+    while (s->step()) {
+      const std::string where = file + ": beacon \"" + s->column_text(0) + "\"";
+      h.beacons.push_back(
+          {s->column_text(0), json::as_object(json::parse(s->column_text(1), where), where)});
+    }
+  }
+  {
+    auto s = impl_->cached("SELECT max(second) FROM seconds WHERE run_id = ? AND beacon = ''");
+    s->bind(1, id);
+    s->step();
+    h.merged_up_to = s->column_optional_int(0);
+  }
+  return h;
+}
+
+std::optional<std::vector<stats::second_row>> results_store::load_seconds(const std::string& id,
+                                                                          const std::string& beacon,
+                                                                          std::int64_t from) {
+  namespace json = stats::json;
+  const std::string file = impl_->file();
+  read_scope guard(*impl_);
+  impl_->require_run(id);
+  std::vector<stats::second_row> rows;
+  {
+    auto s = impl_->cached(
+        "SELECT second, row FROM seconds WHERE run_id = ? AND beacon = ? AND second >= ? "
+        "ORDER BY second");
+    s->bind(1, id).bind(2, beacon).bind(3, from);
+    while (s->step()) {
+      const std::string where = file + ": run \"" + id + "\" beacon \"" + beacon + "\" second " +
+                                std::to_string(s->column_int(0));
+      rows.push_back(stats::row_from_json(json::parse(s->column_text(1), where), where));
+    }
+  }
+  if (rows.empty()) {
+    auto s = impl_->cached("SELECT 1 FROM seconds WHERE run_id = ? AND beacon = ? LIMIT 1");
+    s->bind(1, id).bind(2, beacon);
+    if (!s->step()) return std::nullopt;
+  }
+  return rows;
+}
+
+std::vector<block_record> results_store::load_blocks(const std::string& id, std::int64_t from) {
+  read_scope guard(*impl_);
+  impl_->require_run(id);
+  std::vector<block_record> out;
+  auto s = impl_->cached(
+      "SELECT block_num, time, witness, transactions, operations, bytes, run_transactions, "
+      "max_block_size FROM blocks WHERE run_id = ? AND block_num >= ? ORDER BY block_num");
+  s->bind(1, id).bind(2, from);
+  while (s->step()) {
+    out.push_back({s->column_int(0), s->column_int(1), s->column_text(2), s->column_int(3),
+                   s->column_int(4), s->column_int(5), s->column_int(6), s->column_int(7)});
+  }
+  return out;
+}
+
+results_store::scope_cumulative results_store::load_cumulative(const std::string& id,
+                                                               const std::string& beacon) {
+  read_scope guard(*impl_);
+  impl_->require_run(id);
+  scope_cumulative out;
+  {
+    auto s = impl_->cached("SELECT kind, hdr FROM cumulative WHERE run_id = ? AND beacon = ?");
+    s->bind(1, id).bind(2, beacon);
+    while (s->step()) {
+      const auto kind = stats::parse_latency_kind(s->column_text(0));
+      if (kind) out.histograms[static_cast<std::size_t>(*kind)] = s->column_text(1);
+    }
+  }
+  {
+    auto s = impl_->cached("SELECT max(second) FROM seconds WHERE run_id = ? AND beacon = ?");
+    s->bind(1, id).bind(2, beacon);
+    s->step();
+    out.last_second = s->column_optional_int(0);
+  }
+  return out;
+}
+
 run_record results_store::load_run(const std::string& id, const load_options& options) {
   namespace json = stats::json;
   const std::string file = impl_->file();

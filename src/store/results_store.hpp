@@ -127,6 +127,37 @@ class results_store {
     bool second_histograms = true;
   };
 
+  // Incremental reads (a dashboard poll or a /metrics scrape costs the new rows, not the run).
+  // Each is one consistent snapshot and throws bts::input_error("run \"X\": not found in FILE")
+  // for an unknown run.
+
+  // The run's manifest, summary, beacons and last merged second, without any series.
+  struct run_head {
+    run_info info;
+    std::optional<boost::json::object> summary;
+    std::vector<beacon_info> beacons;          // by name
+    std::optional<std::int64_t> merged_up_to;  // the last merged second stored
+  };
+  run_head load_run_head(const std::string& run);
+
+  // The rows of one scope (a beacon, or `merged`) from second `from` on, by second, without
+  // their per-second histograms (as load_run with second_histograms off). nullopt if the scope
+  // has no second stored at all.
+  std::optional<std::vector<stats::second_row>> load_seconds(const std::string& run,
+                                                             const std::string& beacon,
+                                                             std::int64_t from = 0);
+
+  // The blocks of the run from block number `from` on, by number.
+  std::vector<block_record> load_blocks(const std::string& run, std::int64_t from = 0);
+
+  // A scope's cumulative histograms (empty entries where none are stored) and the scope's last
+  // stored second.
+  struct scope_cumulative {
+    encoded_histograms histograms;
+    std::optional<std::int64_t> last_second;
+  };
+  scope_cumulative load_cumulative(const std::string& run, const std::string& beacon);
+
   // Everything stored about a run, as one consistent snapshot even while a writer appends.
   // Throws bts::input_error("run \"X\": not found in FILE").
   run_record load_run(const std::string& id, const load_options& options);

@@ -170,6 +170,62 @@ TEST(ResultsStore, LoadOptionsLeaveOutBulk) {
             sample_run().merged.rows()[1][stats::latency_kind::ack_corrected].p99);
 }
 
+// The incremental reads return what load_run does, restricted to what was asked, and read
+// through a snapshot that includes what was appended since the last call.
+TEST(ResultsStore, IncrementalReadsMatchLoadRun) {
+  temp_dir dir;
+  results_store db(dir / "results.db");
+  const std::string id = store_sample(db);
+  results_store reader(dir / "results.db", results_store::mode::read_only);
+  results_store::load_options o;
+  o.second_histograms = false;
+  const run_record full = reader.load_run(id, o);
+
+  const auto head = reader.load_run_head(id);
+  EXPECT_EQ(head.info, full.info);
+  EXPECT_EQ(head.beacons, full.beacons);
+  EXPECT_EQ(head.summary, full.summary);
+  EXPECT_EQ(head.merged_up_to, 2);
+
+  auto rows = [](const stats::second_series& s, std::int64_t from) {
+    std::vector<stats::second_row> out;
+    for (const auto& r : s.rows())
+      if (r.second >= from) out.push_back(r);
+    return out;
+  };
+  for (std::int64_t from : {0, 1, 2, 3}) {
+    EXPECT_EQ(reader.load_seconds(id, results_store::merged, from), rows(full.merged, from));
+    for (const auto& [b, series] : full.by_beacon)
+      EXPECT_EQ(reader.load_seconds(id, b, from), rows(series, from)) << b << " from " << from;
+  }
+  EXPECT_EQ(reader.load_seconds(id, results_store::merged, 3)->size(), 0u);  // none yet
+  EXPECT_EQ(reader.load_seconds(id, "nobody", 0), std::nullopt);
+
+  EXPECT_EQ(reader.load_blocks(id), full.blocks);
+  const auto later = reader.load_blocks(id, full.blocks[1].block_num);
+  EXPECT_EQ(later, std::vector<block_record>(full.blocks.begin() + 1, full.blocks.end()));
+
+  const auto c = reader.load_cumulative(id, results_store::merged);
+  EXPECT_EQ(c.histograms, full.cumulative.at(""));
+  EXPECT_EQ(c.last_second, 2);
+  const auto none = reader.load_cumulative(id, "nobody");
+  EXPECT_EQ(none.histograms, encoded_histograms{});
+  EXPECT_EQ(none.last_second, std::nullopt);
+
+  // A second appended later is read from where the reader left off.
+  db.append_second(id, results_store::merged, sample_second(3, 5, 1));
+  const auto next = reader.load_seconds(id, results_store::merged, 3);
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_EQ(next->front().second, 3);
+  EXPECT_EQ(reader.load_run_head(id).merged_up_to, 3);
+
+  const std::string missing = "run \"nope\": not found in " + (dir / "results.db").string();
+  EXPECT_EQ(error_of([&] { reader.load_run_head("nope"); }), missing);
+  EXPECT_EQ(error_of([&] { reader.load_seconds("nope", "", 0); }), missing);
+  EXPECT_EQ(error_of([&] { reader.load_blocks("nope"); }), missing);
+  EXPECT_EQ(error_of([&] { reader.load_cumulative("nope", ""); }), missing);
+}
+
 TEST(ResultsStore, AppendingASecondAgainChangesNothing) {
   temp_dir dir;
   results_store db(dir / "results.db");
