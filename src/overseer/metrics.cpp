@@ -14,13 +14,16 @@
 // beacon="": a Prometheus that scrapes both the beacons and the overseer can sum the beacon
 // families without counting every transaction twice.
 //
-// Stateless: each scrape reads the overseer's public snapshots (beacons_json, runs_json,
-// run_json, series_json, cumulative_json), so counters are monotonic as long as the merged
-// series only grows (it does: merged seconds are written once).
+// Each scrape reads the overseer's public snapshots (beacons_json, runs_json, run_json,
+// series_json, cumulative_json). The run counters are sums over the merged series, kept between
+// scrapes (overseer::scrape_state): a scrape reads only the merged seconds stored since the last
+// one, not the whole run. Counters are monotonic as the merged series only grows (merged seconds
+// are written once, in order).
 #include <chrono>
 #include <string>
 
 #include "outputs/prometheus.hpp"
+#include "overseer/detail/scrape_state.hpp"
 #include "overseer/overseer.hpp"
 #include "overseer/pages.hpp"
 #include "stats/second_series.hpp"
@@ -90,6 +93,9 @@ void fleet(overseer& o, outputs::exposition_builder& b) {
 
 void runs(overseer& o, outputs::exposition_builder& b) {
   const json::array list = o.runs_json();
+  detail::scrape_state& state = o.scrape_state();
+  std::lock_guard state_lock(state.mu);
+  std::map<std::string, outputs::scope_metrics> kept;  // the runs of this scrape
   std::map<std::string, double> by_status{
       {"created", 0}, {"running", 0}, {"completed", 0}, {"stopped", 0}, {"failed", 0}};
   const store::unix_ms now = store::now_unix_ms();
@@ -127,8 +133,9 @@ void runs(overseer& o, outputs::exposition_builder& b) {
           }
         }
       }
-      outputs::scope_metrics s;
-      const json::array rows = o.series_json(id, "", 0);
+      outputs::scope_metrics& s = kept[id];
+      if (auto it = state.runs.find(id); it != state.runs.end()) s = std::move(it->second);
+      const json::array rows = o.series_json(id, "", s.last_second + 1);
       for (const auto& rv : rows) {
         s.add_row(stats::row_from_json(rv, "run " + id), false);
       }
@@ -146,6 +153,7 @@ void runs(overseer& o, outputs::exposition_builder& b) {
       // A run that vanished or does not read: leave its samples out of this scrape.
     }
   }
+  state.runs = std::move(kept);
   for (const auto& [st, n] : by_status) {
     b.add("bts_infra_overseer_runs", "gauge", "Runs in the store, by status.", {{"status", st}}, n);
   }

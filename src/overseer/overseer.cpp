@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "beacon/scenario.hpp"
+#include "overseer/detail/scrape_state.hpp"
 #include "overseer/detail/store_worker.hpp"
 #include "rpc/server.hpp"
 #include "stats/json_io.hpp"
@@ -137,6 +138,7 @@ struct overseer::impl {
   std::filesystem::path store_path;
   mutable std::mutex reader_mu;
   mutable std::unique_ptr<store::results_store> reader;
+  mutable detail::scrape_state scrape;
   // The read-only connection for the HTTP API. REQUIRES: reader_mu held.
   store::results_store& open_reader() const {
     if (!reader)
@@ -973,6 +975,8 @@ void overseer::stop() {
   if (m.io_thread.joinable()) m.io_thread.join();
   m.store->stop();
 }
+
+detail::scrape_state& overseer::scrape_state() const { return impl_->scrape; }
 
 void overseer::flush() {
   impl_->store->call([](store::results_store&) {});

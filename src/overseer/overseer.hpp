@@ -43,6 +43,10 @@
 #include <vector>
 
 #include "overseer/protocol.hpp"
+
+namespace bts::overseer::detail {
+struct scrape_state;
+}
 #include "rpc/tls.hpp"
 #include "store/results_store.hpp"
 
@@ -124,6 +128,9 @@ class overseer {
 
   // Waits until every store write queued so far is committed (tests).
   void flush();
+
+  // State kept by the /metrics scrape between scrapes (detail/scrape_state.hpp).
+  detail::scrape_state& scrape_state() const;
 
   struct impl;
 
