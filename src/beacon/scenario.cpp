@@ -342,7 +342,8 @@ scenario parse_scenario(std::string_view yaml_text, const std::string& source) {
               "order_asset",   "load",          "duration",         "count",
               "max_in_flight", "presign_depth", "signer_threads",   "expiration_seconds",
               "seed",          "broadcast",     "node_metrics_url", "thresholds",
-              "block_watch"});
+              "block_watch",   "outputs"});
+  // `outputs:` is read by the commands (outputs::parse_outputs_yaml), not by the beacon.
   if (root["name"]) s.name = scalar(c, root["name"], "name");
   if (root["nodes"]) parse_nodes(c, root["nodes"], s);
   if (root["spread"]) {

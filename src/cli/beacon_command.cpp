@@ -143,6 +143,12 @@ int run_beacon(const run_options& opt, io& s) {
   }
   beacon::scenario sc =
       beacon::parse_scenario(scenario_text, scenario_name.empty() ? "defaults" : scenario_name);
+  // The scenario's `outputs:` list, after the --out flags (docs/outputs.md, "Choosing outputs").
+  for (auto& sp : outputs::parse_outputs_yaml(scenario_text,
+                                              scenario_name.empty() ? "defaults" : scenario_name)) {
+    specs.push_back(std::move(sp));
+  }
+  outputs::check_outputs(specs);
   if (sc.name.empty()) sc.name = scenario_name.empty() ? "default" : scenario_name;
   if (!opt.nodes.empty()) {
     // The i-th --node takes the place of the scenario's i-th node (keeping its weight and
