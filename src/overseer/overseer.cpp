@@ -1032,7 +1032,7 @@ json::object overseer::create_run(const run_request& rq) {
   r.unlimited = sc.rate.is_unlimited() && !rq.rate;
   if (rq.rate)
     r.total_rate = *rq.rate;
-  else if (constant)
+  else if (constant && !sc.search)  // a search's start rate is not a rate to impose on beacons
     r.total_rate = sc.rate.rate_at({});
   const std::size_t nb = chosen.size(), nn = sc.nodes.size();
   json::array assignment;
@@ -1064,8 +1064,9 @@ json::object overseer::create_run(const run_request& rq) {
   json::array nodes;
   for (const auto& n : sc.nodes) nodes.emplace_back(n.url);
   info.manifest["nodes"] = std::move(nodes);
-  info.manifest["rate"] =
-      rq.rate ? load::rate_profile::constant(*rq.rate).describe() : sc.rate.describe();
+  info.manifest["rate"] = rq.rate     ? load::rate_profile::constant(*rq.rate).describe()
+                          : sc.search ? beacon::describe(*sc.search)
+                                      : sc.rate.describe();
   if (r.total_rate) info.manifest["total_rate"] = *r.total_rate;
   info.manifest["unlimited"] = r.unlimited;
   if (!rq.duration.empty()) info.manifest["duration"] = rq.duration;

@@ -268,18 +268,27 @@ json::object event_json(const store::run_record& run, const store::event& e) {
 
 // Rate-search steps from rate_change events: each step runs from one change to the next (the
 // first from the run's start, the last to its end); the per-second rows in it give its rates,
-// and its latency comes from merging its seconds' histograms.
+// and its latency comes from merging its seconds' histograms. With several beacons each one
+// reports its own share: the target is the sum of every beacon's latest rate, and changes less
+// than a second after the previous one (the other beacons' part of the same step) are one step.
 json::value rate_search(const store::run_record& run, bool max_throughput_preset) {
   std::vector<const store::event*> changes;
   const store::event* brk = nullptr;
-  std::optional<double> initial_rate;
+  std::map<std::string, double> rates;  // each beacon's latest rate ("" for run-wide events)
+  const auto total = [&rates]() -> std::optional<double> {
+    if (rates.empty()) return std::nullopt;
+    double t = 0;
+    for (const auto& [b, r] : rates) t += r;
+    return t;
+  };
   for (const auto& e : run.events) {
     if (e.kind == store::event_kind::rate_change) changes.push_back(&e);
     if (e.kind == store::event_kind::break_point && brk == nullptr) brk = &e;
-    if (e.kind == store::event_kind::start && !initial_rate) {
-      if (auto r = number_at(e.data, {"rate"})) initial_rate = r;
+    if (e.kind == store::event_kind::start && !rates.count(e.beacon)) {
+      if (auto r = number_at(e.data, {"rate"})) rates[e.beacon] = *r;
     }
   }
+  std::optional<double> initial_rate = total();
   if (changes.empty() && brk == nullptr && !max_throughput_preset) return nullptr;
   json::object o;
   json::array steps;
@@ -290,8 +299,18 @@ json::value rate_search(const store::run_record& run, bool max_throughput_preset
       std::optional<double> rate;
     };
     std::vector<bound> bounds{{0.0, initial_rate}};
-    for (const auto* e : changes)
-      bounds.push_back({seconds_since_start(run, e->time), number_at(e->data, {"to"})});
+    for (const auto* e : changes) {
+      const double at = seconds_since_start(run, e->time);
+      if (auto to = number_at(e->data, {"to"})) {
+        if (e->beacon.empty()) rates.clear();
+        rates[e->beacon] = *to;
+      }
+      if (bounds.size() > 1 && at - bounds.back().start < 1.0) {
+        bounds.back().rate = total();
+      } else {
+        bounds.push_back({at, total()});
+      }
+    }
     const auto& rows = run.merged.rows();
     const double end = rows.empty() ? 0.0 : static_cast<double>(rows.back().second + 1);
     for (std::size_t i = 0; i < bounds.size(); ++i) {

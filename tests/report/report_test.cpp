@@ -213,6 +213,35 @@ TEST(Report, RejectionsAppearByReasonInTheVerdictAndErrors) {
   EXPECT_EQ(errs.at("rejected fc:3030001").as_array()[0].as_int64(), 5);
 }
 
+// Two beacons each report their share of every step, a few milliseconds apart: one step each
+// time, targeting the sum of the shares.
+TEST(Report, RateSearchOfSeveralBeaconsSumsTheirShares) {
+  test::synthetic_options o;
+  o.seconds = 40;
+  o.rate = 100;
+  o.scenario = "max-throughput";
+  store::run_record run = test::synthetic_run(o);
+  run.events.clear();
+  const store::unix_ms t0 = *run.info.started_at;
+  for (const char* b : {"b1", "b2"}) {
+    run.events.push_back({t0, store::event_kind::start, b, json::object{{"rate", 50}}});
+  }
+  for (std::int64_t k = 1; k < 4; ++k) {
+    run.events.push_back({t0 + k * 10'000 + 2, store::event_kind::rate_change, "b1",
+                          json::object{{"from", 50 * k}, {"to", 50 * (k + 1)}}});
+    run.events.push_back({t0 + k * 10'000 + 7, store::event_kind::rate_change, "b2",
+                          json::object{{"from", 50 * k}, {"to", 50 * (k + 1)}}});
+  }
+  const json::object model = model_of(run);
+  const auto& steps = run0(model).at("rate_search").at("steps").as_array();
+  ASSERT_EQ(steps.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(steps[i].at("target_rate").to_number<double>(), 100.0 * static_cast<double>(i + 1))
+        << i;
+  }
+  EXPECT_EQ(steps[1].at("whole_seconds").as_int64(), 9);
+}
+
 TEST(Report, RateSearchStepsAndBreakPoint) {
   test::synthetic_options o;
   o.seconds = 40;
