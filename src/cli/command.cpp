@@ -64,7 +64,8 @@ int run(int argc, const char* const* argv, io& streams) {
 
   if (help->parsed() || app.get_subcommands().empty()) {
     if (help_topic.empty()) {
-      streams.out << app.help();
+      // Not app.help(): once `help` was parsed, CLI11 describes that selected subcommand.
+      streams.out << app.get_formatter()->make_help(&app, prog, CLI::AppFormatMode::Normal);
       return 0;
     }
     for (CLI::App* sub : subs) {
