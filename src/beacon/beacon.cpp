@@ -487,8 +487,8 @@ class runner : public tx_sender {
     if (limits.end) offered_until_ = *limits.end;
     last_cpu_wall_ = now;
     cpu_thread_ = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
-    json::object start{
-        {"rate", current_rate_ ? json::value(*current_rate_) : json::value(nullptr)}};
+    json::object start{{"rate", current_rate_ ? json::value(*current_rate_) : json::value(nullptr)},
+                       {"chain_id", setup_.chain_id_hex}};
     if (o_.sc.search && search_end_.empty()) {
       start["search"] = describe(*o_.sc.search);
       searching_ = tallying_ = true;

@@ -763,6 +763,14 @@ json::object run_json(const store::run_record& run, const report_options& option
     return v ? *v : json::value(nullptr);
   };
   facts["chain_id"] = manifest_member("chain_id");
+  // An overseer's run learns the chain from its beacons' start events.
+  for (const auto& e : run.events) {
+    if (!facts["chain_id"].is_null()) break;
+    if (e.kind != store::event_kind::start) continue;
+    if (const json::value* c = e.data.if_contains("chain_id"); c && c->is_string()) {
+      facts["chain_id"] = *c;
+    }
+  }
   json::value versions = manifest_member("versions");
   if (versions.is_null() && run.info.manifest.if_contains("version")) {
     versions = json::object{{"bts_infra", run.info.manifest.at("version")}};

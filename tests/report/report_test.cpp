@@ -242,6 +242,22 @@ TEST(Report, RateSearchOfSeveralBeaconsSumsTheirShares) {
   EXPECT_EQ(steps[1].at("whole_seconds").as_int64(), 9);
 }
 
+// A run the overseer stored has no chain id in its manifest: its beacons' start events give it.
+TEST(Report, ChainIdFromTheBeaconsStartEventsWhenTheManifestHasNone) {
+  test::synthetic_options o;
+  o.seconds = 5;
+  store::run_record run = test::synthetic_run(o);
+  run.info.manifest.erase("chain_id");
+  {
+    const json::object model = model_of(run);
+    EXPECT_TRUE(run0(model).at("facts").at("chain_id").is_null());
+  }
+  run.events.push_back({*run.info.started_at + 1, store::event_kind::start, "b1",
+                        json::object{{"rate", 10}, {"chain_id", "abc123"}}});
+  const json::object model = model_of(run);
+  EXPECT_EQ(run0(model).at("facts").at("chain_id").as_string(), "abc123");
+}
+
 TEST(Report, RateSearchStepsAndBreakPoint) {
   test::synthetic_options o;
   o.seconds = 40;
