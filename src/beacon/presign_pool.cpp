@@ -33,20 +33,32 @@ void presign_pool::run_signer() {
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      not_full_.wait(lock, [&] { return stopping_ || queue_.size() < options_.depth; });
+      // A slot is reserved before signing, so several signers never overfill the pool.
+      not_full_.wait(lock, [&] { return stopping_ || queue_.size() + signing_ < options_.depth; });
       if (stopping_) return;
+      ++signing_;
     }
     const std::uint64_t k = next_k_.fetch_add(1, std::memory_order_relaxed);
     if (options_.limit != 0 && k >= options_.limit) {
+      {
+        std::lock_guard lock(mu_);
+        --signing_;
+      }
       filled_.notify_all();
       return;
     }
     try {
       prepared_tx tx = factory_.make(k, clock_.now().time_since_epoch().count());
       std::lock_guard lock(mu_);
+      --signing_;
       queue_.push_back(std::move(tx));
       produced_.fetch_add(1, std::memory_order_relaxed);
     } catch (const std::exception& e) {
+      {
+        std::lock_guard lock(mu_);
+        --signing_;
+      }
+      not_full_.notify_one();
       // A bug or a broken config (e.g. a key that cannot sign); counted, and logged once.
       if (sign_errors_.fetch_add(1) == 0) std::fprintf(stderr, "beacon: signer: %s\n", e.what());
     }

@@ -73,6 +73,7 @@ class presign_pool {
   mutable std::mutex mu_;
   std::condition_variable not_full_, filled_;
   std::deque<prepared_tx> queue_;
+  std::size_t signing_ = 0;  // slots reserved by signers at work (guarded by mu_)
   bool stopping_ = false;
   std::atomic<std::uint64_t> next_k_{0};
   std::atomic<std::uint64_t> produced_{0}, expired_{0}, sign_errors_{0};
