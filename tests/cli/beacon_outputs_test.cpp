@@ -11,25 +11,16 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "support/cli_run.hpp"
 
 namespace bts::cli {
 namespace {
 
-struct result {
-  int code;
-  std::string out;
-  std::string err;
-};
+using result = test::cli_result;
 
 result run_beacon(std::vector<std::string> args) {
-  args.insert(args.begin(), {"bts-infra", "beacon", "run"});
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::istringstream in;
-  std::ostringstream out, err;
-  io streams{in, out, err};
-  const int code = run(static_cast<int>(argv.size()), argv.data(), streams);
-  return {code, out.str(), err.str()};
+  args.insert(args.begin(), {"beacon", "run"});
+  return test::run_cli(std::move(args));
 }
 
 std::string write_scenario(const std::string& name, const std::string& text) {

@@ -6,30 +6,16 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "support/cli_run.hpp"
 
 namespace bts::cli {
 namespace {
 
-struct result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-result run_args(std::vector<std::string> args) {
-  args.insert(args.begin(), "bts-infra");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::istringstream in;
-  std::ostringstream out, err;
-  io streams{in, out, err};
-  const int code = run(static_cast<int>(argv.size()), argv.data(), streams);
-  return {code, out.str(), err.str()};
-}
+using result = test::cli_result;
 
 TEST(Help, ListsEveryCommand) {
   for (const auto& args : {std::vector<std::string>{"help"}, std::vector<std::string>{}}) {
-    const result r = run_args(args);
+    const result r = test::run_cli(args);
     EXPECT_EQ(r.code, 0);
     for (const char* c :
          {"key", "tx", "devnet", "beacon", "overseer", "ctl", "run", "report", "uptime"}) {
@@ -39,10 +25,10 @@ TEST(Help, ListsEveryCommand) {
 }
 
 TEST(Help, DescribesOneCommandAndRefusesAnUnknownOne) {
-  const result r = run_args({"help", "report"});
+  const result r = test::run_cli({"help", "report"});
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("Usage: bts-infra report"), std::string::npos) << r.out;
-  const result bad = run_args({"help", "nope"});
+  const result bad = test::run_cli({"help", "nope"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_EQ(bad.out, "");
   EXPECT_NE(bad.err.find("unknown command 'nope'"), std::string::npos) << bad.err;

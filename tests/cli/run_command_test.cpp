@@ -23,6 +23,7 @@
 #include "cli/command.hpp"
 #include "overseer/local_run.hpp"
 #include "store/results_store.hpp"
+#include "support/cli_run.hpp"
 #include "util/error.hpp"
 
 namespace bts::cli {
@@ -33,22 +34,8 @@ namespace json = boost::json;
 
 constexpr const char* nathan_wif = "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3";
 
-struct result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-result run_cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "bts-infra");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::istringstream in;
-  std::ostringstream out, err;
-  io streams{in, out, err};
-  const int code = run(static_cast<int>(argv.size()), argv.data(), streams);
-  return {code, out.str(), err.str()};
-}
+using result = test::cli_result;
+using test::run_cli;
 
 struct temp_dir {
   fs::path path;
