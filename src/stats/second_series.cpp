@@ -1,6 +1,7 @@
 #include "stats/second_series.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "stats/json_io.hpp"
 #include "util/error.hpp"
@@ -48,6 +49,67 @@ constexpr std::array<cpu_field, 3> cpu_fields = {{
 boost::json::value optional_number(const std::optional<double>& v) {
   if (!v) return nullptr;
   return json::rounded(*v, 2);
+}
+
+// node_load_row members in JSON order, and their rounding (bytes to whole bytes).
+struct load_field {
+  std::string_view key;
+  std::optional<double> node_load_row::*member;
+  int decimals;
+};
+constexpr std::array<load_field, 7> load_fields = {{
+    {"cpu_percent", &node_load_row::cpu_percent, 2},
+    {"cpu_cores", &node_load_row::cpu_cores, 2},
+    {"memory_bytes", &node_load_row::memory_bytes, 0},
+    {"net_rx_bytes_per_s", &node_load_row::net_rx_bytes_per_s, 0},
+    {"net_tx_bytes_per_s", &node_load_row::net_tx_bytes_per_s, 0},
+    {"disk_read_bytes_per_s", &node_load_row::disk_read_bytes_per_s, 0},
+    {"disk_write_bytes_per_s", &node_load_row::disk_write_bytes_per_s, 0},
+}};
+
+boost::json::array node_load_to_json(const std::map<std::string, node_load_row>& loads) {
+  boost::json::array a;
+  a.reserve(loads.size());
+  for (const auto& [node, l] : loads) {
+    boost::json::object o;
+    o["node"] = node;
+    for (const auto& f : load_fields) {
+      const auto& v = l.*(f.member);
+      if (!v) {
+        o[f.key] = nullptr;
+      } else if (f.decimals == 0) {
+        o[f.key] = static_cast<std::int64_t>(std::llround(*v));
+      } else {
+        o[f.key] = json::rounded(*v, f.decimals);
+      }
+    }
+    a.emplace_back(std::move(o));
+  }
+  return a;
+}
+
+std::map<std::string, node_load_row> node_load_from_json(const boost::json::value& v,
+                                                         const std::string& where) {
+  std::map<std::string, node_load_row> out;
+  const auto& a = json::as_array(v, where);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const std::string item_where = json::index_path(where, i);
+    const auto& o = json::as_object(a[i], item_where);
+    std::string node = json::get_string(o, "node", item_where);
+    if (node.empty()) throw input_error(json::member_path(item_where, "node"), "is empty");
+    node_load_row l;
+    for (const auto& f : load_fields) {
+      l.*(f.member) = json::get_optional_number(o, f.key, item_where);
+      if (l.*(f.member) && *(l.*(f.member)) < 0) {
+        throw input_error(json::member_path(item_where, f.key), "is negative");
+      }
+    }
+    if (!out.emplace(node, l).second) {
+      throw input_error(json::member_path(item_where, "node"),
+                        "\"" + node + "\" appears twice");
+    }
+  }
+  return out;
 }
 
 std::optional<double> max_of(const std::optional<double>& a, const std::optional<double>& b) {
@@ -111,9 +173,20 @@ void add_counters(second_row& to, const second_row& from) {
   for (const auto& [reason, n] : from.rejected_by_reason) to.rejected_by_reason[reason] += n;
   to.pool_depth += from.pool_depth;
   for (const auto& c : cpu_fields) to.*(c.member) = max_of(to.*(c.member), from.*(c.member));
+  for (const auto& [node, l] : from.node_load) {
+    node_load_row& t = to.node_load[node];
+    for (const auto& f : load_fields) t.*(f.member) = max_of(t.*(f.member), l.*(f.member));
+  }
 }
 
 }  // namespace
+
+bool node_load_row::empty() const {
+  for (const auto& f : load_fields) {
+    if (this->*(f.member)) return false;
+  }
+  return true;
+}
 
 std::string_view name(latency_kind k) { return kind_names[static_cast<std::size_t>(k)]; }
 
@@ -164,6 +237,7 @@ boost::json::object to_json(const second_row& row) {
   }
   o["pool_depth"] = row.pool_depth;
   for (const auto& c : cpu_fields) o[c.key] = optional_number(row.*(c.member));
+  if (!row.node_load.empty()) o["node_load"] = node_load_to_json(row.node_load);
   boost::json::object latency;
   for (latency_kind k : all_latency_kinds) latency[name(k)] = digest_to_json(row[k]);
   o["latency_us"] = std::move(latency);
@@ -183,6 +257,9 @@ second_row row_from_json(const boost::json::value& v, const std::string& where) 
   }
   row.pool_depth = json::get_count(o, "pool_depth", where);
   for (const auto& c : cpu_fields) row.*(c.member) = json::get_optional_number(o, c.key, where);
+  if (const auto* loads = o.if_contains("node_load"); loads && !loads->is_null()) {
+    row.node_load = node_load_from_json(*loads, json::member_path(where, "node_load"));
+  }
   const std::string latency_where = json::member_path(where, "latency_us");
   const auto& latency = json::as_object(json::get(o, "latency_us", where), latency_where);
   for (latency_kind k : all_latency_kinds) {

@@ -82,6 +82,23 @@ struct latency_digest {
   friend bool operator==(const latency_digest&, const latency_digest&) = default;
 };
 
+// The load of one node under test at the end of a second, as the beacon's node_load source read
+// it (monitor/node_load.hpp). Every field is null when the source does not give it or the
+// reading failed or is older than 3 s. Merged (several beacons sampling the same node, or the
+// seconds of a run folded into totals): each field's maximum.
+struct node_load_row {
+  std::optional<double> cpu_percent;  // % of one core (2 busy cores = 200)
+  std::optional<double> cpu_cores;    // cores the host (node_exporter) or process has
+  std::optional<double> memory_bytes;  // used (node_exporter) or resident (process) bytes
+  std::optional<double> net_rx_bytes_per_s;
+  std::optional<double> net_tx_bytes_per_s;
+  std::optional<double> disk_read_bytes_per_s;
+  std::optional<double> disk_write_bytes_per_s;
+
+  bool empty() const;
+  friend bool operator==(const node_load_row&, const node_load_row&) = default;
+};
+
 // One second of a run. Counters count events that happened during the second; gauges are read
 // at its end. For a merged row (many beacons) counters and in-flight/pool gauges are sums, CPU
 // figures are the maximum over the merged rows (the busiest beacon or node shows), latencies are
@@ -112,6 +129,9 @@ struct second_row {
   std::optional<double> beacon_cpu_percent;  // whole beacon process, % of one core
   std::optional<double> send_cpu_percent;    // the send thread, % of one core
   std::optional<double> node_cpu_percent;    // the node(s) the beacon sends to, % of one core
+  // Each measured node's load, by node URL (as the scenario names it). Empty when no node is
+  // measured; JSON "node_load": [{"node": URL, ...}] sorted by URL, absent when empty.
+  std::map<std::string, node_load_row> node_load;
 
   std::array<latency_digest, latency_kind_count> latency;
   latency_digest& operator[](latency_kind k) { return latency[static_cast<std::size_t>(k)]; }

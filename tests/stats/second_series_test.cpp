@@ -246,3 +246,86 @@ TEST(SecondSeries, TotalsFoldEverySecond) {
 
 }  // namespace
 }  // namespace bts::stats
+
+namespace bts::stats {
+namespace {
+
+node_load_row load(std::optional<double> cpu, std::optional<double> mem,
+                   std::optional<double> rx = std::nullopt, std::optional<double> wr = std::nullopt) {
+  node_load_row l;
+  l.cpu_percent = cpu;
+  l.memory_bytes = mem;
+  l.net_rx_bytes_per_s = rx;
+  l.disk_write_bytes_per_s = wr;
+  return l;
+}
+
+TEST(NodeLoad, JsonIsAnArraySortedByNodeAndAbsentWhenEmpty) {
+  second_row r = row_with(2, 5, {100});
+  EXPECT_FALSE(to_json(r).contains("node_load"));
+  r.node_load["ws://b:8090"] = load(150.04, 1.5e9, 2048.4);
+  r.node_load["ws://a:8090"] = load(std::nullopt, 1024.6);
+  const std::string text = json::write(to_json(r).at("node_load"));
+  EXPECT_EQ(text,
+            R"([{"node":"ws://a:8090","cpu_percent":null,"cpu_cores":null,"memory_bytes":1025,)"
+            R"("net_rx_bytes_per_s":null,"net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,)"
+            R"("disk_write_bytes_per_s":null},{"node":"ws://b:8090","cpu_percent":150.04,)"
+            R"("cpu_cores":null,"memory_bytes":1500000000,"net_rx_bytes_per_s":2048,)"
+            R"("net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,"disk_write_bytes_per_s":null}])");
+  // node_load sits after node_cpu_percent, before latency_us.
+  const std::string line = json::write(to_json(r));
+  EXPECT_LT(line.find("\"node_cpu_percent\""), line.find("\"node_load\""));
+  EXPECT_LT(line.find("\"node_load\""), line.find("\"latency_us\""));
+
+  const second_row back = row_from_json(to_json(r), "row");
+  ASSERT_EQ(back.node_load.size(), 2u);
+  EXPECT_EQ(back.node_load.at("ws://a:8090").memory_bytes, 1025);
+  EXPECT_EQ(back.node_load.at("ws://b:8090").cpu_percent, 150.04);
+  EXPECT_FALSE(back.node_load.at("ws://b:8090").net_tx_bytes_per_s);
+}
+
+TEST(NodeLoad, BadMembersAreNamed) {
+  auto with = [](const char* loads) {
+    boost::json::object o = to_json(row_with(1, 1, {10}));
+    o["node_load"] = boost::json::parse(loads);
+    return o;
+  };
+  EXPECT_EQ(error_of([&] { row_from_json(with(R"({"a":1})"), "s.jsonl:4"); }),
+            "s.jsonl:4.node_load: expected an array");
+  EXPECT_EQ(error_of([&] { row_from_json(with(R"([{"node":"ws://a","memory_bytes":"x"}])"), "s:4"); }),
+            "s:4.node_load[0].memory_bytes: expected a number");
+  EXPECT_EQ(error_of([&] { row_from_json(with(R"([{"node":"ws://a","cpu_percent":-1}])"), "s:4"); }),
+            "s:4.node_load[0].cpu_percent: is negative");
+  EXPECT_EQ(error_of([&] { row_from_json(with(R"([{"node":"a"},{"node":"a"}])"), "s:4"); }),
+            "s:4.node_load[1].node: \"a\" appears twice");
+  EXPECT_EQ(error_of([&] { row_from_json(with(R"([{"cpu_percent":1}])"), "s:4"); }),
+            "s:4.node_load[0].node: missing");
+}
+
+TEST(NodeLoad, MergeTakesEachFieldsMaximumPerNodeAndKeepsEveryNode) {
+  second_row a = row_with(3, 5, {100});
+  second_row b = row_with(3, 5, {200});
+  a.node_load["ws://n1"] = load(40, 1000, std::nullopt, 50);
+  b.node_load["ws://n1"] = load(60, 900, 7);
+  b.node_load["ws://n2"] = load(10, 5);
+  second_merger m(3);
+  m.add(a);
+  m.add(b);
+  const second_row r = m.result();
+  ASSERT_EQ(r.node_load.size(), 2u);
+  EXPECT_EQ(r.node_load.at("ws://n1"), load(60, 1000, 7, 50));
+  EXPECT_EQ(r.node_load.at("ws://n2"), load(10, 5));
+
+  second_series s;
+  s.insert(a);
+  second_row later = row_with(4, 1, {10});
+  later.node_load["ws://n1"] = load(20, 3000);
+  s.insert(later);
+  const second_row t = totals(s);
+  EXPECT_EQ(t.node_load.at("ws://n1"), load(40, 3000, std::nullopt, 50));
+  EXPECT_TRUE(node_load_row{}.empty());
+  EXPECT_FALSE(load(std::nullopt, 1).empty());
+}
+
+}  // namespace
+}  // namespace bts::stats
