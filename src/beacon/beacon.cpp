@@ -872,7 +872,7 @@ class runner : public tx_sender {
       cpu_thread_ = thread;
       last_cpu_wall_ = clock_.now();
     }
-    row.node_cpu_percent = node_cpu_percent();
+    fill_node_load(row);
   }
 
   // ---- node load ----
@@ -919,18 +919,33 @@ class runner : public tx_sender {
     }
   }
 
-  // The highest CPU of the nodes sampled in the last 3 s; nullopt when none has a reading.
-  std::optional<double> node_cpu_percent() const {
-    std::optional<double> cpu;
+  // Each sampled node's latest reading (no older than 3 s) into row.node_load, and the highest
+  // node CPU into row.node_cpu_percent (nullopt when no node has a reading).
+  void fill_node_load(stats::second_row& row) const {
     const auto now = std::chrono::system_clock::now();
+    auto whole = [](const std::optional<double>& v) -> std::optional<double> {
+      if (!v) return v;
+      return std::round(*v);
+    };
     for (const auto& m : node_monitors_) {
       if (!m.sampler) continue;
       const auto s = m.sampler->latest();
-      if (!s || !s->ok() || !s->load.cpu_percent || now - s->at > 3s) continue;
-      cpu = std::max(cpu.value_or(0), *s->load.cpu_percent);
+      if (!s || !s->ok() || now - s->at > 3s) continue;
+      const monitor::node_load& l = s->load;
+      stats::node_load_row r;
+      if (l.cpu_percent) r.cpu_percent = std::round(*l.cpu_percent * 10) / 10;
+      r.cpu_cores = l.cpu_cores;
+      r.memory_bytes = whole(l.memory_bytes);
+      r.net_rx_bytes_per_s = whole(l.net_rx_bytes_per_s);
+      r.net_tx_bytes_per_s = whole(l.net_tx_bytes_per_s);
+      r.disk_read_bytes_per_s = whole(l.disk_read_bytes_per_s);
+      r.disk_write_bytes_per_s = whole(l.disk_write_bytes_per_s);
+      if (r.empty()) continue;
+      if (r.cpu_percent) {
+        row.node_cpu_percent = std::max(row.node_cpu_percent.value_or(0), *r.cpu_percent);
+      }
+      row.node_load[m.node] = r;
     }
-    if (cpu) cpu = std::round(*cpu * 10) / 10;
-    return cpu;
   }
 
   // ---- inclusion ----

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <set>
 #include <thread>
 
@@ -120,6 +121,15 @@ TEST_F(e2e, node_cpu_is_sampled_from_the_configured_source) {
     if (row.node_cpu_percent) {
       ++measured;
       EXPECT_GE(*row.node_cpu_percent, 0);
+      // The same reading, per node, with the process's resident memory (this test process).
+      ASSERT_EQ(row.node_load.size(), 1u) << row.second;
+      const stats::node_load_row& l = row.node_load.begin()->second;
+      EXPECT_EQ(row.node_load.begin()->first, node.url());
+      EXPECT_EQ(l.cpu_percent, row.node_cpu_percent);
+      ASSERT_TRUE(l.memory_bytes);
+      EXPECT_GT(*l.memory_bytes, 1e6);
+      EXPECT_EQ(*l.memory_bytes, std::round(*l.memory_bytes)) << "whole bytes";
+      EXPECT_FALSE(l.net_rx_bytes_per_s) << "a process source has no network figure";
     }
   }
   EXPECT_GE(measured, 2) << "rows with node CPU";

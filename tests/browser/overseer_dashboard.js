@@ -6,7 +6,8 @@
 // URL, and the page requests nothing but the overseer. Simulated beacons read no blocks, so the
 // overseer's real GET /api/runs/ID/blocks answers (checked to be an empty array) get one
 // synthetic block appended per poll, to see the block-fill chart draw them; likewise a
-// rejection reason is added to one second, to see the errors chart grow a series for it.
+// rejection reason is added to one second, to see the errors chart grow a series for it, and
+// one node's load (memory, network, disk) to later seconds, to see the node charts draw it.
 'use strict';
 const { withPage, artifactPath, run } = require('./lib');
 const { startFleet } = require('./overseer_fleet');
@@ -59,6 +60,14 @@ run(async () => {
         const real = await route.fetch();
         const rows = await real.json();
         for (const r of rows) if (r.second === 1) r.rejected_by_reason = { 'fc:3030001': 2 };
+        // Simulated beacons measure no node: from second 2 on, one node's load is added (as a
+        // beacon with node_load: node_exporter:URL reports it), disk reads unknown.
+        for (const r of rows) {
+          if (r.second >= 2 && !r.node_load) {
+            r.node_load = [{ node: 'ws://127.0.0.1:8090', cpu_percent: 55, cpu_cores: 2, memory_bytes: 536870912,
+              net_rx_bytes_per_s: 2048, net_tx_bytes_per_s: 1024, disk_read_bytes_per_s: null, disk_write_bytes_per_s: 4096 }];
+          }
+        }
         await route.fulfill({ response: real, json: rows });
       });
       await page.goto(fleet.base + '/');
@@ -125,6 +134,13 @@ run(async () => {
       if (!(latency.last['inclusion p50'] > 0 && latency.last['ack p99'] >= latency.last['ack p50'])) throw new Error(`latency chart: ${JSON.stringify(latency)}`);
       const cpu = await chart('chart-cpu');
       if (!(cpu.last.beacon > 0) || cpu.last.node !== null) throw new Error(`cpu chart: ${JSON.stringify(cpu)}`);
+      // Node memory, network and disk per node, in MiB and KiB/s; the not-measured note is gone.
+      await until('node load charted', async () => (await chart('chart-node-memory')).last['127.0.0.1:8090'] === 512);
+      const io = (await chart('chart-node-io')).last;
+      if (io['127.0.0.1:8090 rx'] !== 2 || io['127.0.0.1:8090 tx'] !== 1 || io['127.0.0.1:8090 disk read'] !== null ||
+          io['127.0.0.1:8090 disk write'] !== 4) throw new Error(`node io chart: ${JSON.stringify(io)}`);
+      if ((await page.locator('#chart-node-memory').getAttribute('data-available')) !== 'yes' ||
+          !(await page.locator('#chart-node-memory .note').isHidden())) throw new Error('node memory note shown with node load charted');
       const errs = await chart('chart-errors');
       if (errs.last.timeouts !== 0 || errs.last.disconnects !== 0 || errs.last['rejected fc:3030001'] !== 0) throw new Error(`errors chart: ${JSON.stringify(errs)}`);
       const legend = await page.locator('#chart-errors .u-legend').innerText();

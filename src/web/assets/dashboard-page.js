@@ -219,6 +219,13 @@
   let endedPolls = 0;
   let blockPolls = 0;  // polls since the run was seen ended (its last writes may trail the status)
   let reasons = [];
+  // Node URLs seen in the rows' node_load (each measured node's memory, network and disk).
+  let nodes = [];
+  function nodeValue(r, node, key, scale) {
+    const l = Array.isArray(r.node_load) ? r.node_load.find((x) => x && x.node === node) : null;
+    return l && typeof l[key] === 'number' ? l[key] / scale : null;
+  }
+  function nodeName(url) { return String(url).replace(/^[a-z]+:\/\//, ''); }
   const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
   const charts = {};
 
@@ -269,6 +276,16 @@
       id: 'chart-cpu', unit: '%',
       series: () => [['node', (r) => num(r.node_cpu_percent)], ['beacon', (r) => num(r.beacon_cpu_percent)],
         ['send thread', (r) => num(r.send_cpu_percent)]],
+    },
+    node_memory: {
+      id: 'chart-node-memory', unit: 'MiB',
+      series: () => nodes.map((n) => [nodeName(n), (r) => nodeValue(r, n, 'memory_bytes', 1048576)]),
+    },
+    node_io: {
+      id: 'chart-node-io', unit: 'KiB/s',
+      series: () => nodes.flatMap((n) => [['rx', 'net_rx_bytes_per_s'], ['tx', 'net_tx_bytes_per_s'],
+        ['disk read', 'disk_read_bytes_per_s'], ['disk write', 'disk_write_bytes_per_s']]
+        .map(([what, key]) => [nodeName(n) + ' ' + what, (r) => nodeValue(r, n, key, 1024)])),
     },
     blocks: {
       id: 'chart-blocks', unit: '%', source: () => blocks, x: blockSecond, xLabel: 'block time, seconds of the run',
@@ -329,9 +346,17 @@
       }
     }
     reasons.sort();
+    let newNode = false;
+    for (const r of fresh) {
+      for (const l of Array.isArray(r.node_load) ? r.node_load : []) {
+        if (l && typeof l.node === 'string' && !nodes.includes(l.node)) { nodes.push(l.node); newNode = true; }
+      }
+    }
+    nodes.sort();
     for (const key of Object.keys(specs)) {
       if (specs[key].source) continue;
       if (key === 'errors' && newReason) { buildChart(key); continue; }
+      if ((key === 'node_memory' || key === 'node_io') && newNode) { buildChart(key); continue; }
       const c = charts[key];
       if (!c) { buildChart(key); continue; }
       c.data[0].push(...fresh.map((r) => r.second));
@@ -367,6 +392,18 @@
     note.textContent = rows.length && !nodeMeasured
       ? 'Node CPU not measured in this run (set node_load in the scenario, docs/scenarios.md).' : '';
     note.hidden = !note.textContent;
+    for (const id of ['chart-node-memory', 'chart-node-io']) {
+      const fig = $(id);
+      let n = fig.querySelector('.note');
+      if (!n) {
+        n = el('p', '', 'note');
+        fig.append(n);
+      }
+      n.textContent = rows.length && !nodes.length
+        ? 'Node memory, network and disk not measured in this run (node_load: node_exporter:URL per node in the scenario, docs/scenarios.md).' : '';
+      n.hidden = !n.textContent;
+      fig.dataset.available = nodes.length ? 'yes' : 'no';
+    }
   }
 
   function resetSeries() {
@@ -379,6 +416,7 @@
     endedPolls = 0;
     blockPolls = 0;
     reasons = [];
+    nodes = [];
     for (const key of Object.keys(specs)) buildChart(key);
     updateNotes();
   }
