@@ -14,6 +14,7 @@
 #include "beacon/fake_node.hpp"
 #include "stats/run_summary.hpp"
 #include "util/error.hpp"
+#include "support/node_exporter.hpp"
 
 namespace bts::beacon {
 namespace {
@@ -106,6 +107,48 @@ TEST_F(e2e, paced_run_is_accepted_included_and_adds_up) {
   // Rows and blocks were written off the caller's thread, by one output thread.
   ASSERT_EQ(output_threads.size(), 1u);
   EXPECT_NE(*output_threads.begin(), std::this_thread::get_id());
+}
+
+// A real node_exporter as the node's load source: every row after the first reading carries the
+// host's CPU, cores and used memory for the node, and network/disk once two readings give rates.
+TEST_F(e2e, node_load_comes_from_a_real_node_exporter) {
+  BTS_REQUIRE_NODE_EXPORTER();
+  test::node_exporter_process exporter;
+  ASSERT_EQ(exporter.wait_ready(), "");
+  test::fake_node node(defs, 200ms);
+  auto o = options(node.url(), 100, 4s);
+  o.sc.nodes[0].node_load = "node_exporter:" + exporter.url();
+  beacon b(o);
+  const beacon_result r = b.run();
+  int with_cpu = 0, with_memory = 0;
+  for (const auto& row : r.series.rows()) {
+    if (row.node_load.empty()) continue;
+    ASSERT_EQ(row.node_load.count(node.url()), 1u) << row.second;
+    const stats::node_load_row& l = row.node_load.at(node.url());
+    EXPECT_EQ(l.cpu_cores, double(sysconf(_SC_NPROCESSORS_ONLN)));
+    if (l.memory_bytes) {
+      ++with_memory;
+      EXPECT_GT(*l.memory_bytes, 1e7);
+      EXPECT_LT(*l.memory_bytes, double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGESIZE)));
+    }
+    if (l.cpu_percent) {
+      ++with_cpu;
+      EXPECT_EQ(row.node_cpu_percent, l.cpu_percent);
+      EXPECT_GE(*l.cpu_percent, 0);
+      EXPECT_LE(*l.cpu_percent, *l.cpu_cores * 100 * 1.05);
+    }
+    for (const auto& v : {l.net_rx_bytes_per_s, l.net_tx_bytes_per_s, l.disk_read_bytes_per_s,
+                          l.disk_write_bytes_per_s}) {
+      if (v) {
+        EXPECT_GE(*v, 0);
+      }
+    }
+  }
+  EXPECT_GE(with_memory, 3) << "rows with the node's memory";
+  EXPECT_GE(with_cpu, 2) << "rows with the node's CPU (a rate: from the second reading on)";
+  const auto& load = r.info.at("node_load").as_array();
+  ASSERT_EQ(load.size(), 1u);
+  EXPECT_EQ(load[0].at("status").as_string(), "sampled");
 }
 
 // Node CPU per second from a configured source: here the test process itself stands in for

@@ -6,6 +6,7 @@
 #include "monitor/readings.hpp"
 #include "rpc/server.hpp"
 #include "util/error.hpp"
+#include "support/node_exporter.hpp"
 
 #include <gtest/gtest.h>
 
@@ -502,52 +503,6 @@ TEST(Sampler, ConcurrentRequestsShareOneReading) {
   EXPECT_EQ(sampler.counters().readings, 1u);
 }
 
-// A real prometheus-node-exporter on an ephemeral loopback port.
-class node_exporter_process {
- public:
-  static constexpr const char* binary = "/usr/bin/prometheus-node-exporter";
-
-  node_exporter_process() {
-    port_ = closed_port();
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(port_);
-      const int null = open("/dev/null", O_WRONLY);
-      dup2(null, 1);
-      dup2(null, 2);
-      execl(binary, binary, listen.c_str(), "--collector.disable-defaults", "--collector.cpu",
-            "--collector.meminfo", "--collector.netdev", "--collector.diskstats",
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-  }
-  ~node_exporter_process() {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/metrics"; }
-  // Waits (bounded) until it answers; returns the last error otherwise.
-  std::string wait_ready() const {
-    std::string error;
-    for (int i = 0; i < 100; ++i) {
-      try {
-        check_load_source(parse_load_source("node_exporter:" + url()), timeout(500ms));
-        return "";
-      } catch (const input_error& e) {
-        error = e.what();
-      }
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) return "node_exporter exited: " + error;
-      std::this_thread::sleep_for(100ms);
-    }
-    return error;
-  }
-
- private:
-  pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
-};
-
 // MemTotal - MemAvailable from /proc/meminfo, in bytes.
 double meminfo_used() {
   std::ifstream in("/proc/meminfo");
@@ -562,16 +517,9 @@ double meminfo_used() {
 }
 
 TEST(NodeExporterSource, RealNodeExporterShowsABusyChild) {
-  if (access(node_exporter_process::binary, X_OK) != 0) {
-    if (std::getenv("BTS_ALLOW_MISSING_NODE_EXPORTER") != nullptr) {
-      GTEST_SKIP() << "prometheus-node-exporter is not installed";
-    }
-    FAIL() << node_exporter_process::binary
-           << " is missing: run scripts/install-deps.sh test (or set "
-              "BTS_ALLOW_MISSING_NODE_EXPORTER=1 to skip)";
-  }
+  BTS_REQUIRE_NODE_EXPORTER();
   child_process busy(true);
-  node_exporter_process exporter;
+  test::node_exporter_process exporter;
   ASSERT_EQ(exporter.wait_ready(), "");
 
   io_thread io;
