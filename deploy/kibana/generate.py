@@ -14,6 +14,9 @@ STATS_PATTERN = PREFIX + "-stats"
 EVENTS_PATTERN = PREFIX + "-events"
 RUN_ROWS = "scope : \"run\" and record : \"second\""
 RUN_REJECTIONS = "scope : \"run\" and record : \"rejection\""
+# Per-node load: one record per node and second. Every scope: the charts take the maximum, which
+# a merged row's node (the maximum over its beacons) and the beacons' own rows agree on.
+NODE_LOAD = "record : \"node_load\""
 
 
 def dumps(v):
@@ -129,6 +132,17 @@ objects = [
        "transactions / microseconds",
        [("avg", "in_flight", "in flight"),
         ("max", "latency_us.schedule_lag.p99", "schedule lag p99 (µs)")], RUN_ROWS),
+    xy(PREFIX + "-vis-node-cpu", "bts-infra: node CPU by node (% of one core)", "line",
+       "% of one core", [("max", "cpu_percent", "CPU")], NODE_LOAD, split="node"),
+    xy(PREFIX + "-vis-node-memory", "bts-infra: node memory by node", "line", "bytes",
+       [("max", "memory_bytes", "memory")], NODE_LOAD, split="node"),
+    xy(PREFIX + "-vis-node-network", "bts-infra: node network by node", "line",
+       "bytes per second",
+       [("max", "net_rx_bytes_per_s", "received"), ("max", "net_tx_bytes_per_s", "sent")],
+       NODE_LOAD, split="node"),
+    xy(PREFIX + "-vis-node-disk", "bts-infra: node disk by node", "line", "bytes per second",
+       [("max", "disk_read_bytes_per_s", "read"), ("max", "disk_write_bytes_per_s", "written")],
+       NODE_LOAD, split="node"),
     {
         "id": PREFIX + "-search-events",
         "type": "search",
@@ -156,7 +170,11 @@ layout = [  # (object, x, y, w, h) on Kibana's 48-column grid
     (PREFIX + "-vis-errors", 24, 15, 24, 15),
     (PREFIX + "-vis-cpu", 0, 30, 24, 15),
     (PREFIX + "-vis-in-flight", 24, 30, 24, 15),
-    (PREFIX + "-search-events", 0, 45, 48, 15),
+    (PREFIX + "-vis-node-cpu", 0, 45, 24, 15),
+    (PREFIX + "-vis-node-memory", 24, 45, 24, 15),
+    (PREFIX + "-vis-node-network", 0, 60, 24, 15),
+    (PREFIX + "-vis-node-disk", 24, 60, 24, 15),
+    (PREFIX + "-search-events", 0, 75, 48, 15),
 ]
 types = {o["id"]: o["type"] for o in objects}
 panels = []

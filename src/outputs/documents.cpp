@@ -145,6 +145,27 @@ void append_records(const stats_document& d, const elasticsearch_options& o, std
     r["count"] = count;
     append_record(index, id + ":" + reason, r, out, records);
   }
+
+  // One record per measured node (its URL is a value, never a field name), after the
+  // rejections. The members come from the row's JSON, so they are rounded as in series.jsonl.
+  if (const json::value* loads = doc.if_contains("node_load"); loads && loads->is_array()) {
+    for (const json::value& item : loads->get_array()) {
+      if (!item.is_object()) continue;
+      const json::object& load = item.get_object();
+      const json::value* node = load.if_contains("node");
+      if (!node || !node->is_string()) continue;
+      json::object r;
+      r.reserve(load.size() + 6);
+      r["@timestamp"] = timestamp;
+      r["run"] = d.run;
+      r["beacon"] = d.beacon;
+      r["scope"] = scope;
+      r["record"] = "node_load";
+      r["second"] = d.row.second;
+      for (const auto& member : load) r[member.key()] = member.value();
+      append_record(index, id + ":node:" + std::string(node->get_string()), r, out, records);
+    }
+  }
 }
 
 void append_records(const event_document& d, const elasticsearch_options& o, std::string& out,
@@ -233,6 +254,15 @@ json::object stats_mappings() {
   p["rejected_by_reason"] = json::object{{"type", "object"}, {"dynamic", true}};
   for (const char* cpu : {"beacon_cpu_percent", "send_cpu_percent", "node_cpu_percent"}) {
     p[cpu] = type("float");
+  }
+  // In a "second" record node_load is kept as the row has it but not indexed (its objects are
+  // keyed by node URLs); the "node_load" records carry each node's members as fields.
+  p["node_load"] = json::object{{"type", "object"}, {"enabled", false}};
+  p["node"] = type("keyword");
+  for (const char* f : {"cpu_percent", "cpu_cores"}) p[f] = type("float");
+  for (const char* f : {"memory_bytes", "net_rx_bytes_per_s", "net_tx_bytes_per_s",
+                        "disk_read_bytes_per_s", "disk_write_bytes_per_s"}) {
+    p[f] = type("long");
   }
   json::object digest;
   for (const char* f : {"count", "min", "p50", "p90", "p99", "p999", "max"})

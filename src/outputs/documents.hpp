@@ -1,7 +1,7 @@
 // What the Elasticsearch output writes, byte for byte: the documents (per-second statistics,
-// rejections by reason, events, run manifests), their `_bulk` action lines, index names, the
-// composable index templates, and the reading of a `_bulk` response. docs/outputs.md is the
-// prose form of this file; tests/outputs checks both against each other.
+// rejections by reason, node load per node, events, run manifests), their `_bulk` action lines,
+// index names, the composable index templates, and the reading of a `_bulk` response.
+// docs/outputs.md is the prose form of this file; tests/outputs checks both against each other.
 //
 // Plain functions of values; any thread.
 #pragma once
@@ -43,7 +43,8 @@ struct run_document {
 };
 
 // One `_bulk` entry: the action line and the source line, each ending in '\n'.
-// A stats document becomes 1 + (number of rejection reasons) records.
+// A stats document becomes 1 + (number of rejection reasons) + (number of nodes in node_load)
+// records: the row, then its rejections, then one record per node.
 void append_records(const stats_document& d, const elasticsearch_options& o, std::string& out,
                     std::size_t& records);
 void append_records(const event_document& d, const elasticsearch_options& o, std::string& out,
@@ -63,7 +64,7 @@ struct index_template {
 };
 std::vector<index_template> index_templates(const elasticsearch_options& o);
 // Bumped whenever a mapping changes; stored as the templates' `version` and `_meta.bts_infra`.
-inline constexpr int template_version = 1;
+inline constexpr int template_version = 2;
 
 // The outcome of one `_bulk` request, item by item (in request order).
 enum class item_outcome { indexed, retry, rejected };

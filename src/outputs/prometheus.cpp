@@ -194,6 +194,11 @@ std::vector<std::uint64_t> latency_buckets::cumulative() const {
   return out;
 }
 
+namespace {
+// Percent to ratio, rounded to 1e-8 (so 0.7% reads 0.007, not 0.006999999999999999).
+double cpu_ratio(double percent) { return std::round(percent * 1e6) / 1e8; }
+}  // namespace
+
 void scope_metrics::add_row(const stats::second_row& row, bool with_latency) {
   stats::second_row& t = totals;
   t.offered += row.offered;
@@ -218,6 +223,7 @@ void scope_metrics::add_row(const stats::second_row& row, bool with_latency) {
     t.beacon_cpu_percent = row.beacon_cpu_percent;
     t.send_cpu_percent = row.send_cpu_percent;
     t.node_cpu_percent = row.node_cpu_percent;
+    t.node_load = row.node_load;  // a node missing from the last row drops out
     last_second = row.second;
   }
   ++rows;
@@ -272,8 +278,7 @@ void scope_metrics::write(exposition_builder& b, std::string_view prefix,
   if (prefix.ends_with("_run")) {
     gauge("_beacons", "Beacons merged into the run's last second.", static_cast<double>(t.beacons));
   }
-  // Percent to ratio, rounded to 1e-8 (so 0.7% reads 0.007, not 0.006999999999999999).
-  auto ratio = [](double percent) { return std::round(percent * 1e6) / 1e8; };
+  auto ratio = cpu_ratio;
   if (t.beacon_cpu_percent)
     gauge("_cpu_ratio", "Beacon process CPU, in cores (1 = one core busy).",
           ratio(*t.beacon_cpu_percent));
@@ -305,6 +310,60 @@ void scope_metrics::write(exposition_builder& b, std::string_view prefix,
     const latency_buckets& lb = latency[static_cast<std::size_t>(h.kind)];
     b.add_histogram(p + h.name, h.help, labels, latency_bounds_seconds(), lb.cumulative(),
                     lb.sum_seconds, lb.count);
+  }
+  write_node_load(b, prefix, labels);
+}
+
+void scope_metrics::write_node_load(exposition_builder& b, std::string_view prefix,
+                                    const metric_labels& labels) const {
+  const auto& loads = totals.node_load;
+  if (loads.empty()) return;
+  // The scope's labels with `node` set to one node's URL (replacing a beacon's comma-joined
+  // list, or added after the scope's labels).
+  std::vector<metric_labels> per_node;
+  per_node.reserve(loads.size());
+  for (const auto& [url, load] : loads) {
+    metric_labels l = labels;
+    bool replaced = false;
+    for (auto& [k, v] : l) {
+      if (k == "node") {
+        v = url;
+        replaced = true;
+      }
+    }
+    if (!replaced) l.emplace_back("node", url);
+    per_node.push_back(std::move(l));
+  }
+  struct member {
+    std::optional<double> stats::node_load_row::*field;
+    const char* name;
+    const char* help;
+    bool percent;  // % of one core, written as cores
+  };
+  static const member members[] = {
+      {&stats::node_load_row::cpu_percent, "_node_load_cpu_ratio",
+       "CPU of the node under test (host or process), in cores (1 = one core busy).", true},
+      {&stats::node_load_row::cpu_cores, "_node_load_cpu_cores",
+       "Cores of the node's host (node_exporter) or process.", false},
+      {&stats::node_load_row::memory_bytes, "_node_load_memory_bytes",
+       "Memory of the node: used by the host (node_exporter) or resident in the process.", false},
+      {&stats::node_load_row::net_rx_bytes_per_s, "_node_load_network_receive_bytes_per_second",
+       "Bytes the node's host received per second.", false},
+      {&stats::node_load_row::net_tx_bytes_per_s, "_node_load_network_transmit_bytes_per_second",
+       "Bytes the node's host sent per second.", false},
+      {&stats::node_load_row::disk_read_bytes_per_s, "_node_load_disk_read_bytes_per_second",
+       "Bytes the node's host read from disk per second.", false},
+      {&stats::node_load_row::disk_write_bytes_per_s, "_node_load_disk_written_bytes_per_second",
+       "Bytes the node's host wrote to disk per second.", false},
+  };
+  const std::string p(prefix);
+  for (const member& m : members) {
+    std::size_t i = 0;
+    for (const auto& [url, load] : loads) {
+      const std::optional<double>& v = load.*(m.field);
+      if (v) b.add(p + m.name, "gauge", m.help, per_node[i], m.percent ? cpu_ratio(*v) : *v);
+      ++i;
+    }
   }
 }
 

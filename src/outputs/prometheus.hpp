@@ -7,10 +7,10 @@
 //   // GET http://127.0.0.1:<srv.port()>/metrics
 //
 // Counters are the sums of the per-second rows of a run (monotonic: a row only ever adds),
-// gauges the last row's, and the five latency distributions are Prometheus histograms whose
-// buckets come from the rows' HDR histograms (cumulative over the run, `+Inf` = `_count`).
-// A bucket `le` counts HDR values whose lowest equivalent value is <= le, so a boundary is
-// exact to HdrHistogram's 0.1%.
+// gauges the last row's (per node for the row's node_load: `<prefix>_node_load_*{node=URL}`),
+// and the five latency distributions are Prometheus histograms whose buckets come from the
+// rows' HDR histograms (cumulative over the run, `+Inf` = `_count`). A bucket `le` counts HDR
+// values whose lowest equivalent value is <= le, so a boundary is exact to HdrHistogram's 0.1%.
 //
 // Threads: exposition_builder and scope_metrics are plain values. beacon_metrics is
 // thread-safe (add_row from the beacon's output thread, render from the server's). The
@@ -104,7 +104,13 @@ struct scope_metrics {
   void set_latency(const std::array<std::string, stats::latency_kind_count>& encoded);
 
   // Writes every family with `prefix` ("bts_infra_beacon" or "bts_infra_run") and `labels`.
+  // The last row's node_load comes last, one gauge per node and member (write_node_load).
   void write(exposition_builder& b, std::string_view prefix, const metric_labels& labels) const;
+  // `<prefix>_node_load_*` gauges from the last row's node_load: per node, `labels` with
+  // `node` = that node's URL (replacing a `node` label, else added last); a null member or a
+  // node absent from the last row writes nothing.
+  void write_node_load(exposition_builder& b, std::string_view prefix,
+                       const metric_labels& labels) const;
 };
 
 // Who a beacon row belongs to.

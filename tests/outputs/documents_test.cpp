@@ -68,6 +68,85 @@ TEST(Documents, StatsRowAndItsRejectionsAreTwoRecordsInTheDocumentedBytes) {
   EXPECT_EQ(out, expected);
 }
 
+// Two measured nodes (one with nulls): the row keeps node_load as series.jsonl has it, then come
+// its rejection, then one record per node in URL order, each _id ending in ":node:<url>".
+TEST(Documents, NodeLoadIsOneRecordPerNodeAfterTheRejections) {
+  stats::second_row row = sample_row();
+  stats::node_load_row a;
+  a.cpu_percent = 150.25;
+  a.cpu_cores = 8;
+  a.memory_bytes = 2147483648.4;
+  a.net_rx_bytes_per_s = 125000;
+  a.net_tx_bytes_per_s = 64000;
+  a.disk_read_bytes_per_s = 0;
+  a.disk_write_bytes_per_s = 1048576;
+  row.node_load["ws://10.0.0.5:8090"] = a;
+  stats::node_load_row b;
+  b.cpu_percent = 40;
+  row.node_load["wss://node.example.org/ws"] = b;
+  row.node_cpu_percent = 150.25;
+  stats_document d{
+      .run = "r1", .beacon = "alpha", .whole_run = false, .time = t0 + 3000, .row = row};
+  std::string out;
+  std::size_t n = 0;
+  append_records(d, opts(), out, n);
+  EXPECT_EQ(n, 4u);
+  const std::string expected =
+      R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3"}})"
+      "\n"
+      R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"second",)"
+      R"("second":3,"beacons":1,"offered":10,"sent":9,"accepted":7,"rejected":1,"rejected_by_reason":{"fc:10":1},)"
+      R"("included":6,"ops_sent":18,"ops_included":12,"bytes_sent":1800,"pool_misses":1,"expired":0,"timeouts":0,)"
+      R"("disconnects":0,"reconnects":0,"in_flight":1,"pool_depth":4990,"beacon_cpu_percent":12.5,)"
+      R"("send_cpu_percent":3.25,"node_cpu_percent":150.25,"node_load":[)"
+      R"({"node":"ws://10.0.0.5:8090","cpu_percent":150.25,"cpu_cores":8,"memory_bytes":2147483648,)"
+      R"("net_rx_bytes_per_s":125000,"net_tx_bytes_per_s":64000,"disk_read_bytes_per_s":0,"disk_write_bytes_per_s":1048576},)"
+      R"({"node":"wss://node.example.org/ws","cpu_percent":40,"cpu_cores":null,"memory_bytes":null,)"
+      R"("net_rx_bytes_per_s":null,"net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,"disk_write_bytes_per_s":null}],)"
+      R"("latency_us":{"schedule_lag":)" +
+      zero_digest + R"(,"ack_corrected":)" + zero_digest + R"(,"ack_uncorrected":)" + zero_digest +
+      R"(,"inclusion_corrected":)" + zero_digest + R"(,"inclusion_uncorrected":)" + zero_digest +
+      "}}\n"
+      R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3:fc:10"}})"
+      "\n"
+      R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"rejection",)"
+      R"("second":3,"reason":"fc:10","count":1})"
+      "\n"
+      R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3:node:ws://10.0.0.5:8090"}})"
+      "\n"
+      R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"node_load",)"
+      R"("second":3,"node":"ws://10.0.0.5:8090","cpu_percent":150.25,"cpu_cores":8,"memory_bytes":2147483648,)"
+      R"("net_rx_bytes_per_s":125000,"net_tx_bytes_per_s":64000,"disk_read_bytes_per_s":0,"disk_write_bytes_per_s":1048576})"
+      "\n"
+      R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3:node:wss://node.example.org/ws"}})"
+      "\n"
+      R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"node_load",)"
+      R"("second":3,"node":"wss://node.example.org/ws","cpu_percent":40,"cpu_cores":null,"memory_bytes":null,)"
+      R"("net_rx_bytes_per_s":null,"net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,"disk_write_bytes_per_s":null})"
+      "\n";
+  EXPECT_EQ(out, expected);
+
+  // A merged row: scope run, beacon "", _id r1::3:node:<url>; no rejections, so the node
+  // records follow the row directly.
+  d.beacon = "";
+  d.whole_run = true;
+  d.row.rejected = 0;
+  d.row.rejected_by_reason.clear();
+  out.clear();
+  n = 0;
+  append_records(d, opts(), out, n);
+  EXPECT_EQ(n, 3u);
+  const std::size_t second_action = out.find("{\"index\"", 1);
+  const std::string node_action =
+      R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1::3:node:ws://10.0.0.5:8090"}})"
+      "\n";
+  EXPECT_EQ(out.substr(second_action, node_action.size()), node_action);
+  EXPECT_NE(
+      out.find(
+          R"("scope":"run","record":"node_load","second":3,"node":"wss://node.example.org/ws")"),
+      std::string::npos);
+}
+
 TEST(Documents, HdrIsKeptOrDroppedByOption) {
   stats::latency_set set;
   set[stats::latency_kind::ack_corrected].record(1500);
@@ -178,6 +257,9 @@ TEST(Documents, TemplatesMapEveryStatsMember) {
   stats_document d{.run = "r", .beacon = "b", .whole_run = true, .time = t0, .row = sample_row()};
   d.row.set_latency(set);
   d.row.node_cpu_percent = 50;
+  d.row.node_load["ws://n.example:8090"].cpu_percent = 50;
+  d.row.node_load["ws://n.example:8090"].memory_bytes = 1e9;
+  d.row.node_load["ws://m:1"] = {};  // every member null
   std::string out;
   std::size_t n = 0;
   append_records(d, opts(), out, n);
@@ -189,6 +271,11 @@ TEST(Documents, TemplatesMapEveryStatsMember) {
     const auto source = boost::json::parse(out.substr(a + 1, s - a - 1)).as_object();
     for (const auto& m : source) {
       ASSERT_TRUE(props.contains(m.key())) << m.key();
+      // Nothing keyed by a node URL is ever indexed: node_load in a row is stored only.
+      if (m.key() == "node_load") {
+        EXPECT_EQ(props.at("node_load"),
+                  (boost::json::object{{"type", "object"}, {"enabled", false}}));
+      }
       if (m.key() == "latency_us") {
         for (const auto& k : m.value().as_object()) {
           const auto& kp = props.at("latency_us").at("properties").at(k.key()).at("properties");
@@ -200,7 +287,16 @@ TEST(Documents, TemplatesMapEveryStatsMember) {
     ++sources;
     pos = s + 1;
   }
-  EXPECT_EQ(sources, 2);
+  EXPECT_EQ(sources, 4);  // the row, its rejection, two nodes
+  EXPECT_EQ(props.at("node").at("type"), "keyword");
+  EXPECT_EQ(props.at("cpu_percent").at("type"), "float");
+  EXPECT_EQ(props.at("disk_write_bytes_per_s").at("type"), "long");
+  // The version the templates carry is documents.hpp's (a start re-installs them every time, so
+  // a bumped version replaces an older one).
+  EXPECT_EQ(stats.at("version").as_int64(), template_version);
+  EXPECT_EQ(stats.at("_meta").at("bts_infra").as_int64(), template_version);
+  EXPECT_EQ(mappings.at("_meta").at("bts_infra").as_int64(), template_version);
+  EXPECT_EQ(template_version, 2);
 }
 
 TEST(Documents, BulkReplyItemByItem) {

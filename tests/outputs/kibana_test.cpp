@@ -80,6 +80,8 @@ TEST(Kibana, SavedObjectsAreImportableAndConsistent) {
 
   std::set<std::string> patterns;
   int dashboards = 0, visualizations = 0;
+  std::set<std::string> node_fields;  // fields charted per node from node_load records
+  std::set<std::string> on_dashboard;
   for (const auto& obj : objects) {
     const std::string id = str(obj, "id");
     const std::string type = str(obj, "type");
@@ -113,6 +115,27 @@ TEST(Kibana, SavedObjectsAreImportableAndConsistent) {
         has_time_axis = has_time_axis || field == "@timestamp";
       }
       EXPECT_TRUE(has_time_axis) << id;
+      // Per-node charts: node_load records only, split by node, never by a field named after
+      // a node (node URLs are values, not fields).
+      const std::string query =
+          str(json::parse(str(attrs.at("kibanaSavedObjectMeta").as_object(), "searchSourceJSON"))
+                  .at("query")
+                  .as_object(),
+              "query");
+      if (query.find("node_load") != std::string::npos) {
+        EXPECT_EQ(query, "record : \"node_load\"") << id;
+        bool split_by_node = false;
+        for (const auto& a : vis.at("aggs").as_array()) {
+          const auto& ao = a.as_object();
+          const std::string field = str(ao.at("params").as_object(), "field");
+          if (str(ao, "schema") == "group") {
+            split_by_node = str(ao, "type") == "terms" && field == "node";
+          } else if (str(ao, "schema") == "metric") {
+            node_fields.insert(field);
+          }
+        }
+        EXPECT_TRUE(split_by_node) << id;
+      }
     }
     if (type == "dashboard") {
       ++dashboards;
@@ -121,10 +144,21 @@ TEST(Kibana, SavedObjectsAreImportableAndConsistent) {
       for (const auto& p : panels) {
         EXPECT_TRUE(ref_names.contains(str(p.as_object(), "panelRefName"))) << id;
       }
+      for (const auto& r : obj.at("references").as_array())
+        on_dashboard.insert(str(r.as_object(), "id"));
     }
   }
   EXPECT_EQ(dashboards, 1);
-  EXPECT_GE(visualizations, 6);
+  EXPECT_GE(visualizations, 10);
+  // Node CPU, memory, network rx/tx and disk read/write per node, all on the dashboard.
+  EXPECT_EQ(node_fields, (std::set<std::string>{"cpu_percent", "memory_bytes", "net_rx_bytes_per_s",
+                                                "net_tx_bytes_per_s", "disk_read_bytes_per_s",
+                                                "disk_write_bytes_per_s"}));
+  for (const auto& [id, type] : type_of) {
+    if (type == "visualization" || type == "search") {
+      EXPECT_TRUE(on_dashboard.contains(id)) << id << " is not on the dashboard";
+    }
+  }
   // The data views cover what the output writes with the default prefix.
   EXPECT_TRUE(patterns.contains(
       std::string(templates[0].body.at("index_patterns").as_array().at(0).as_string())));

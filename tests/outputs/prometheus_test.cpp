@@ -9,6 +9,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -259,6 +260,114 @@ TEST(PrometheusText, RunScopeFromCumulativeHistograms) {
   EXPECT_EQ(v.at(R"(bts_infra_run_inclusion_latency_seconds_bucket{run="r1",le="6"})"), 2);
   EXPECT_EQ(v.at(R"(bts_infra_run_beacons{run="r1"})"), 1);
   EXPECT_EQ(v.at(R"(bts_infra_run_tx_sent_total{run="r1"})"), 9);
+}
+
+// Two nodes, one with every member and one (its URL needing escapes) with CPU only.
+stats::second_row row_with_node_load(std::int64_t second) {
+  stats::second_row r = row_with_latency(second, {1000});
+  stats::node_load_row a;
+  a.cpu_percent = 150;
+  a.cpu_cores = 4;
+  a.memory_bytes = 2147483648.0;
+  a.net_rx_bytes_per_s = 125000;
+  a.net_tx_bytes_per_s = 64000;
+  a.disk_read_bytes_per_s = 0;
+  a.disk_write_bytes_per_s = 1048576;
+  r.node_load["ws://a.example:8090"] = a;
+  stats::node_load_row b;
+  b.cpu_percent = 0.7;
+  r.node_load["ws://b:1/p\"q\\"] = b;
+  return r;
+}
+
+TEST(PrometheusText, NodeLoadIsOneGaugePerNodeWithItsOwnNodeLabel) {
+  beacon_metrics m;
+  const beacon_scope scope{"r1", "b1", "ws://a.example:8090,ws://b:1/p\"q\\"};
+  m.add_row(scope, row_with_node_load(0));
+  const std::string text = m.render();
+  parse(text);  // every line well-formed
+  const std::string a = R"({run="r1",beacon="b1",node="ws://a.example:8090"})";
+  const std::string b = R"({run="r1",beacon="b1",node="ws://b:1/p\"q\\"})";
+  for (const std::string& line : {
+           "# HELP bts_infra_beacon_node_load_cpu_ratio CPU of the node under test (host or "
+           "process), in cores (1 = one core busy).\n"
+           "# TYPE bts_infra_beacon_node_load_cpu_ratio gauge\n"
+           "bts_infra_beacon_node_load_cpu_ratio" +
+               a +
+               " 1.5\n"
+               "bts_infra_beacon_node_load_cpu_ratio" +
+               b + " 0.007\n",
+           "# TYPE bts_infra_beacon_node_load_cpu_cores gauge\n"
+           "bts_infra_beacon_node_load_cpu_cores" +
+               a + " 4\n#",
+           "# TYPE bts_infra_beacon_node_load_memory_bytes gauge\n"
+           "bts_infra_beacon_node_load_memory_bytes" +
+               a + " 2147483648\n#",
+           "# TYPE bts_infra_beacon_node_load_network_receive_bytes_per_second gauge\n"
+           "bts_infra_beacon_node_load_network_receive_bytes_per_second" +
+               a + " 125000\n#",
+           "# TYPE bts_infra_beacon_node_load_network_transmit_bytes_per_second gauge\n"
+           "bts_infra_beacon_node_load_network_transmit_bytes_per_second" +
+               a + " 64000\n#",
+           "# TYPE bts_infra_beacon_node_load_disk_read_bytes_per_second gauge\n"
+           "bts_infra_beacon_node_load_disk_read_bytes_per_second" +
+               a + " 0\n#",
+           "# TYPE bts_infra_beacon_node_load_disk_written_bytes_per_second gauge\n"
+           "bts_infra_beacon_node_load_disk_written_bytes_per_second" +
+               a + " 1048576\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
+  }
+  // The node families come last and never carry the comma-joined scope label or two `node`s.
+  EXPECT_TRUE(text.ends_with("bts_infra_beacon_node_load_disk_written_bytes_per_second" + a +
+                             " 1048576\n"));
+  const std::string families = text.substr(text.find("# HELP bts_infra_beacon_node_load_"));
+  EXPECT_EQ(families.find("a.example:8090,"), std::string::npos);
+  std::istringstream lines(families);
+  for (std::string line; std::getline(lines, line);) {
+    if (line[0] == '#') continue;
+    const auto first = line.find("node=");
+    ASSERT_NE(first, std::string::npos) << line;
+    EXPECT_EQ(line.find("node=", first + 1), std::string::npos) << line;
+  }
+  EXPECT_EQ(std::count(families.begin(), families.end(), '\n'), 7 * 2 + 8);  // 8 samples
+  // The scope's own families keep the joined label.
+  EXPECT_NE(
+      text.find(
+          R"(bts_infra_beacon_tx_sent_total{run="r1",beacon="b1",node="ws://a.example:8090,ws://b:1/p\"q\\"} 9)"),
+      std::string::npos);
+
+  // A later row without node b: b drops out; a's nulls drop their gauges.
+  stats::second_row next = row_with_latency(1, {1000});
+  next.node_load["ws://a.example:8090"].cpu_percent = 25;
+  m.add_row(scope, next);
+  const std::string later = m.render();
+  EXPECT_EQ(later.find("node=\"ws://b:1"), std::string::npos);
+  EXPECT_NE(later.find("bts_infra_beacon_node_load_cpu_ratio" + a + " 0.25\n"), std::string::npos);
+  EXPECT_EQ(later.find("node_load_memory_bytes"), std::string::npos);
+  EXPECT_EQ(later.find("node_load_cpu_cores"), std::string::npos);
+  // A row without node_load: no node_load family at all.
+  m.add_row(scope, row_with_latency(2, {1000}));
+  EXPECT_EQ(m.render().find("node_load"), std::string::npos);
+}
+
+TEST(PrometheusText, RunScopeNodeLoadAddsTheNodeLabel) {
+  scope_metrics s;
+  s.add_row(row_with_node_load(4), false);
+  s.add_row(row_with_latency(3, {1000}), false);  // an older second does not replace the gauges
+  exposition_builder b;
+  s.write(b, "bts_infra_run", {{"run", "r1"}});
+  const std::string text = b.str();
+  EXPECT_NE(text.find("\nbts_infra_run_node_load_cpu_ratio{run=\"r1\",node=\"ws://a.example:"
+                      "8090\"} 1.5\nbts_infra_run_node_load_cpu_ratio{run=\"r1\",node=\"ws://"
+                      "b:1/p\\\"q\\\\\"} 0.007\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nbts_infra_run_node_load_memory_bytes{run=\"r1\",node=\"ws://"
+                      "a.example:8090\"} 2147483648\n"),
+            std::string::npos);
+  const auto v = parse(text);
+  EXPECT_EQ(v.at(R"(bts_infra_run_tx_sent_total{run="r1"})"), 18);
 }
 
 TEST(PrometheusServer, ServesMetricsOnLoopback) {

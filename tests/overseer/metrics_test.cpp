@@ -79,12 +79,12 @@ class OverseerMetrics : public ::testing::Test {
     thread_.join();
     std::filesystem::remove_all(dir_);
   }
-  void add_agent(const std::string& name) {
+  void add_agent(const std::string& name, runner_factory make_runner = {}) {
     agent_options o;
     o.overseer = "ws://127.0.0.1:" + std::to_string(ov_->port());
     o.name = name;
     o.token = beacon_token;
-    o.make_runner = simulated_runner({100ms, 20});
+    o.make_runner = make_runner ? std::move(make_runner) : simulated_runner({100ms, 20});
     o.heartbeat_interval = 100ms;
     o.log = [](const std::string&) {};
     agents_.push_back(std::make_unique<agent>(io_.get_executor(), std::move(o)));
@@ -185,6 +185,87 @@ TEST_F(OverseerMetrics, FleetAndFederatedRunMetricsMatchTheMergedSeries) {
   ASSERT_TRUE(
       eventually([&] { return scrape()["bts_infra_overseer_beacons{connection=\"lost\"}"] == 1; }));
   EXPECT_EQ(scrape().at("bts_infra_overseer_beacon_connected{beacon=\"beta\"}"), 0);
+}
+
+// A simulated beacon whose rows carry `loads` as their node_load (as a beacon measuring nodes
+// through node_exporter would send them).
+class node_load_runner final : public load_runner {
+ public:
+  node_load_runner(std::unique_ptr<load_runner> inner,
+                   std::map<std::string, stats::node_load_row> loads)
+      : inner_(std::move(inner)), loads_(std::move(loads)) {}
+  void prepare() override { inner_->prepare(); }
+  void start(runner_callbacks cb) override {
+    cb.on_second = [next = std::move(cb.on_second), loads = loads_](stats::second_row row) {
+      row.node_load = loads;
+      next(std::move(row));
+    };
+    inner_->start(std::move(cb));
+  }
+  void stop() override { inner_->stop(); }
+  bool set_rate(double r) override { return inner_->set_rate(r); }
+  std::optional<double> rate() const override { return inner_->rate(); }
+
+ private:
+  std::unique_ptr<load_runner> inner_;
+  std::map<std::string, stats::node_load_row> loads_;
+};
+
+runner_factory with_node_load(std::map<std::string, stats::node_load_row> loads) {
+  return [loads](const configure_cmd& cfg, boost::asio::any_io_executor ex) {
+    return std::unique_ptr<load_runner>(
+        new node_load_runner(simulated_runner({100ms, 20})(cfg, ex), loads));
+  };
+}
+
+// Two beacons measuring the same node (and one each of their own): the run level has one
+// gauge per node with the node's URL in `node` after `run`, each member the maximum over the
+// beacons (the merged row's), a null member absent.
+TEST_F(OverseerMetrics, RunLevelNodeLoadPerNode) {
+  const std::string shared = "ws://10.0.0.5:8090";
+  stats::node_load_row a_shared, b_shared, a_own;
+  a_shared.cpu_percent = 150;
+  a_shared.memory_bytes = 2e9;
+  b_shared.cpu_percent = 90;
+  b_shared.memory_bytes = 3e9;
+  b_shared.net_rx_bytes_per_s = 125000;
+  a_own.cpu_percent = 12.5;
+  add_agent("alpha", with_node_load({{shared, a_shared}, {"ws://a\"x:1", a_own}}));
+  add_agent("beta", with_node_load({{shared, b_shared}}));
+  ASSERT_TRUE(eventually(
+      [&] { return scrape()["bts_infra_overseer_beacons{connection=\"connected\"}"] == 2; }));
+  run_request rq;
+  rq.scenario_name = "node-load-metrics";
+  rq.scenario_text =
+      "name: node-load-metrics\nnodes:\n  - url: ws://127.0.0.1:1\nload: {kind: constant, "
+      "rate: 20}\nduration: 3s\n";
+  const std::string id(ov_->create_run(rq).at("id").as_string());
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& b : ov_->beacons_json())
+      if (b.at("state").as_string() != "prepared") return false;
+    return true;
+  }));
+  ov_->start_run(id, now_unix_us() + 100'000);
+  ASSERT_TRUE(eventually(
+      [&] { return std::string(ov_->run_json(id).at("status").as_string()) == "completed"; }));
+  ov_->flush();
+  auto r = api_request("http://127.0.0.1:" + std::to_string(ov_->port()), "GET", "/metrics", {}, {},
+                       {}, 5s);
+  ASSERT_EQ(r.status, 200u);
+  const std::string node = "{run=\"" + id + "\",node=\"" + shared + "\"}";
+  const std::string own = "{run=\"" + id + "\",node=\"ws://a\\\"x:1\"}";
+  EXPECT_NE(r.body.find("\nbts_infra_run_node_load_cpu_ratio" + node + " 1.5\n"), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("\nbts_infra_run_node_load_cpu_ratio" + own + " 0.125\n"),
+            std::string::npos);
+  EXPECT_NE(r.body.find("\nbts_infra_run_node_load_memory_bytes" + node + " 3000000000\n"),
+            std::string::npos);
+  EXPECT_NE(r.body.find("\nbts_infra_run_node_load_network_receive_bytes_per_second" + node +
+                        " 125000\n"),
+            std::string::npos);
+  EXPECT_EQ(r.body.find("bts_infra_run_node_load_memory_bytes" + own), std::string::npos);
+  EXPECT_EQ(r.body.find("node_load_disk"), std::string::npos);  // never measured
+  EXPECT_EQ(r.body.find("bts_infra_run_node_load_cpu_cores"), std::string::npos);
 }
 
 // The output hooks (overseer serve --out elasticsearch ships what they deliver): every beacon's
