@@ -1,5 +1,6 @@
 // What shipping statistics to Elasticsearch costs: 100 beacons' per-second rows (100 rows/s,
-// each with five encoded latency histograms) pushed into the Elasticsearch output, which spools
+// each with five encoded latency histograms, one rejection reason and two measured nodes'
+// node_load, so 4 bulk records per row) pushed into the Elasticsearch output, which spools
 // them and POSTs /_bulk to a loopback server that acknowledges every item (on its own thread,
 // not measured). The goal (issue 7): under 2% of one core.
 //
@@ -11,7 +12,7 @@
 //   outputs.es_burst_projected_percent that cost at 100 rows/s, % of one core
 //   outputs.es_bytes_per_row          bulk bytes per row
 //
-//   outputs_bench [--seconds N] (default 5)
+//   outputs_bench [--seconds N] [--nodes N]   (defaults 5 and 2: measured nodes per row)
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -104,7 +105,7 @@ class ack_server {
 };
 
 // A beacon's second at about 50 tx/s: histograms with that many realistic samples.
-bts::stats::second_row beacon_row(std::mt19937_64& rng, std::int64_t second) {
+bts::stats::second_row beacon_row(std::mt19937_64& rng, std::int64_t second, int nodes) {
   bts::stats::latency_set set;
   std::lognormal_distribution<double> ack(std::log(3000.0), 0.4);
   std::lognormal_distribution<double> inclusion(std::log(2'000'000.0), 0.3);
@@ -132,6 +133,18 @@ bts::stats::second_row beacon_row(std::mt19937_64& rng, std::int64_t second) {
   r.beacon_cpu_percent = 4.5;
   r.send_cpu_percent = 1.25;
   r.node_cpu_percent = 35.0;
+  // The nodes the beacon sends to, measured through node_exporter (every member given): each
+  // row also becomes one node_load record per node.
+  for (int n = 0; n < nodes; ++n) {
+    bts::stats::node_load_row& l = r.node_load["ws://10.0.0." + std::to_string(5 + n) + ":8090"];
+    l.cpu_percent = 35.0;
+    l.cpu_cores = 8;
+    l.memory_bytes = 6.4e9;
+    l.net_rx_bytes_per_s = 1.25e6;
+    l.net_tx_bytes_per_s = 3.5e6;
+    l.disk_read_bytes_per_s = 4096;
+    l.disk_write_bytes_per_s = 2.1e6;
+  }
   r.set_latency(set);
   return r;
 }
@@ -142,12 +155,16 @@ double seconds_of(std::chrono::nanoseconds ns) { return static_cast<double>(ns.c
 
 int main(int argc, char** argv) {
   int seconds = 5;
+  int nodes = 2;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
       seconds = std::max(1, std::atoi(argv[++i]));
+    } else if (std::strcmp(argv[i], "--nodes") == 0 && i + 1 < argc) {
+      nodes = std::max(0, std::atoi(argv[++i]));
     } else {
       std::fprintf(stderr,
-                   "outputs_bench: unknown argument %s (usage: outputs_bench [--seconds N])\n",
+                   "outputs_bench: unknown argument %s (usage: outputs_bench [--seconds N] "
+                   "[--nodes N])\n",
                    argv[i]);
       return 2;
     }
@@ -169,7 +186,7 @@ int main(int argc, char** argv) {
 
   std::mt19937_64 rng(42);
   std::vector<bts::stats::second_row> rows;
-  for (int b = 0; b < beacons; ++b) rows.push_back(beacon_row(rng, 0));
+  for (int b = 0; b < beacons; ++b) rows.push_back(beacon_row(rng, 0, nodes));
   std::vector<std::string> names;
   for (int b = 0; b < beacons; ++b) names.push_back("beacon-" + std::to_string(b));
   const bts::store::unix_ms t0 = bts::store::now_unix_ms();
@@ -219,6 +236,7 @@ int main(int argc, char** argv) {
 
   const double rows_total = static_cast<double>(seconds * beacons);
   std::printf("outputs.es_rows_per_sec=%d\n", beacons);
+  std::printf("outputs.es_nodes_per_row=%d\n", nodes);
   std::printf("outputs.es_paced_seconds=%.2f\n", paced_wall);
   std::printf("outputs.es_paced_cpu_percent=%.3f\n", paced_percent);
   std::printf("outputs.es_paced_ratio_to_2pct=%.3f\n", paced_percent / 2.0);
