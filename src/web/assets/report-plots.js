@@ -58,6 +58,8 @@
                         spec.data, area);
     // Axis titles are drawn on the canvas; keep them readable for tests and tools too.
     fig.dataset.axes = [spec.xLabel, spec.yLabel, spec.y2Label].filter(Boolean).join(' | ');
+    // How many non-null values the plot received (tests check that a plot got data).
+    fig.dataset.points = String(spec.data.slice(1).reduce((n, a) => n + a.filter((v) => v != null).length, 0));
     fig.dataset.rendered = '1';
     window.addEventListener('resize', () => u.setSize({ width: Math.max(320, area.clientWidth), height: 300 }));
   }
@@ -121,11 +123,49 @@
                data: [b.at_second, b.bytes.map((v) => v / 1000), b.fill_percent],
                series: [{ label: 'size (KB)' }, { label: 'fill %', scale: 'y2', dash: [5, 4] }] };
     },
+    node_cpu(run) {
+      return nodeLoad(run, [['cpu_percent', '']], null, '% of one core');
+    },
+    node_memory(run) {
+      return nodeLoad(run, [['memory_bytes', '']], 'memory used', '');
+    },
+    node_network(run) {
+      return nodeLoad(run, [['net_rx_bytes_per_s', 'rx'], ['net_tx_bytes_per_s', 'tx']], 'network', '/s');
+    },
+    node_disk(run) {
+      return nodeLoad(run, [['disk_read_bytes_per_s', 'read'], ['disk_write_bytes_per_s', 'write']], 'disk', '/s');
+    },
     spectrum_ack(run) { return spectrum([[run, 'ack_corrected', 'corrected'], [run, 'ack_uncorrected', 'uncorrected']]); },
     spectrum_inclusion(run) {
       return spectrum([[run, 'inclusion_corrected', 'corrected'], [run, 'inclusion_uncorrected', 'uncorrected']]);
     },
   };
+
+  // One line per node and member (the second member dashed, in the node's colour). Bytes are
+  // shown in the binary unit that suits the largest value; `yLabel` is used as is for CPU.
+  function nodeLoad(run, members, what, perSecond) {
+    const s = run.series, nodes = Object.keys(s.node_load || {});
+    let div = 1, unit = '';
+    if (what) {
+      let max = 0;
+      for (const n of nodes) for (const [k] of members) for (const v of s.node_load[n][k]) if (v != null && v > max) max = v;
+      const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+      let i = 0;
+      while (i + 1 < units.length && max >= 1024 * Math.pow(1024, i)) i++;
+      div = Math.pow(1024, i); unit = units[i] + perSecond;
+    }
+    const data = [s.second], series = [];
+    nodes.forEach((n, ni) => members.forEach(([k, label], mi) => {
+      const a = s.node_load[n][k];
+      data.push(a.map((v) => (v == null ? null : v / div)));
+      const name = label ? `${n} ${label}` : n;
+      series.push({ label: a.every((v) => v == null) ? `${name} (not measured)` : name,
+                    color: palette[ni % palette.length], dash: mi ? [5, 4] : undefined });
+    }));
+    // A value between two gaps draws no line: show points then, or it would be invisible.
+    const isolated = data.slice(1).some((a) => a.some((v, i) => v != null && a[i - 1] == null && a[i + 1] == null));
+    return { xLabel: 'seconds since start', yLabel: what ? `${what} (${unit})` : perSecond, data, series, points: isolated };
+  }
 
   // Several spectra on one plot: each has its own percentiles, so they are joined on a shared x.
   function spectrum(list) {
