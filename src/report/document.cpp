@@ -324,7 +324,7 @@ void distribution(writer& w, const json::value& run, const std::string& p, int i
   w.end();
 }
 
-void beacons_and_nodes(writer& w, const json::value& run, const std::string& p) {
+void beacons_and_nodes(writer& w, const json::value& run, const std::string& p, int index) {
   w.begin(p + "beacons");
   w.heading(3, "Beacons");
   std::vector<std::vector<std::string>> rows;
@@ -368,24 +368,53 @@ void beacons_and_nodes(writer& w, const json::value& run, const std::string& p) 
   w.begin(p + "nodes");
   w.heading(3, "Nodes");
   rows.clear();
+  bool any_load = false;
   if (const auto* a = run.at("per_node").if_array()) {
     for (const auto& n : *a) {
+      if (at(n, {"load_measured"}).is_bool() && at(n, {"load_measured"}).as_bool()) any_load = true;
+      std::string cpu = cell(at(n, {"cpu_peak_percent"}));
+      if (!at(n, {"cpu_peak_percent"}).is_null() && !at(n, {"cpu_cores"}).is_null())
+        cpu += " (" + cell(at(n, {"cpu_cores"})) + " cores)";
       rows.push_back({str(at(n, {"url"})), cell(at(n, {"connections"})), cell(at(n, {"calls"})),
                       cell(at(n, {"timeouts"})), cell(at(n, {"disconnects"})),
-                      cell(at(n, {"reconnects"})), cell(at(n, {"connect_failures"}))});
+                      cell(at(n, {"reconnects"})), cell(at(n, {"connect_failures"})), cpu,
+                      bytes_cell(at(n, {"memory_peak_bytes"})),
+                      byte_rate_cell(at(n, {"net_rx_peak_bytes_per_s"})),
+                      byte_rate_cell(at(n, {"net_tx_peak_bytes_per_s"})),
+                      byte_rate_cell(at(n, {"disk_read_peak_bytes_per_s"})),
+                      byte_rate_cell(at(n, {"disk_write_peak_bytes_per_s"}))});
     }
   }
   if (rows.empty()) {
     w.para("No per-node data recorded.", "note");
   } else {
     w.table({"node", "connections", "calls", "timeouts", "disconnects", "reconnects",
-             "connect failures"},
+             "connect failures", "CPU peak (% of one core)", "memory peak", "net rx peak",
+             "net tx peak", "disk read peak", "disk write peak"},
             std::move(rows));
   }
   w.para("Node CPU peak over the run: " + cell(at(run, {"summary", "cpu_percent", "node_peak"})) +
          (at(run, {"summary", "cpu_percent", "node_peak"}).is_null() ? " (not measured)"
                                                                      : "% of one core") +
          ".");
+  w.heading(4, "Node load");
+  if (!any_load) {
+    w.para(
+        "Node load was not measured: give each node a node_load: source in the scenario (e.g. "
+        "node_exporter:http://HOST:9100/metrics, see docs/scenarios.md) to record its CPU, "
+        "memory, network and disk.",
+        "note");
+  } else {
+    w.para(
+        "Each measured node's load at the end of every second (peaks in the table above); a gap "
+        "is a second the node or that figure was not measured.");
+    w.plot(p + "plot-node-cpu", "node_cpu", "Node CPU per node (% of one core)", index);
+    w.plot(p + "plot-node-memory", "node_memory", "Node memory used per node", index);
+    w.plot(p + "plot-node-network", "node_network",
+           "Node network per node: received (solid) and sent (dashed)", index);
+    w.plot(p + "plot-node-disk", "node_disk",
+           "Node disk per node: read (solid) and written (dashed)", index);
+  }
   w.end();
 }
 
@@ -490,18 +519,20 @@ void comparison(writer& w, const json::value& model) {
   w.heading(2, "Comparison");
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : c) {
-    rows.push_back({str(at(r, {"id"})), str(at(r, {"scenario"})),
-                    number(num(at(r, {"duration_seconds"})), 3) + " s",
-                    rate_cell(at(r, {"target_rate"})), rate_cell(at(r, {"offered_rate"})),
-                    rate_cell(at(r, {"sent_rate"})), rate_cell(at(r, {"included_rate"})),
-                    ratio_cell(at(r, {"inclusion_ratio"})), cell(at(r, {"rejected"})),
-                    latency_cell(at(r, {"ack_corrected_p99_us"})),
-                    latency_cell(at(r, {"inclusion_corrected_p50_us"})),
-                    latency_cell(at(r, {"inclusion_corrected_p99_us"})),
-                    cell(at(r, {"valid_for_throughput"}))});
+    rows.push_back(
+        {str(at(r, {"id"})), str(at(r, {"scenario"})),
+         number(num(at(r, {"duration_seconds"})), 3) + " s", rate_cell(at(r, {"target_rate"})),
+         rate_cell(at(r, {"offered_rate"})), rate_cell(at(r, {"sent_rate"})),
+         rate_cell(at(r, {"included_rate"})), ratio_cell(at(r, {"inclusion_ratio"})),
+         cell(at(r, {"rejected"})), latency_cell(at(r, {"ack_corrected_p99_us"})),
+         latency_cell(at(r, {"inclusion_corrected_p50_us"})),
+         latency_cell(at(r, {"inclusion_corrected_p99_us"})),
+         cell(at(r, {"node_cpu_peak_percent"})), bytes_cell(at(r, {"node_memory_peak_bytes"})),
+         cell(at(r, {"valid_for_throughput"}))});
   }
   w.table({"run", "scenario", "duration", "target", "offered", "sent", "included",
-           "included / accepted", "rejected", "ack p99", "inclusion p50", "inclusion p99", "valid"},
+           "included / accepted", "rejected", "ack p99", "inclusion p50", "inclusion p99",
+           "node CPU peak (% of one core)", "node memory peak", "valid"},
           std::move(rows));
   w.plot("plot-cmp-included", "cmp_included", "Included transactions per second, all runs", -1);
   w.plot("plot-cmp-inclusion", "cmp_inclusion_p99",
@@ -559,7 +590,7 @@ std::vector<element> build_document(const json::object& model) {
     over_time(w, run, p, index);
     distribution(w, run, p, index);
     blocks(w, run, p, index);
-    beacons_and_nodes(w, run, p);
+    beacons_and_nodes(w, run, p, index);
     search_and_p2p(w, run, p);
     events(w, run, p);
     appendix(w, run, p);

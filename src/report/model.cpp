@@ -91,9 +91,82 @@ json::array spectrum_json(const stats::latency_histogram& h) {
   return points;
 }
 
+// The node_load members the report shows: their names in series.node_load, their peak's name
+// in per_node, and whether they are bytes (whole numbers) or a CPU percentage (2 decimals).
+struct load_member {
+  const char* series_key;
+  const char* peak_key;
+  std::optional<double> stats::node_load_row::*member;
+  bool bytes;
+};
+constexpr std::array<load_member, 6> load_members = {{
+    {"cpu_percent", "cpu_peak_percent", &stats::node_load_row::cpu_percent, false},
+    {"memory_bytes", "memory_peak_bytes", &stats::node_load_row::memory_bytes, true},
+    {"net_rx_bytes_per_s", "net_rx_peak_bytes_per_s", &stats::node_load_row::net_rx_bytes_per_s,
+     true},
+    {"net_tx_bytes_per_s", "net_tx_peak_bytes_per_s", &stats::node_load_row::net_tx_bytes_per_s,
+     true},
+    {"disk_read_bytes_per_s", "disk_read_peak_bytes_per_s",
+     &stats::node_load_row::disk_read_bytes_per_s, true},
+    {"disk_write_bytes_per_s", "disk_write_peak_bytes_per_s",
+     &stats::node_load_row::disk_write_bytes_per_s, true},
+}};
+
+json::value load_value(const std::optional<double>& v, bool bytes) {
+  if (!v) return nullptr;
+  if (bytes) return static_cast<std::int64_t>(std::llround(*v));
+  return stats::json::rounded(*v, 2);
+}
+
+void raise_peak(std::optional<double>& p, const std::optional<double>& v) {
+  if (v && (!p || *v > *p)) p = v;
+}
+
+// Each measured node's peaks over the run (each member's maximum over the seconds; null when
+// never measured), keyed by node URL.
+using node_peaks = std::map<std::string, stats::node_load_row>;
+
+node_peaks node_load_peaks(const stats::second_series& series) {
+  node_peaks peaks;
+  for (const auto& r : series.rows()) {
+    for (const auto& [url, l] : r.node_load) {
+      stats::node_load_row& p = peaks[url];
+      for (const auto& m : load_members) raise_peak(p.*(m.member), l.*(m.member));
+      raise_peak(p.cpu_cores, l.cpu_cores);
+    }
+  }
+  return peaks;
+}
+
+// series.node_load: for each node that appears in any second's node_load, one array per member
+// aligned with series.second; null where the node or the member was not measured that second.
+json::object node_load_series(const stats::second_series& series, const node_peaks& nodes) {
+  const auto& rows = series.rows();
+  json::object out;
+  for (const auto& [url, unused] : nodes) {
+    (void)unused;
+    std::array<json::array, load_members.size()> columns;
+    for (auto& c : columns) c.reserve(rows.size());
+    for (const auto& r : rows) {
+      const auto it = r.node_load.find(url);
+      for (std::size_t i = 0; i < load_members.size(); ++i) {
+        const auto& m = load_members[i];
+        columns[i].emplace_back(it == r.node_load.end()
+                                    ? json::value(nullptr)
+                                    : load_value(it->second.*(m.member), m.bytes));
+      }
+    }
+    json::object one;
+    for (std::size_t i = 0; i < load_members.size(); ++i)
+      one[load_members[i].series_key] = std::move(columns[i]);
+    out[url] = std::move(one);
+  }
+  return out;
+}
+
 // Per-second arrays (column-oriented, as plots want them). Latencies of a second without
 // samples are null, so plots show a gap rather than a false zero.
-json::object series_json(const stats::second_series& series) {
+json::object series_json(const stats::second_series& series, const node_peaks& nodes) {
   const auto& rows = series.rows();
   auto column = [&](auto get) {
     json::array a;
@@ -131,6 +204,7 @@ json::object series_json(const stats::second_series& series) {
   s["beacon_cpu_percent"] = cpu(&stats::second_row::beacon_cpu_percent);
   s["send_cpu_percent"] = cpu(&stats::second_row::send_cpu_percent);
   s["node_cpu_percent"] = cpu(&stats::second_row::node_cpu_percent);
+  s["node_load"] = node_load_series(series, nodes);
   using D = stats::latency_digest;
   json::object lat_us;
   for (latency_kind k : stats::all_latency_kinds) {
@@ -584,8 +658,9 @@ json::array per_beacon(const store::run_record& run, double duration) {
 }
 
 // Nodes the run sent to, with each connection's counters (from the beacons' records in the
-// manifest and beacon info: `nodes` URLs and `connections` objects).
-json::array per_node(const store::run_record& run) {
+// manifest and beacon info: `nodes` URLs and `connections` objects), then any other node whose
+// load was measured; each with its load peaks (null when not measured).
+json::array per_node(const store::run_record& run, const node_peaks& peaks) {
   struct node {
     std::int64_t beacons = 0, calls = 0, timeouts = 0, disconnects = 0, reconnects = 0,
                  connect_failures = 0;
@@ -626,6 +701,10 @@ json::array per_node(const store::run_record& run) {
   };
   add_from(run.info.manifest);
   for (const auto& b : run.beacons) add_from(b.info);
+  for (const auto& [url, unused] : peaks) {
+    (void)unused;
+    touch(url);
+  }
   json::array out;
   for (const auto& url : order) {
     const node& n = nodes[url];
@@ -646,6 +725,12 @@ json::array per_node(const store::run_record& run) {
       o["reconnects"] = nullptr;
       o["connect_failures"] = nullptr;
     }
+    const auto p = peaks.find(url);
+    const stats::node_load_row none;
+    const stats::node_load_row& l = p == peaks.end() ? none : p->second;
+    o["load_measured"] = p != peaks.end() && !p->second.empty();
+    for (const auto& m : load_members) o[m.peak_key] = load_value(l.*(m.member), m.bytes);
+    o["cpu_cores"] = load_value(l.cpu_cores, false);
     out.emplace_back(std::move(o));
   }
   return out;
@@ -756,7 +841,9 @@ json::object run_json(const store::run_record& run, const report_options& option
   facts["seconds_recorded"] = rows;
   facts["beacons"] = static_cast<std::int64_t>(run.beacons.size());
   json::array node_urls;
-  for (const auto& n : per_node(run)) node_urls.emplace_back(n.as_object().at("url"));
+  const node_peaks peaks = node_load_peaks(run.merged);
+  json::array nodes = per_node(run, peaks);
+  for (const auto& n : nodes) node_urls.emplace_back(n.as_object().at("url"));
   facts["nodes"] = std::move(node_urls);
   auto manifest_member = [&](const char* k) {
     const json::value* v = run.info.manifest.if_contains(k);
@@ -797,7 +884,7 @@ json::object run_json(const store::run_record& run, const report_options& option
   o["summary_source"] = summary_source;
   o["summary"] = summary;
 
-  o["series"] = series_json(run.merged);
+  o["series"] = series_json(run.merged, peaks);
 
   json::object dist;
   dist["source"] = hist_source;
@@ -814,7 +901,7 @@ json::object run_json(const store::run_record& run, const report_options& option
   const double duration =
       number_at(summary, {"duration_seconds"}).value_or(static_cast<double>(rows));
   o["per_beacon"] = per_beacon(run, duration);
-  o["per_node"] = per_node(run);
+  o["per_node"] = std::move(nodes);
 
   json::object blocks = blocks_json(run, detail::blocks_of(run), options);
   o["p2p_limit"] = p2p_limit(run, blocks, p2p_preset);
@@ -860,6 +947,16 @@ json::object comparison_row(const json::object& run) {
   c["ack_corrected_p99_us"] = p("ack_corrected", "p99");
   c["inclusion_corrected_p50_us"] = p("inclusion_corrected", "p50");
   c["inclusion_corrected_p99_us"] = p("inclusion_corrected", "p99");
+  // The busiest node's peaks: node_load when measured, else the rows' node_cpu_percent.
+  std::optional<double> cpu, memory;
+  for (const auto& n : run.at("per_node").as_array()) {
+    const auto& no = n.as_object();
+    raise_peak(cpu, number_at(no, {"cpu_peak_percent"}));
+    raise_peak(memory, number_at(no, {"memory_peak_bytes"}));
+  }
+  if (!cpu) cpu = number_at(s, {"cpu_percent", "node_peak"});
+  c["node_cpu_peak_percent"] = opt(cpu);
+  c["node_memory_peak_bytes"] = load_value(memory, true);
   c["valid_for_throughput"] = run.at("verdict").as_object().at("valid_for_throughput");
   return c;
 }

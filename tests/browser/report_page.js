@@ -1,6 +1,7 @@
 // The HTML report in headless chromium, offline, from a file:// URL: every section and every
 // plot is there and drawn (a non-blank canvas), no console errors; screenshots of a single-run
 // and a comparison report go to artifactPath('report.png') and artifactPath('report-compare.png').
+// The node load plots (CPU, memory, network, disk per node) are there for every run and got data.
 // Also: bad input to `bts-infra report` fails with one line and a non-zero exit.
 'use strict';
 const fs = require('fs');
@@ -42,7 +43,8 @@ async function check(html, { sections, screenshot, runs }) {
       }
       const legend = f.querySelector('.u-legend');
       const axes = [...f.querySelectorAll('.u-axis')].length;
-      return { id: f.id, canvas: !!c, inked, legend: legend ? legend.innerText : '', axes, titles: f.dataset.axes || '' };
+      return { id: f.id, kind: f.dataset.kind, run: f.dataset.run, points: Number(f.dataset.points || 0), canvas: !!c, inked,
+               legend: legend ? legend.innerText : '', axes, titles: f.dataset.axes || '' };
     }));
     if (plots.length < 8 * runs) throw new Error(`expected at least ${8 * runs} plots, found ${plots.length}`);
     for (const p of plots) {
@@ -51,9 +53,18 @@ async function check(html, { sections, screenshot, runs }) {
       if (!p.legend.trim()) throw new Error(`plot ${p.id}: no legend`);
       if (p.titles.split(' | ').length < 2) throw new Error(`plot ${p.id}: axes not labelled (${p.titles})`);
     }
+    // Node load: one plot of each kind per run, with data, one legend entry per node.
+    for (let r = 0; r < runs; r++) {
+      for (const kind of ['node_cpu', 'node_memory', 'node_network', 'node_disk']) {
+        const p = plots.filter((x) => x.kind === kind && x.run === String(r));
+        if (p.length !== 1) throw new Error(`run ${r}: ${p.length} ${kind} plots`);
+        if (p[0].points < 2) throw new Error(`run ${r}: ${kind} plot received no data (${p[0].points} points)`);
+      }
+    }
     // Axis labels with units on the throughput and latency plots.
     const labels = plots.map((p) => p.titles);
-    for (const want of ['tx/s', 'latency (ms)', 'seconds since start', 'percentile', '% of one core']) {
+    for (const want of ['tx/s', 'latency (ms)', 'seconds since start', 'percentile', '% of one core', 'memory used (GiB)',
+                        'network (KiB/s)', 'disk (KiB/s)']) {
       if (!labels.some((l) => l.includes(want))) throw new Error(`no axis labelled "${want}" (have ${[...new Set(labels)].join(', ')})`);
     }
     const verdict = await page.locator('section[id$="verdict"] p.good, section[id$="verdict"] p.bad').first().innerText();

@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 
+#include "report/detail/format.hpp"
 #include "report/report.hpp"
 #include "report/synthetic_run.hpp"
 #include "stats/json_io.hpp"
@@ -143,6 +144,137 @@ TEST(Report, MergedPercentilesComeFromMergedHistogramsNotAverages) {
   const auto a = beacons[0].at("inclusion_corrected_p99_us").as_int64();
   const auto b = beacons[1].at("inclusion_corrected_p99_us").as_int64();
   EXPECT_NE((a + b) / 2, merged.percentile(99));
+}
+
+// The golden run's rows carry node_load for two nodes the manifest does not list: node-a with
+// every figure except memory in its last second, node-b with CPU, memory and disk but no
+// network, and absent from second 1.
+TEST(Report, NodeLoadPeaksAndSeriesPerNode) {
+  const store::run_record run = store::read_run_directory(testdata / "golden_run");
+  const json::object model = model_of(run);
+  const auto& nodes = run0(model).at("per_node").as_array();
+  ASSERT_EQ(nodes.size(), 2u);
+  const auto& a = nodes[0].as_object();
+  const auto& b = nodes[1].as_object();
+  EXPECT_EQ(a.at("url").as_string(), "ws://node-a.example:8090");
+  EXPECT_EQ(b.at("url").as_string(), "ws://node-b.example:8090");
+  // Only in node_load: a row without connection counters.
+  EXPECT_TRUE(a.at("calls").is_null());
+  EXPECT_TRUE(a.at("load_measured").as_bool());
+  EXPECT_EQ(a.at("cpu_peak_percent").to_number<double>(), 41);
+  EXPECT_EQ(a.at("cpu_cores").to_number<double>(), 8);
+  EXPECT_EQ(a.at("memory_peak_bytes").as_int64(), 2254857830);
+  EXPECT_EQ(a.at("net_rx_peak_bytes_per_s").as_int64(), 3145728);
+  EXPECT_EQ(a.at("net_tx_peak_bytes_per_s").as_int64(), 1572864);
+  EXPECT_EQ(a.at("disk_read_peak_bytes_per_s").as_int64(), 4096);
+  EXPECT_EQ(a.at("disk_write_peak_bytes_per_s").as_int64(), 8388608);
+  EXPECT_EQ(b.at("cpu_peak_percent").to_number<double>(), 35.75);
+  EXPECT_EQ(b.at("memory_peak_bytes").as_int64(), 838860800);
+  EXPECT_TRUE(b.at("net_rx_peak_bytes_per_s").is_null());
+  EXPECT_TRUE(b.at("net_tx_peak_bytes_per_s").is_null());
+  EXPECT_EQ(b.at("disk_read_peak_bytes_per_s").as_int64(), 2048);
+  EXPECT_EQ(b.at("disk_write_peak_bytes_per_s").as_int64(), 131072);
+  const auto facts_nodes = run0(model).at("facts").at("nodes").as_array();
+  EXPECT_EQ(facts_nodes.size(), 2u);
+
+  // Series aligned with series.second; null where a node or a figure was not measured.
+  const auto& series = run0(model).at("series").as_object();
+  EXPECT_EQ(series.at("second").as_array(), (json::array{0, 1, 2}));
+  const auto& load = series.at("node_load").as_object();
+  ASSERT_EQ(load.size(), 2u);
+  const auto& sa = load.at("ws://node-a.example:8090").as_object();
+  const auto& sb = load.at("ws://node-b.example:8090").as_object();
+  EXPECT_EQ(sa.at("memory_bytes").as_array(), (json::array{2147483648, 2254857830, nullptr}));
+  EXPECT_EQ(sa.at("net_rx_bytes_per_s").as_array(), (json::array{1048576, 3145728, 2097152}));
+  EXPECT_EQ(sa.at("disk_read_bytes_per_s").as_array(), (json::array{0, 4096, 0}));
+  EXPECT_EQ(sb.at("cpu_percent").as_array(), (json::array{20.5, nullptr, 35.75}));
+  EXPECT_EQ(sb.at("memory_bytes").as_array(), (json::array{805306368, nullptr, 838860800}));
+  EXPECT_EQ(sb.at("net_rx_bytes_per_s").as_array(), (json::array{nullptr, nullptr, nullptr}));
+  EXPECT_EQ(sb.at("net_tx_bytes_per_s").as_array(), (json::array{nullptr, nullptr, nullptr}));
+  EXPECT_EQ(sb.at("disk_write_bytes_per_s").as_array(), (json::array{65536, nullptr, 131072}));
+  for (const char* k : {"cpu_percent", "memory_bytes", "net_rx_bytes_per_s", "net_tx_bytes_per_s",
+                        "disk_read_bytes_per_s", "disk_write_bytes_per_s"}) {
+    EXPECT_EQ(sa.at(k).as_array().size(), 3u) << k;
+    EXPECT_EQ(sb.at(k).as_array().size(), 3u) << k;
+  }
+
+  const std::string md = render_markdown(model);
+  EXPECT_NE(md.find("| ws://node-a.example:8090 | \u2014 | \u2014 | \u2014 | \u2014 | \u2014 | "
+                    "\u2014 | 41 (8 cores) | 2.1 GiB | 3 MiB/s | 1.5 MiB/s | 4 KiB/s | 8 MiB/s |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| ws://node-b.example:8090 | \u2014 | \u2014 | \u2014 | \u2014 | \u2014 | "
+                    "\u2014 | 35.75 (4 cores) | 800 MiB | \u2014 | \u2014 | 2 KiB/s | 128 KiB/s |"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("Node load was not measured"), std::string::npos);
+  const std::string html = render_html(model);
+  for (const char* kind : {"node_cpu", "node_memory", "node_network", "node_disk"}) {
+    EXPECT_NE(html.find("data-kind=\"" + std::string(kind) + "\""), std::string::npos) << kind;
+  }
+}
+
+// Nodes with connection counters and node_load are one row; a node whose load is not measured
+// keeps its counters with null peaks.
+TEST(Report, NodeLoadJoinsTheConnectionCounters) {
+  test::synthetic_options o;
+  o.seconds = 10;
+  o.rate = 100;
+  store::run_record run = test::synthetic_run(o);
+  stats::second_series without_b;
+  for (stats::second_row r : run.merged.rows()) {
+    r.node_load.erase("ws://10.0.0.2:8090");
+    without_b.insert(std::move(r));
+  }
+  run.merged = std::move(without_b);
+  const json::object model = model_of(run);
+  const auto& nodes = run0(model).at("per_node").as_array();
+  ASSERT_EQ(nodes.size(), 2u);
+  EXPECT_EQ(nodes[0].at("url").as_string(), "ws://10.0.0.1:8090");
+  EXPECT_EQ(nodes[0].at("calls").as_int64(), 500);
+  EXPECT_TRUE(nodes[0].at("load_measured").as_bool());
+  EXPECT_EQ(nodes[0].at("net_tx_peak_bytes_per_s").as_int64(), 100 * 2100 + 2 * 5000);
+  EXPECT_EQ(nodes[1].at("calls").as_int64(), 500);
+  EXPECT_FALSE(nodes[1].at("load_measured").as_bool());
+  EXPECT_TRUE(nodes[1].at("cpu_peak_percent").is_null());
+  EXPECT_TRUE(nodes[1].at("memory_peak_bytes").is_null());
+  EXPECT_EQ(run0(model).at("series").at("node_load").as_object().size(), 1u);
+}
+
+TEST(Report, NoNodeLoadSaysHowToMeasureIt) {
+  test::synthetic_options o;
+  o.seconds = 5;
+  o.node_load = false;
+  const json::object model = model_of(test::synthetic_run(o));
+  EXPECT_TRUE(run0(model).at("series").at("node_load").as_object().empty());
+  for (const auto& n : run0(model).at("per_node").as_array()) {
+    EXPECT_FALSE(n.at("load_measured").as_bool());
+    EXPECT_TRUE(n.at("cpu_peak_percent").is_null());
+    EXPECT_TRUE(n.at("disk_write_peak_bytes_per_s").is_null());
+  }
+  const std::string md = render_markdown(model);
+  EXPECT_NE(md.find("Node load was not measured: give each node a node_load: source in the "
+                    "scenario"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("docs/scenarios.md"), std::string::npos);
+  const std::string html = render_html(model);
+  EXPECT_NE(html.find("Node load was not measured"), std::string::npos);
+  EXPECT_EQ(html.find("data-kind=\"node_cpu\""), std::string::npos);
+  EXPECT_EQ(html.find("data-kind=\"node_memory\""), std::string::npos);
+}
+
+TEST(Report, BytesForPeople) {
+  EXPECT_EQ(detail::bytes(0), "0 B");
+  EXPECT_EQ(detail::bytes(512), "512 B");
+  EXPECT_EQ(detail::bytes(1023), "1,023 B");
+  EXPECT_EQ(detail::bytes(1536), "1.5 KiB");
+  EXPECT_EQ(detail::bytes(838860800), "800 MiB");
+  EXPECT_EQ(detail::bytes(25.5 * 1024 * 1024), "25.5 MiB");
+  EXPECT_EQ(detail::bytes(2254857830), "2.1 GiB");
+  EXPECT_EQ(detail::byte_rate_cell(json::value(3145728)), "3 MiB/s");
+  EXPECT_EQ(detail::byte_rate_cell(json::value(nullptr)), "\u2014");
+  EXPECT_EQ(detail::bytes_cell(json::value("x")), "\u2014");
 }
 
 TEST(Report, ARunWithNoSecondsSaysSo) {
@@ -331,9 +463,17 @@ TEST(Report, ComparisonOfSeveralRuns) {
   ASSERT_EQ(c.size(), 2u);
   EXPECT_EQ(c[0].at("included_rate").to_number<double>(), 10);
   EXPECT_EQ(c[1].at("included_rate").to_number<double>(), 40);
+  // The busiest node's peaks: 10.0.0.1 grows 1 MiB a second from 2 GiB.
+  EXPECT_EQ(c[0].at("node_memory_peak_bytes").as_int64(), (std::int64_t{2} << 30) + 4 * (1 << 20));
+  EXPECT_EQ(c[1].at("node_memory_peak_bytes").as_int64(), (std::int64_t{2} << 30) + 7 * (1 << 20));
+  EXPECT_EQ(c[0].at("node_cpu_peak_percent").to_number<double>(), 59);
   const std::string md = render_markdown(model);
   EXPECT_NE(md.find("# Stress test report: 2 runs compared"), std::string::npos);
   EXPECT_NE(md.find("## Run 20240601-110000-second"), std::string::npos);
+  EXPECT_NE(md.find("| node CPU peak (% of one core) | node memory peak | valid |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| 59 | 2 GiB | yes |"), std::string::npos) << md;
   const std::string html = render_html(model);
   EXPECT_NE(html.find("data-kind=\"cmp_included\""), std::string::npos);
   EXPECT_NE(html.find("id=\"run1-verdict\""), std::string::npos);

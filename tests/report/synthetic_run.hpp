@@ -26,6 +26,9 @@ struct synthetic_options {
   std::string scenario = "real-user-activity";
   std::uint32_t seed = 7;
   bool summary = true;
+  // Each second's node_load for the run's two nodes: 10.0.0.1 with every figure (node_exporter),
+  // 10.0.0.2 with CPU, memory and disk but no network (a process source).
+  bool node_load = true;
 };
 
 template <class Run>
@@ -128,6 +131,25 @@ inline store::run_record synthetic_run(const synthetic_options& o) {
     r.send_cpu_percent = 12.5;
     r.node_cpu_percent =
         std::min(100.0, 55 + static_cast<double>(s % 7) + 12.0 * static_cast<double>(step));
+    if (o.node_load) {
+      const auto sd = static_cast<double>(s);
+      stats::node_load_row& a = r.node_load["ws://10.0.0.1:8090"];
+      a.cpu_percent = r.node_cpu_percent;
+      a.cpu_cores = 8;
+      a.memory_bytes = 2.0 * (1 << 30) + sd * 1024 * 1024;
+      a.net_rx_bytes_per_s = static_cast<double>(rate) * 450 + static_cast<double>(s % 5) * 1000;
+      a.net_tx_bytes_per_s = static_cast<double>(rate) * 2100 + static_cast<double>(s % 3) * 5000;
+      a.disk_read_bytes_per_s = static_cast<double>(s % 4) * 4096;
+      a.disk_write_bytes_per_s =
+          static_cast<double>(rate) * 600 + static_cast<double>(s % 7) * 8192;
+      stats::node_load_row& b = r.node_load["ws://10.0.0.2:8090"];
+      b.cpu_percent = *r.node_cpu_percent * 0.5;
+      b.cpu_cores = 4;
+      b.memory_bytes = 1.5 * (1 << 30) + sd * 512 * 1024;
+      b.disk_read_bytes_per_s = 0;
+      b.disk_write_bytes_per_s =
+          static_cast<double>(rate) * 580 + static_cast<double>(s % 5) * 4096;
+    }
     stats::latency_set w;
     for (std::int64_t i = 0; i < r.sent; ++i) {
       const auto l = static_cast<std::int64_t>(lag(rng));

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 
 #include "stats/json_io.hpp"
 
@@ -82,6 +83,29 @@ std::string ratio_cell(const boost::json::value& v) {
   if (v.is_int64()) return percent(100.0 * static_cast<double>(v.as_int64()));
   if (v.is_double()) return percent(100.0 * v.as_double());
   return "\u2014";
+}
+
+std::string bytes(double v) {
+  if (!std::isfinite(v)) return "\u2014";
+  static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  std::size_t u = 0;
+  double x = v < 0 ? -v : v;
+  while (u + 1 < std::size(units) && x >= 1024 * 0.9995) {  // 1023.9 KiB rounds to 1 MiB
+    x /= 1024;
+    ++u;
+  }
+  const int decimals = u == 0 || x >= 100 ? 0 : x >= 10 ? 1 : 2;
+  return number(v < 0 ? -x : x, decimals) + " " + units[u];
+}
+
+std::string bytes_cell(const boost::json::value& v) {
+  if (!(v.is_int64() || v.is_uint64() || v.is_double())) return "\u2014";
+  return bytes(v.to_number<double>());
+}
+
+std::string byte_rate_cell(const boost::json::value& v) {
+  const std::string b = bytes_cell(v);
+  return b == "\u2014" ? b : b + "/s";
 }
 
 }  // namespace bts::report::detail

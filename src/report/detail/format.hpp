@@ -24,5 +24,11 @@ std::string cell(const boost::json::value& v);
 std::string latency_cell(const boost::json::value& v);
 // A 0..1 ratio cell as a percentage, null as an em dash.
 std::string ratio_cell(const boost::json::value& v);
+// Bytes for people, binary units with three significant digits at most: "512 B", "1.5 KiB",
+// "24.3 MiB", "1.87 GiB".
+std::string bytes(double v);
+// A bytes cell via bytes(), null as an em dash; a rate cell adds "/s".
+std::string bytes_cell(const boost::json::value& v);
+std::string byte_rate_cell(const boost::json::value& v);
 
 }  // namespace bts::report::detail
