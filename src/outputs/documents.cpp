@@ -334,6 +334,13 @@ std::vector<index_template> index_templates(const elasticsearch_options& o) {
   return t;
 }
 
+mapping_update stats_mapping_update(const elasticsearch_options& o) {
+  mapping_update u;
+  u.path = "/" + o.prefix + "-stats-*/_mapping?allow_no_indices=true";
+  u.body = index_templates(o)[0].body.at("template").at("mappings").as_object();
+  return u;
+}
+
 bulk_reply parse_bulk_reply(std::string_view body, std::size_t records) {
   bulk_reply r;
   boost::system::error_code ec;

@@ -66,6 +66,16 @@ std::vector<index_template> index_templates(const elasticsearch_options& o);
 // Bumped whenever a mapping changes; stored as the templates' `version` and `_meta.bts_infra`.
 inline constexpr int template_version = 2;
 
+// A template shapes only indices created after it. This request gives the stats indices that
+// already exist (a daily index created by an older version earlier today) the template's
+// mappings: `PUT <prefix>-stats-*/_mapping?allow_no_indices=true`, body the stats template's
+// mappings. Mappings only ever gain fields between versions, which existing indices accept.
+struct mapping_update {
+  std::string path;  // "/bts-infra-stats-*/_mapping?allow_no_indices=true"
+  boost::json::object body;
+};
+mapping_update stats_mapping_update(const elasticsearch_options& o);
+
 // The outcome of one `_bulk` request, item by item (in request order).
 enum class item_outcome { indexed, retry, rejected };
 struct bulk_reply {

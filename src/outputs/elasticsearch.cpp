@@ -413,6 +413,17 @@ struct elasticsearch_output::impl : std::enable_shared_from_this<impl> {
             error_reason(p.status, p.body);
       }
     }
+    // Existing stats indices get the template's new fields too (best effort: a user may lack
+    // the right to change mappings; the fields then apply from the next index on).
+    mapping_update u = stats_mapping_update(o);
+    const std::string pattern = o.prefix + "-stats-*";
+    detail::http_result p = co_await client->request(
+        "PUT", std::move(u.path), boost::json::serialize(u.body), "application/json");
+    if (p.status < 200 || p.status >= 300) {
+      say("elasticsearch: could not add the template's fields to the existing indices " + pattern +
+          " (" + (p.status == 0 ? p.error : error_reason(p.status, p.body)) +
+          "); indices created from now on have them");
+    }
     co_return std::string();
   }
 };

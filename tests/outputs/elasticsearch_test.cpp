@@ -118,7 +118,7 @@ TEST(ElasticsearchOutput, StartChecksTheServerInstallsTemplatesOnceAndSendsDocum
   EXPECT_EQ(out.server().version, "8.13.4");
 
   auto reqs = es.requests();
-  ASSERT_EQ(reqs.size(), 4u);
+  ASSERT_EQ(reqs.size(), 5u);
   EXPECT_EQ(reqs[0].method, "GET");
   EXPECT_EQ(reqs[0].target, "/");
   const auto templates = index_templates(o);
@@ -128,6 +128,12 @@ TEST(ElasticsearchOutput, StartChecksTheServerInstallsTemplatesOnceAndSendsDocum
     EXPECT_EQ(reqs[i + 1].content_type, "application/json");
     EXPECT_EQ(reqs[i + 1].body, boost::json::serialize(templates[i].body));
   }
+  // Then the stats indices that already exist get the stats template's mappings (new fields).
+  EXPECT_EQ(reqs[4].method, "PUT");
+  EXPECT_EQ(reqs[4].target, "/bts-stats-*/_mapping?allow_no_indices=true");
+  EXPECT_EQ(reqs[4].content_type, "application/json");
+  EXPECT_EQ(reqs[4].body, boost::json::serialize(templates[0].body.at("template").at("mappings")));
+  EXPECT_NE(reqs[4].body.find(R"("node":{"type":"keyword"})"), std::string::npos);
 
   std::string expected;
   for (int s = 0; s < 30; ++s) {
@@ -394,6 +400,26 @@ TEST(ElasticsearchOutput, OpenSearch2GetsTheSameRequestsAsElasticsearch8) {
     EXPECT_EQ(seen[0][i].body, seen[1][i].body);
   }
   for (const auto& r : seen[0]) EXPECT_EQ(r.body.find("_type"), std::string::npos);
+}
+
+// A user allowed to install templates but not to change existing indices' mappings: one log
+// line, and the output starts and ships anyway.
+TEST(ElasticsearchOutput, ARefusedMappingUpdateIsOneLineNotAnError) {
+  fake_es es;
+  es.mapping_status(403);
+  temp_dir d;
+  log_capture log;
+  elasticsearch_output out(options_for(es, d), log.fn());
+  out.start();
+  out.push(row(0));
+  ASSERT_TRUE(out.flush(5s));
+  EXPECT_EQ(es.requests_to("/bts-stats-*/_mapping").size(), 1u);
+  EXPECT_EQ(log.count("could not add the template's fields to the existing indices bts-stats-* "
+                      "(403 security_exception: action [indices:admin/mapping/put] is "
+                      "unauthorized); indices created from now on have them"),
+            1u);
+  EXPECT_EQ(log.lines.size(), 1u);
+  EXPECT_EQ(out.status().records_indexed, 1u);
 }
 
 TEST(ElasticsearchOutput, PushNeverBlocksAndAFullQueueIsCounted) {

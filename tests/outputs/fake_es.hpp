@@ -1,7 +1,8 @@
 // A loopback stand-in for Elasticsearch / OpenSearch: GET /, PUT /_index_template/<name>,
-// POST /_bulk. It records every request byte for byte and can be told to refuse credentials,
-// answer 500/429, answer 200 with `errors: true` items, stall (never answer), go down (close
-// the port) and come back on the same port. Documents answered 2xx are kept in arrival order.
+// PUT /<pattern>/_mapping, POST /_bulk. It records every request byte for byte and can be told to
+// refuse credentials, answer 500/429, answer 200 with `errors: true` items, stall (never answer),
+// go down (close the port) and come back on the same port. Documents answered 2xx are kept in
+// arrival order.
 //
 // Threads: its own io_context thread; every member may be called from the test thread.
 #pragma once
@@ -55,6 +56,10 @@ class fake_es {
   // --- behaviour ---
   void opensearch(bool on) {
     with([&] { opensearch_ = on; });
+  }
+  // PUT <index>/_mapping answers this status (200: acknowledged; else a security_exception).
+  void mapping_status(unsigned status) {
+    with([&] { mapping_status_ = status; });
   }
   void version(std::string v) {
     with([&] { version_ = std::move(v); });
@@ -214,6 +219,15 @@ class fake_es {
                     R"({"error":{"type":"parse_exception","reason":"bad json"},"status":400})");
       return make(200, R"({"acknowledged":true})");
     }
+    if (rec.method == "PUT" && rec.target.find("/_mapping") != std::string::npos) {
+      if (mapping_status_ != 200) {
+        return make(
+            mapping_status_,
+            R"({"error":{"type":"security_exception","reason":"action [indices:admin/mapping/put] is unauthorized"},"status":)" +
+                std::to_string(mapping_status_) + "}");
+      }
+      return make(200, R"({"acknowledged":true})");
+    }
     if (rec.method == "POST" && rec.target == "/_bulk") {
       if (mode_ == bulk_mode::stall) return nullptr;
       if (mode_ == bulk_mode::fail_status) {
@@ -281,6 +295,7 @@ class fake_es {
   std::vector<document> documents_;
   bool opensearch_ = false;
   std::string version_ = "8.13.4";
+  unsigned mapping_status_ = 200;
   std::string auth_;
   bulk_mode mode_ = bulk_mode::ok;
   unsigned fail_status_ = 500;

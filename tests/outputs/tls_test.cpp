@@ -142,7 +142,7 @@ TEST_F(Tls, VerifiedWithTheCaFile) {
   out.start();
   out.stop();
   std::lock_guard lock(m);
-  ASSERT_EQ(seen.size(), 4u);  // GET / and three templates
+  ASSERT_EQ(seen.size(), 5u);  // GET /, three templates, the stats indices' mappings
   EXPECT_EQ(seen[0], "GET / Basic YnRzOnMzY3JldA==");
   EXPECT_EQ(seen[1].rfind("PUT /_index_template/bts-infra-stats ", 0), 0u);
 }
