@@ -28,6 +28,7 @@
 #include "beacon/recorder.hpp"
 #include "beacon/send_loop.hpp"
 #include "load/sequencer.hpp"
+#include "beacon/node_load_row.hpp"
 #include "monitor/node_load.hpp"
 #include "protocol/transaction.hpp"
 #include "rpc/blocking_client.hpp"
@@ -923,23 +924,11 @@ class runner : public tx_sender {
   // node CPU into row.node_cpu_percent (nullopt when no node has a reading).
   void fill_node_load(stats::second_row& row) const {
     const auto now = std::chrono::system_clock::now();
-    auto whole = [](const std::optional<double>& v) -> std::optional<double> {
-      if (!v) return v;
-      return std::round(*v);
-    };
     for (const auto& m : node_monitors_) {
       if (!m.sampler) continue;
       const auto s = m.sampler->latest();
       if (!s || !s->ok() || now - s->at > 3s) continue;
-      const monitor::node_load& l = s->load;
-      stats::node_load_row r;
-      if (l.cpu_percent) r.cpu_percent = std::round(*l.cpu_percent * 10) / 10;
-      r.cpu_cores = l.cpu_cores;
-      r.memory_bytes = whole(l.memory_bytes);
-      r.net_rx_bytes_per_s = whole(l.net_rx_bytes_per_s);
-      r.net_tx_bytes_per_s = whole(l.net_tx_bytes_per_s);
-      r.disk_read_bytes_per_s = whole(l.disk_read_bytes_per_s);
-      r.disk_write_bytes_per_s = whole(l.disk_write_bytes_per_s);
+      const stats::node_load_row r = to_row(s->load);
       if (r.empty()) continue;
       if (r.cpu_percent) {
         row.node_cpu_percent = std::max(row.node_cpu_percent.value_or(0), *r.cpu_percent);

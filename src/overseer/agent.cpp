@@ -10,6 +10,7 @@
 #include <iostream>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "beacon/beacon.hpp"
@@ -28,10 +29,17 @@ namespace {
 // The scenario a configure command describes: its text with the overseer's assignment on top.
 beacon::scenario assigned_scenario(const configure_cmd& cfg) {
   beacon::scenario sc = beacon::parse_scenario(cfg.scenario_text, cfg.scenario_name);
+  // A node whose node_load the scenario names is read by the overseer (node_watch.hpp), not
+  // again by each beacon; the others keep the beacon's default (the node's own /metrics).
+  std::set<std::string> read_by_overseer;
+  for (const auto& n : sc.nodes) {
+    if (!n.node_load.empty() && n.node_load != "none") read_by_overseer.insert(n.url);
+  }
   sc.nodes.clear();
   for (const auto& n : cfg.nodes) {
     beacon::node_endpoint e;
     e.url = n;
+    if (read_by_overseer.count(n)) e.node_load = "none";
     sc.nodes.push_back(std::move(e));
   }
   if (cfg.rate) {

@@ -18,6 +18,7 @@
 #include "beacon/scenario.hpp"
 #include "overseer/detail/scrape_state.hpp"
 #include "overseer/detail/store_worker.hpp"
+#include "overseer/node_watch.hpp"
 #include "rpc/server.hpp"
 #include "stats/json_io.hpp"
 #include "stats/run_summary.hpp"
@@ -122,6 +123,7 @@ struct run_state {
   std::int64_t merged_upto = -1;
   std::string waiting_on;  // the beacon merged_upto + 1 waited for, last time try_merge looked
   std::unique_ptr<stats::latency_set> cumulative = std::make_unique<stats::latency_set>();
+  std::unique_ptr<node_watch> nodes;  // the scenario's node_load sources, while not finished
   bool started = false;
   bool stop_requested = false;
   bool finished = false;
@@ -251,6 +253,11 @@ struct overseer::impl {
         store::second_record rec;
         rec.beacon = store::results_store::merged;
         rec.row = m.result();
+        if (r.nodes && r.info.started_at) {
+          const auto end_of_second = std::chrono::system_clock::time_point(
+              std::chrono::milliseconds(*r.info.started_at + (s + 1) * 1000));
+          r.nodes->fill(rec.row, end_of_second);
+        }
         rec.cumulative = store::encode(*r.cumulative);
         out.push_back(std::move(rec));
         r.pending.erase(p);
@@ -290,6 +297,7 @@ struct overseer::impl {
   // REQUIRES: mu held.
   void finish(const std::string& id, run_state& r, store::run_status status) {
     try_merge(id, r, true);
+    r.nodes.reset();
     r.finished = true;
     r.info.status = status;
     r.info.ended_at = to_ms(now());
@@ -475,6 +483,13 @@ struct overseer::impl {
           e.reg.name = b.name;
           e.lost_since = t;
           e.run = info.id;
+        }
+        try {
+          auto sources = node_watch::sources(
+              beacon::parse_scenario(info.scenario_text, info.scenario_name), false);
+          if (!sources.empty()) r.nodes = std::make_unique<node_watch>(io.get_executor(), sources);
+        } catch (const std::exception& e) {
+          log("run " + info.id + ": node load not read: " + e.what());
         }
         log("resuming run " + info.id + " (" + std::to_string(r.beacons.size()) +
             " beacons, merged up to second " + std::to_string(r.merged_upto) + ")");
@@ -999,6 +1014,8 @@ json::object overseer::create_run(const run_request& rq) {
     throw input_error("scenario.nodes", "a fleet run needs at least one node");
   }
   if (!rq.duration.empty()) load::parse_duration(rq.duration, "duration");
+  // Before the lock: reading each node_load source once may take a few seconds.
+  std::vector<node_watch::source> watched = node_watch::sources(sc, true);
   std::lock_guard lock(m.mu);
   std::set<std::string> busy;
   for (const auto& [id, r] : m.runs) {
@@ -1064,6 +1081,15 @@ json::object overseer::create_run(const run_request& rq) {
   json::array nodes;
   for (const auto& n : sc.nodes) nodes.emplace_back(n.url);
   info.manifest["nodes"] = std::move(nodes);
+  if (!watched.empty()) {
+    json::array loads;
+    for (const auto& w : watched) {
+      loads.push_back(json::object{
+          {"node", w.node}, {"spec", w.load.to_string()}, {"read_by", "overseer"}});
+    }
+    info.manifest["node_load"] = std::move(loads);
+    r.nodes = std::make_unique<node_watch>(m.io.get_executor(), std::move(watched));
+  }
   info.manifest["rate"] = rq.rate     ? load::rate_profile::constant(*rq.rate).describe()
                           : sc.search ? beacon::describe(*sc.search)
                                       : sc.rate.describe();

@@ -173,10 +173,7 @@ void add_counters(second_row& to, const second_row& from) {
   for (const auto& [reason, n] : from.rejected_by_reason) to.rejected_by_reason[reason] += n;
   to.pool_depth += from.pool_depth;
   for (const auto& c : cpu_fields) to.*(c.member) = max_of(to.*(c.member), from.*(c.member));
-  for (const auto& [node, l] : from.node_load) {
-    node_load_row& t = to.node_load[node];
-    for (const auto& f : load_fields) t.*(f.member) = max_of(t.*(f.member), l.*(f.member));
-  }
+  for (const auto& [node, l] : from.node_load) to.node_load[node].merge(l);
 }
 
 }  // namespace
@@ -186,6 +183,10 @@ bool node_load_row::empty() const {
     if (this->*(f.member)) return false;
   }
   return true;
+}
+
+void node_load_row::merge(const node_load_row& other) {
+  for (const auto& f : load_fields) this->*(f.member) = max_of(this->*(f.member), other.*(f.member));
 }
 
 std::string_view name(latency_kind k) { return kind_names[static_cast<std::size_t>(k)]; }

@@ -96,6 +96,8 @@ struct node_load_row {
   std::optional<double> disk_write_bytes_per_s;
 
   bool empty() const;
+  // Each member becomes the maximum of the two (null only when both are).
+  void merge(const node_load_row& other);
   friend bool operator==(const node_load_row&, const node_load_row&) = default;
 };
 

@@ -17,6 +17,7 @@
 #include "overseer/api_client.hpp"
 #include "rpc/blocking_client.hpp"
 #include "store/results_store.hpp"
+#include "support/node_exporter.hpp"
 #include "tcp_proxy.hpp"
 
 namespace bts::overseer {
@@ -418,6 +419,72 @@ TEST_F(OverseerTest, HttpApiRequiresTheAdminTokenToChangeState) {
   r = api_request(http(), "GET", "/api/runs/" + id);
   ASSERT_EQ(r.status, 200u);
   EXPECT_TRUE(json::parse(r.body).as_object().contains("summary"));
+}
+
+// A scenario node's node_load is read by the overseer itself (a real node_exporter on loopback):
+// merged seconds carry that node's CPU, cores and memory; a node without a source has none; a
+// source that cannot be read is one clear error when the run is created.
+TEST_F(OverseerTest, OverseerReadsTheScenariosNodeLoadIntoMergedSeconds) {
+  BTS_REQUIRE_NODE_EXPORTER();
+  ::bts::test::node_exporter_process exporter;
+  ASSERT_EQ(exporter.wait_ready(), "");
+  start_overseer();
+  add_agent("alpha", 1000ms);
+  add_agent("beta", 1000ms);
+  ASSERT_TRUE(eventually([&] { return connected("alpha") && connected("beta"); }));
+  auto with_load = [](const std::string& spec) {
+    return "name: fleet-test\n"
+           "nodes:\n"
+           "  - {url: ws://127.0.0.1:1, node_load: '" + spec + "'}\n"
+           "  - url: ws://127.0.0.1:2\n"
+           "load: {kind: constant, rate: 20}\nduration: 4s\n";
+  };
+  run_request rq;
+  rq.scenario_name = "fleet-test";
+  const std::string refused = "http://127.0.0.1:" + std::to_string(::bts::test::unused_loopback_port()) + "/metrics";
+  rq.scenario_text = with_load("node_exporter:" + refused);
+  try {
+    ov_->create_run(rq);
+    FAIL() << "a run with an unreadable node_load source was created";
+  } catch (const input_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "nodes[0].node_load: node_exporter:" + refused + ": connect: Connection refused");
+  }
+
+  rq.scenario_text = with_load("node_exporter:" + exporter.url());
+  json::object created = ov_->create_run(rq);
+  const std::string id(created.at("id").as_string());
+  ASSERT_TRUE(eventually([&] { return beacon_json("beta").at("state").as_string() == "prepared"; }));
+  ov_->start_run(id, now_unix_us() + 100'000);
+  ASSERT_TRUE(eventually([&] { return run_status(id) == "completed"; }, 20s)) << run_status(id);
+  ov_->flush();
+
+  store::results_store db(dir_ / "results.db", store::results_store::mode::read_only);
+  store::run_record rec = db.load_run(id);
+  const auto& manifest_load = rec.info.manifest.at("node_load").as_array();
+  ASSERT_EQ(manifest_load.size(), 1u);
+  EXPECT_EQ(manifest_load[0].at("node").as_string(), "ws://127.0.0.1:1");
+  EXPECT_EQ(manifest_load[0].at("read_by").as_string(), "overseer");
+  ASSERT_EQ(rec.merged.rows().size(), 4u);
+  int with_memory = 0, with_cpu = 0;
+  for (const auto& row : rec.merged.rows()) {
+    EXPECT_EQ(row.node_load.count("ws://127.0.0.1:2"), 0u) << "no source for the second node";
+    auto it = row.node_load.find("ws://127.0.0.1:1");
+    if (it == row.node_load.end()) continue;
+    EXPECT_EQ(it->second.cpu_cores, double(sysconf(_SC_NPROCESSORS_ONLN)));
+    if (it->second.memory_bytes) {
+      ++with_memory;
+      EXPECT_GT(*it->second.memory_bytes, 1e7);
+    }
+    if (it->second.cpu_percent) {
+      ++with_cpu;
+      EXPECT_EQ(row.node_cpu_percent, it->second.cpu_percent);
+    }
+  }
+  EXPECT_GE(with_memory, 3) << "merged seconds with the node's memory";
+  EXPECT_GE(with_cpu, 2) << "merged seconds with the node's CPU";
+  // The per-beacon rows (simulated beacons measure no node) have none: it is the overseer's.
+  for (const auto& row : rec.by_beacon.at("alpha").rows()) EXPECT_TRUE(row.node_load.empty());
 }
 
 }  // namespace
