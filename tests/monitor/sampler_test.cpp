@@ -192,17 +192,7 @@ void burn(std::chrono::milliseconds d) {
 }
 
 // A port on 127.0.0.1 that nothing listens on (bound, then closed).
-std::uint16_t closed_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+std::uint16_t closed_port() { return test::unused_loopback_port(); }
 
 // Listens on 127.0.0.1 but never accepts: connections complete (kernel backlog), requests are
 // never answered.
