@@ -2,10 +2,6 @@
 // rpc::server with TLS: verified with ca=FILE, refused against the system store, accepted with
 // insecure; the Basic credentials travel inside TLS.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <boost/asio/io_context.hpp>
 
@@ -17,6 +13,7 @@
 
 #include "outputs/elasticsearch.hpp"
 #include "rpc/server.hpp"
+#include "support/self_signed.hpp"
 #include "util/error.hpp"
 
 namespace bts::outputs {
@@ -25,64 +22,19 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-struct pem_pair {
-  std::string cert;
-  std::string key;
-};
-
-std::string bio_string(BIO* bio) {
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<std::size_t>(n));
-}
-
-// Self-signed P-256 certificate for 127.0.0.1 / localhost, valid for a day.
-pem_pair make_certificate() {
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 7);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400);
-  X509_set_pubkey(cert.get(), key.get());
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  const std::pair<int, const char*> exts[] = {{NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1"},
-                                              {NID_basic_constraints, "critical,CA:TRUE"}};
-  for (const auto& [nid, value] : exts) {
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-    X509_add_ext(cert.get(), ext, -1);
-    X509_EXTENSION_free(ext);
-  }
-  X509_sign(cert.get(), key.get(), EVP_sha256());
-  pem_pair out;
-  std::unique_ptr<BIO, decltype(&BIO_free)> cb(BIO_new(BIO_s_mem()), BIO_free);
-  PEM_write_bio_X509(cb.get(), cert.get());
-  out.cert = bio_string(cb.get());
-  std::unique_ptr<BIO, decltype(&BIO_free)> kb(BIO_new(BIO_s_mem()), BIO_free);
-  PEM_write_bio_PrivateKey(kb.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
-  out.key = bio_string(kb.get());
-  return out;
-}
-
 class Tls : public ::testing::Test {
  protected:
   void SetUp() override {
-    pem = make_certificate();
+    pem = test::make_self_signed_certificate();
     dir = fs::temp_directory_path() / ("bts-es-tls-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     ca_file = (dir / "ca.pem").string();
-    std::ofstream(ca_file) << pem.cert;
+    std::ofstream(ca_file) << pem.cert_pem;
     rpc::server_options so;
     so.tls = rpc::tls_server_options{};
-    so.tls->cert_chain_pem = pem.cert;
-    so.tls->private_key_pem = pem.key;
+    so.tls->cert_chain_pem = pem.cert_pem;
+    so.tls->private_key_pem = pem.key_pem;
     so.authenticate = [this](const rpc::http_request_info& r) -> std::optional<rpc::http_response> {
       std::lock_guard lock(m);
       seen.push_back(r.method + " " + r.target + " " + r.header("authorization"));
@@ -123,7 +75,7 @@ class Tls : public ::testing::Test {
     return o;
   }
 
-  pem_pair pem;
+  test::self_signed pem;
   fs::path dir;
   std::string ca_file;
   boost::asio::io_context io;

@@ -1,6 +1,6 @@
-// A self-signed P-256 certificate for TLS tests on loopback: CN=localhost with SAN
-// DNS:localhost, IP:127.0.0.1 (also a CA, so it verifies itself when given as the trust
-// anchor), valid from an hour ago for `valid` from now.
+// A self-signed P-256 certificate for TLS tests on loopback: CN=`common_name` (localhost by
+// default) with SAN DNS:localhost, IP:127.0.0.1 (also a CA, so it verifies itself when given as
+// the trust anchor), valid from an hour ago for `valid` from now.
 //
 //   const auto cert = bts::test::make_self_signed_certificate();
 //   server_options.tls->cert_chain_pem = cert.cert_pem; ...->private_key_pem = cert.key_pem;
@@ -30,8 +30,8 @@ inline std::string bio_text(BIO* bio) {
   return std::string(data, static_cast<std::size_t>(n));
 }
 
-inline self_signed make_self_signed_certificate(
-    std::chrono::seconds valid = std::chrono::hours(24)) {
+inline self_signed make_self_signed_certificate(std::chrono::seconds valid = std::chrono::hours(24),
+                                               const std::string& common_name = "localhost") {
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
   std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
   if (!key || !cert) throw std::runtime_error("openssl: cannot allocate key/certificate");
@@ -42,7 +42,8 @@ inline self_signed make_self_signed_certificate(
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
+                             -1, 0);
   X509_set_issuer_name(cert.get(), name);
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);

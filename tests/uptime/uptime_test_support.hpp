@@ -4,10 +4,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,6 +25,7 @@
 #include <vector>
 
 #include "rpc/server.hpp"
+#include "support/self_signed.hpp"
 #include "util/time.hpp"
 
 namespace bts::uptime::testing {
@@ -159,45 +156,10 @@ inline rpc::server_options fake_node_options(std::shared_ptr<fake_chain> chain) 
   return o;
 }
 
-// A self-signed certificate for 127.0.0.1/localhost valid for `days` more days.
-struct test_certificate {
-  std::string cert_pem, key_pem;
-};
+// A self-signed certificate (CN=uptime-test) for 127.0.0.1/localhost valid for `days` more days.
+using test_certificate = ::bts::test::self_signed;
 inline test_certificate make_certificate(int days) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* x = X509_new();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
-  X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(x), static_cast<long>(days) * 86400);
-  X509_set_pubkey(x, key);
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("uptime-test"), -1, -1, 0);
-  X509_set_issuer_name(x, name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-  X509_EXTENSION* ext =
-      X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
-  X509_add_ext(x, ext, -1);
-  X509_EXTENSION_free(ext);
-  X509_sign(x, key, EVP_sha256());
-  auto to_string = [](BIO* b) {
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(b, &data);
-    std::string s(data, static_cast<std::size_t>(n));
-    BIO_free(b);
-    return s;
-  };
-  BIO* cb = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(cb, x);
-  BIO* kb = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(kb, key, nullptr, nullptr, 0, nullptr, nullptr);
-  test_certificate c{to_string(cb), to_string(kb)};
-  X509_free(x);
-  EVP_PKEY_free(key);
-  return c;
+  return ::bts::test::make_self_signed_certificate(std::chrono::hours(24 * days), "uptime-test");
 }
 
 // Receives webhook POSTs (through the server's authenticate hook, which sees every request).
