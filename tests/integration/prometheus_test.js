@@ -3,8 +3,11 @@
 // ports, a prometheus.yml scraping the beacons and the overseer every second, a run created and
 // started with `bts-infra ctl`; then Prometheus' HTTP API (/api/v1/query) must return the
 // beacons' bts_infra_beacon_tx_sent_total and the overseer's bts_infra_run_* families, and,
-// once the run completed, the same totals as the overseer's own merged series. Everything is
-// killed on exit; bounded to 60 s. Uses only node's standard library.
+// once the run completed, the same totals as the overseer's own merged series. The scenario's
+// node has `node_load: node_exporter:URL` pointing at a real prometheus-node-exporter on
+// loopback: the overseer reads it, and its memory and CPU per node reach Prometheus as
+// bts_infra_run_node_load_*{node=...}. Everything is killed on exit; bounded to 60 s. Uses only
+// node's standard library.
 //
 //   node prometheus_test.js BTS_INFRA_BINARY [PROMETHEUS_BINARY]
 "use strict";
@@ -125,6 +128,16 @@ function ctl(overseer, args) {
   const version = spawnSync(prometheusBin, ["--version"], {encoding: "utf8"});
   if (version.status !== 0) fail(`${prometheusBin} not found (scripts/install-deps.sh test installs it)`);
 
+  const exporterBin = "/usr/bin/prometheus-node-exporter";
+  if (!fs.existsSync(exporterBin)) fail(`${exporterBin} not found (scripts/install-deps.sh test installs it)`);
+  const exporterPort = await freePort();
+  start("node_exporter", exporterBin, [
+    `--web.listen-address=127.0.0.1:${exporterPort}`, "--collector.disable-defaults", "--collector.cpu",
+    "--collector.meminfo", "--collector.netdev", "--collector.diskstats",
+  ]);
+  const exporterUrl = `http://127.0.0.1:${exporterPort}/metrics`;
+  await eventually("node_exporter answering", async () => (await get(exporterUrl)).status === 200 || undefined, 10000);
+
   fs.writeFileSync(path.join(work, "beacon.token"), "prometheus-test-beacon-token\n", {mode: 0o600});
   fs.writeFileSync(path.join(work, "admin.token"), "prometheus-test-admin-token\n", {mode: 0o600});
 
@@ -195,7 +208,9 @@ function ctl(overseer, args) {
 
   // A run through the overseer API.
   fs.writeFileSync(path.join(work, "scenario.yaml"),
-                   "name: prometheus-test\nnodes:\n  - url: ws://127.0.0.1:1\nload: {kind: constant, rate: 40}\nduration: 6s\n");
+                   "name: prometheus-test\nnodes:\n  - url: ws://127.0.0.1:1\n" +
+                   `    node_load: node_exporter:${exporterUrl}\n` +
+                   "load: {kind: constant, rate: 40}\nduration: 6s\n");
   const created = JSON.parse(ctl(ovHttp, ["create", "--scenario", path.join(work, "scenario.yaml")]));
   const id = created.id;
   if (!id) fail(`ctl create: no id in ${JSON.stringify(created)}`);
@@ -213,12 +228,24 @@ function ctl(overseer, args) {
     return (beacons.length === 2 && beacons.every((b) => b.value > 0) && run > 0) || undefined;
   }, 20000);
 
+  // The node's load, read by the overseer from node_exporter, per node: memory in bytes (more
+  // than 10 MB of a real host) and the host's cores.
+  const nodeSel = `{run="${id}",node="ws://127.0.0.1:1"}`;
+  const memory = await eventually("node memory in Prometheus", async () => {
+    const v = await scalar(`bts_infra_run_node_load_memory_bytes${nodeSel}`);
+    return v > 1e7 ? v : undefined;
+  }, 20000);
+  const cores = await scalar(`bts_infra_run_node_load_cpu_cores${nodeSel}`);
+  if (cores !== os.cpus().length) fail(`node cores ${cores}, this host has ${os.cpus().length}`);
+
   // Consistent with the overseer's own series once the run is over.
   await eventually("run completed", async () => {
     const r = JSON.parse((await get(`${ovHttp}/api/runs/${id}`)).body);
     return r.status === "completed" || undefined;
   }, 25000);
   const series = JSON.parse((await get(`${ovHttp}/api/runs/${id}/series`)).body);
+  if (!series.some((r) => (r.node_load || []).some((l) => l.node === "ws://127.0.0.1:1" && l.memory_bytes > 1e7)))
+    fail(`no node_load in the overseer's series: ${JSON.stringify(series.map((r) => r.node_load)).slice(0, 300)}`);
   const sent = series.reduce((a, r) => a + r.sent, 0);
   const included = series.reduce((a, r) => a + r.included, 0);
   if (!(sent > 0)) fail(`overseer series has no sends: ${JSON.stringify(series).slice(0, 300)}`);
@@ -241,7 +268,8 @@ function ctl(overseer, args) {
   const runP50 = await scalar(`histogram_quantile(0.5, bts_infra_run_inclusion_latency_seconds_bucket${sel})`);
   if (!(runP50 > 0.001 && runP50 < 1)) fail(`run inclusion p50 ${runP50} s`);
 
-  console.log(`prometheus_test: OK run ${id}: sent ${sent}, included ${included}, p50 ${p50.toFixed(4)} s (beacons) ${runP50.toFixed(4)} s (run)`);
+  console.log(`prometheus_test: OK run ${id}: sent ${sent}, included ${included}, p50 ${p50.toFixed(4)} s (beacons) ` +
+              `${runP50.toFixed(4)} s (run); node memory ${(memory / 1048576).toFixed(0)} MiB, ${cores} cores`);
   cleanup();
   process.exit(0);
 })().catch((e) => fail(e.stack || String(e)));
