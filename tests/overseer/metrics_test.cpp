@@ -90,6 +90,29 @@ class OverseerMetrics : public ::testing::Test {
     agents_.push_back(std::make_unique<agent>(io_.get_executor(), std::move(o)));
     agents_.back()->start();
   }
+  // Creates a run of `name` on one node at `rate` tx/s for `seconds`, waits until every beacon
+  // prepared it and starts it; returns its id.
+  std::string start_run(const std::string& name, int rate, int seconds) {
+    run_request rq;
+    rq.scenario_name = name;
+    rq.scenario_text = "name: " + name +
+                       "\nnodes:\n  - url: ws://127.0.0.1:1\nload: {kind: constant, rate: " +
+                       std::to_string(rate) + "}\nduration: " + std::to_string(seconds) + "s\n";
+    const std::string id(ov_->create_run(rq).at("id").as_string());
+    EXPECT_TRUE(eventually([&] {
+      for (const auto& b : ov_->beacons_json())
+        if (b.at("state").as_string() != "prepared") return false;
+      return true;
+    }));
+    ov_->start_run(id, now_unix_us() + 100'000);
+    return id;
+  }
+  // Waits until the run completed and its rows are stored.
+  void wait_completed(const std::string& id) {
+    ASSERT_TRUE(eventually(
+        [&] { return std::string(ov_->run_json(id).at("status").as_string()) == "completed"; }));
+    ov_->flush();
+  }
   std::map<std::string, double> scrape() {
     auto r = api_request("http://127.0.0.1:" + std::to_string(ov_->port()), "GET", "/metrics", {},
                          {}, {}, 5s);
@@ -121,18 +144,7 @@ TEST_F(OverseerMetrics, FleetAndFederatedRunMetricsMatchTheMergedSeries) {
   EXPECT_LT(std::abs(m.at("bts_infra_overseer_beacon_clock_offset_seconds{beacon=\"alpha\"}")),
             0.5);  // same host: the same clock
 
-  run_request rq;
-  rq.scenario_name = "metrics-test";
-  rq.scenario_text =
-      "name: metrics-test\nnodes:\n  - url: ws://127.0.0.1:1\nload: {kind: constant, rate: "
-      "40}\nduration: 30s\n";
-  const std::string id(ov_->create_run(rq).at("id").as_string());
-  ASSERT_TRUE(eventually([&] {
-    for (const auto& b : ov_->beacons_json())
-      if (b.at("state").as_string() != "prepared") return false;
-    return true;
-  }));
-  ov_->start_run(id, now_unix_us() + 100'000);
+  const std::string id = start_run("metrics-test", 40, 30);
   const std::string run = "{run=\"" + id + "\"}";
   ASSERT_TRUE(eventually([&] { return scrape()["bts_infra_run_merged_seconds" + run] >= 4; }));
 
@@ -234,21 +246,8 @@ TEST_F(OverseerMetrics, RunLevelNodeLoadPerNode) {
   add_agent("beta", with_node_load({{shared, b_shared}}));
   ASSERT_TRUE(eventually(
       [&] { return scrape()["bts_infra_overseer_beacons{connection=\"connected\"}"] == 2; }));
-  run_request rq;
-  rq.scenario_name = "node-load-metrics";
-  rq.scenario_text =
-      "name: node-load-metrics\nnodes:\n  - url: ws://127.0.0.1:1\nload: {kind: constant, "
-      "rate: 20}\nduration: 3s\n";
-  const std::string id(ov_->create_run(rq).at("id").as_string());
-  ASSERT_TRUE(eventually([&] {
-    for (const auto& b : ov_->beacons_json())
-      if (b.at("state").as_string() != "prepared") return false;
-    return true;
-  }));
-  ov_->start_run(id, now_unix_us() + 100'000);
-  ASSERT_TRUE(eventually(
-      [&] { return std::string(ov_->run_json(id).at("status").as_string()) == "completed"; }));
-  ov_->flush();
+  const std::string id = start_run("node-load-metrics", 20, 3);
+  wait_completed(id);
   auto r = api_request("http://127.0.0.1:" + std::to_string(ov_->port()), "GET", "/metrics", {}, {},
                        {}, 5s);
   ASSERT_EQ(r.status, 200u);
@@ -298,21 +297,8 @@ TEST_F(OverseerOutputs, HooksSeeRowsEventsAndManifests) {
   add_agent("alpha");
   add_agent("beta");
   ASSERT_TRUE(eventually([&] { return ov_->beacons_json().size() == 2; }));
-  run_request rq;
-  rq.scenario_name = "outputs-test";
-  rq.scenario_text =
-      "name: outputs-test\nnodes:\n  - url: ws://127.0.0.1:1\nload: {kind: constant, rate: "
-      "20}\nduration: 3s\n";
-  const std::string id(ov_->create_run(rq).at("id").as_string());
-  ASSERT_TRUE(eventually([&] {
-    for (const auto& b : ov_->beacons_json())
-      if (b.at("state").as_string() != "prepared") return false;
-    return true;
-  }));
-  ov_->start_run(id, now_unix_us() + 100'000);
-  ASSERT_TRUE(eventually(
-      [&] { return std::string(ov_->run_json(id).at("status").as_string()) == "completed"; }));
-  ov_->flush();
+  const std::string id = start_run("outputs-test", 20, 3);
+  wait_completed(id);
   std::lock_guard lock(mu_);
   EXPECT_EQ(runs_seen_, std::set<std::string>{id});
   EXPECT_EQ(rows_["alpha"], (std::set<std::int64_t>{0, 1, 2}));

@@ -92,16 +92,16 @@ class node_exporter_process {
 
 // At the top of a test that needs the exporter: a missing one fails the test (make test installs
 // it) unless BTS_ALLOW_MISSING_NODE_EXPORTER is set, which skips the test instead.
-#define BTS_REQUIRE_NODE_EXPORTER()                                                          \
-  do {                                                                                       \
-    if (access(::bts::test::node_exporter_process::binary, X_OK) != 0) {                     \
-      if (std::getenv("BTS_ALLOW_MISSING_NODE_EXPORTER") != nullptr) {                       \
-        GTEST_SKIP() << "prometheus-node-exporter is not installed";                         \
-      }                                                                                      \
-      FAIL() << ::bts::test::node_exporter_process::binary                                   \
-             << " is missing: run scripts/install-deps.sh test (or set "                     \
-                "BTS_ALLOW_MISSING_NODE_EXPORTER=1 to skip)";                                \
-    }                                                                                        \
+#define BTS_REQUIRE_NODE_EXPORTER()                                      \
+  do {                                                                   \
+    if (access(::bts::test::node_exporter_process::binary, X_OK) != 0) { \
+      if (std::getenv("BTS_ALLOW_MISSING_NODE_EXPORTER") != nullptr) {   \
+        GTEST_SKIP() << "prometheus-node-exporter is not installed";     \
+      }                                                                  \
+      FAIL() << ::bts::test::node_exporter_process::binary               \
+             << " is missing: run scripts/install-deps.sh test (or set " \
+                "BTS_ALLOW_MISSING_NODE_EXPORTER=1 to skip)";            \
+    }                                                                    \
   } while (0)
 
 }  // namespace bts::test
