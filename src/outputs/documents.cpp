@@ -123,23 +123,23 @@ void append_records(const stats_document& d, const elasticsearch_options& o, std
       }
     }
   }
-  json::object doc;
-  doc.reserve(row.size() + 5);
-  doc["@timestamp"] = timestamp;
-  doc["run"] = d.run;
-  doc["beacon"] = d.beacon;
-  doc["scope"] = scope;
-  doc["record"] = "second";
-  for (auto& member : row) doc[member.key()] = std::move(member.value());
-  append_record(index, id, doc, out, records);
-
-  for (const auto& [reason, count] : d.row.rejected_by_reason) {
+  // The members every record of the stats index starts with.
+  auto head = [&](const char* record, std::size_t more) {
     json::object r;
+    r.reserve(more + 5);
     r["@timestamp"] = timestamp;
     r["run"] = d.run;
     r["beacon"] = d.beacon;
     r["scope"] = scope;
-    r["record"] = "rejection";
+    r["record"] = record;
+    return r;
+  };
+  json::object doc = head("second", row.size());
+  for (auto& member : row) doc[member.key()] = std::move(member.value());
+  append_record(index, id, doc, out, records);
+
+  for (const auto& [reason, count] : d.row.rejected_by_reason) {
+    json::object r = head("rejection", 3);
     r["second"] = d.row.second;
     r["reason"] = reason;
     r["count"] = count;
@@ -154,13 +154,7 @@ void append_records(const stats_document& d, const elasticsearch_options& o, std
       const json::object& load = item.get_object();
       const json::value* node = load.if_contains("node");
       if (!node || !node->is_string()) continue;
-      json::object r;
-      r.reserve(load.size() + 6);
-      r["@timestamp"] = timestamp;
-      r["run"] = d.run;
-      r["beacon"] = d.beacon;
-      r["scope"] = scope;
-      r["record"] = "node_load";
+      json::object r = head("node_load", load.size() + 1);
       r["second"] = d.row.second;
       for (const auto& member : load) r[member.key()] = member.value();
       append_record(index, id + ":node:" + std::string(node->get_string()), r, out, records);
