@@ -22,7 +22,7 @@ struct migration {
 };
 
 // Append-only: a released migration is never edited, a new one is added with the next version.
-constexpr std::array<migration, 2> migrations = {{
+constexpr std::array<migration, 3> migrations = {{
     {1, "runs, beacons, seconds, histograms, cumulative, events", R"sql(
 CREATE TABLE schema_migrations (
   version     INTEGER PRIMARY KEY,
@@ -95,6 +95,46 @@ CREATE TABLE blocks (
   PRIMARY KEY (run_id, block_num)
 ) WITHOUT ROWID;
 )sql"},
+    // Version 3: per-second rows and histograms are appended in insertion order (rowid tables)
+    // instead of at 200 places of beacon-first B-trees (one per beacon of a fleet): an
+    // overseer commit now dirties the pages at the tables' ends plus one small index, not
+    // hundreds of leaf pages each rewritten into the WAL. A second's five histograms are one
+    // row (one column per kind), keyed by the rowid of its `seconds` row.
+    {3, "seconds and histograms appended in rowid order; histograms one row per second", R"sql(
+CREATE TABLE seconds_v3 (
+  id     INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  beacon TEXT NOT NULL,                   -- '' = merged over all beacons
+  second INTEGER NOT NULL,
+  row    TEXT NOT NULL                    -- series.jsonl row without the "hdr" members
+);
+INSERT INTO seconds_v3(run_id, beacon, second, row)
+  SELECT run_id, beacon, second, row FROM seconds ORDER BY run_id, second, beacon;
+CREATE TABLE histograms_v3 (
+  id                    INTEGER PRIMARY KEY REFERENCES seconds_v3(id) ON DELETE CASCADE,
+  schedule_lag          TEXT,             -- compressed base64 HdrHistogram ("HISTFAA..."),
+  ack_corrected         TEXT,             -- NULL when the row carries none of that kind
+  ack_uncorrected       TEXT,
+  inclusion_corrected   TEXT,
+  inclusion_uncorrected TEXT
+);
+INSERT INTO histograms_v3(id, schedule_lag, ack_corrected, ack_uncorrected, inclusion_corrected,
+                          inclusion_uncorrected)
+  SELECT s.id,
+         max(CASE h.kind WHEN 'schedule_lag' THEN h.hdr END),
+         max(CASE h.kind WHEN 'ack_corrected' THEN h.hdr END),
+         max(CASE h.kind WHEN 'ack_uncorrected' THEN h.hdr END),
+         max(CASE h.kind WHEN 'inclusion_corrected' THEN h.hdr END),
+         max(CASE h.kind WHEN 'inclusion_uncorrected' THEN h.hdr END)
+  FROM seconds_v3 s JOIN histograms h
+    ON h.run_id = s.run_id AND h.beacon = s.beacon AND h.second = s.second
+  GROUP BY s.id ORDER BY s.id;
+DROP TABLE histograms;
+DROP TABLE seconds;
+ALTER TABLE seconds_v3 RENAME TO seconds;
+ALTER TABLE histograms_v3 RENAME TO histograms;
+CREATE UNIQUE INDEX seconds_by_scope ON seconds (run_id, beacon, second);
+)sql"},
 }};
 
 std::string hex32(std::int64_t v) {
@@ -140,6 +180,29 @@ std::string id_stamp(unix_ms t) {
 
 void check_scope(const std::string& beacon, const std::string& where) {
   if (!beacon.empty()) check_beacon_name(beacon, where);
+}
+
+// The histograms table's kind columns, in stats::all_latency_kinds order: "schedule_lag, ...".
+const std::string& histogram_columns() {
+  static const std::string columns = [] {
+    std::string out;
+    for (auto k : stats::all_latency_kinds) {
+      if (!out.empty()) out += ", ";
+      out += stats::name(k);
+    }
+    return out;
+  }();
+  return columns;
+}
+
+// Statement texts built once (the statement cache is keyed by the text's address).
+const std::string& insert_histograms_sql() {
+  static const std::string sql = [] {
+    std::string out = "INSERT INTO histograms(id, " + histogram_columns() + ") VALUES (?";
+    for (std::size_t i = 0; i < stats::latency_kind_count; ++i) out += ",?";
+    return out + ")";
+  }();
+  return sql;
 }
 
 }  // namespace
@@ -375,9 +438,7 @@ std::size_t results_store::append_seconds(const std::string& run,
   auto insert_row_guard = impl_->cached(
       "INSERT INTO seconds(run_id, beacon, second, row) VALUES (?,?,?,?) "
       "ON CONFLICT DO NOTHING");
-  auto insert_hdr_guard = impl_->cached(
-      "INSERT INTO histograms(run_id, beacon, second, kind, hdr) "
-      "VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING");
+  auto insert_hdr_guard = impl_->cached(insert_histograms_sql().c_str());
   auto upsert_cumulative_guard = impl_->cached(
       "INSERT INTO cumulative(run_id, beacon, kind, as_of_second, hdr) VALUES (?,?,?,?,?) "
       "ON CONFLICT(run_id, beacon, kind) DO UPDATE SET as_of_second = excluded.as_of_second, "
@@ -392,17 +453,20 @@ std::size_t results_store::append_seconds(const std::string& run,
     insert_row.step();
     if (sqlite3_changes(impl_->db.get()) == 1) {
       ++added;
+      bool any = false;
+      insert_hdr.reset();
+      insert_hdr.bind(1, std::int64_t{sqlite3_last_insert_rowid(impl_->db.get())});
+      int column = 2;
       for (auto k : stats::all_latency_kinds) {
         const std::string& hdr = r.row[k].hdr;
-        if (hdr.empty()) continue;
-        insert_hdr.reset();
-        insert_hdr.bind(1, run)
-            .bind(2, r.beacon)
-            .bind(3, r.row.second)
-            .bind(4, stats::name(k))
-            .bind(5, hdr);
-        insert_hdr.step();
+        if (hdr.empty()) {
+          insert_hdr.bind(column++, std::nullopt);
+        } else {
+          insert_hdr.bind(column++, hdr);
+          any = true;
+        }
       }
+      if (any) insert_hdr.step();
     }
     if (r.cumulative) {
       for (auto k : stats::all_latency_kinds) {
@@ -677,39 +741,39 @@ run_record results_store::load_run(const std::string& id, const load_options& op
           {s.column_text(0), json::as_object(json::parse(s.column_text(1), where), where)});
     }
   }
-  std::map<std::string, std::vector<stats::second_row>> rows;
   {
-    detail::statement s(
-        impl_->db,
-        "SELECT beacon, second, row FROM seconds WHERE run_id = ? AND (? OR beacon = '') "
-        "ORDER BY beacon, second");
-    s.bind(1, id).bind(2, std::int64_t{options.per_beacon});
+    // Through seconds_by_scope: by beacon, then second, each row with its histograms.
+    std::string sql = "SELECT s.beacon, s.second, s.row";
+    if (options.second_histograms) {
+      for (auto k : stats::all_latency_kinds) sql += ", h." + std::string(stats::name(k));
+    }
+    sql += " FROM seconds s";
+    if (options.second_histograms) sql += " LEFT JOIN histograms h ON h.id = s.id";
+    sql += " WHERE s.run_id = ?";
+    if (!options.per_beacon) sql += " AND s.beacon = ''";
+    sql += " ORDER BY s.beacon, s.second";
+    detail::statement s(impl_->db, sql.c_str());
+    s.bind(1, id);
+    std::string beacon;
+    stats::second_series* series = nullptr;
     while (s.step()) {
-      const std::string beacon = s.column_text(0);
+      std::string b = s.column_text(0);
+      if (!series || b != beacon) {
+        beacon = std::move(b);
+        series = beacon.empty() ? &rec.merged : &rec.by_beacon[beacon];
+      }
       const std::string where = file + ": run \"" + id + "\" beacon \"" + beacon + "\" second " +
                                 std::to_string(s.column_int(1));
-      rows[beacon].push_back(stats::row_from_json(json::parse(s.column_text(2), where), where));
+      stats::second_row row = stats::row_from_json(json::parse(s.column_text(2), where), where);
+      if (options.second_histograms) {
+        int column = 3;
+        for (auto k : stats::all_latency_kinds) {
+          if (!s.column_is_null(column)) row[k].hdr = s.column_text(column);
+          ++column;
+        }
+      }
+      series->insert(std::move(row));
     }
-  }
-  if (options.second_histograms) {
-    detail::statement s(impl_->db,
-                        "SELECT beacon, second, kind, hdr FROM histograms WHERE run_id = ? AND "
-                        "(? OR beacon = '')");
-    s.bind(1, id).bind(2, std::int64_t{options.per_beacon});
-    while (s.step()) {
-      auto it = rows.find(s.column_text(0));
-      const auto kind = stats::parse_latency_kind(s.column_text(2));
-      if (it == rows.end() || !kind) continue;
-      const std::int64_t second = s.column_int(1);
-      auto row =
-          std::lower_bound(it->second.begin(), it->second.end(), second,
-                           [](const stats::second_row& r, std::int64_t v) { return r.second < v; });
-      if (row != it->second.end() && row->second == second) (*row)[*kind].hdr = s.column_text(3);
-    }
-  }
-  for (auto& [beacon, list] : rows) {
-    stats::second_series& series = beacon.empty() ? rec.merged : rec.by_beacon[beacon];
-    for (auto& r : list) series.insert(std::move(r));
   }
   {
     detail::statement s(impl_->db,

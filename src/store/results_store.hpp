@@ -60,7 +60,7 @@ class results_store {
   // The beacon name under which merged (all-beacon) seconds and histograms are kept.
   static constexpr const char* merged = "";
 
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
 
   enum class mode { read_write, read_only };
 

@@ -85,11 +85,150 @@ TEST(ResultsStore, CreatesAVersionedWalDatabase) {
   { results_store db(file); }
   EXPECT_EQ(pragma_text(file, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(pragma_text(file, "PRAGMA application_id"), std::to_string(0x42545352));
-  EXPECT_EQ(pragma_text(file, "PRAGMA user_version"), "2");
-  EXPECT_EQ(pragma_text(file, "SELECT group_concat(version) FROM schema_migrations"), "1,2");
+  EXPECT_EQ(pragma_text(file, "PRAGMA user_version"), "3");
+  EXPECT_EQ(pragma_text(file, "SELECT group_concat(version) FROM schema_migrations"), "1,2,3");
   // Reopening applies nothing twice.
   { results_store db(file); }
-  EXPECT_EQ(pragma_text(file, "SELECT count(*) FROM schema_migrations"), "2");
+  EXPECT_EQ(pragma_text(file, "SELECT count(*) FROM schema_migrations"), "3");
+}
+
+// The tables as released at schema version 2 (migrations 1 and 2, verbatim but for comments).
+constexpr const char* version_two_schema = R"sql(
+CREATE TABLE schema_migrations (
+  version     INTEGER PRIMARY KEY,
+  description TEXT NOT NULL,
+  applied_at  INTEGER NOT NULL
+);
+CREATE TABLE runs (
+  id            TEXT PRIMARY KEY,
+  name          TEXT NOT NULL,
+  scenario_name TEXT NOT NULL,
+  scenario_text TEXT NOT NULL,
+  manifest      TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  started_at    INTEGER,
+  ended_at      INTEGER,
+  status        TEXT NOT NULL
+                CHECK (status IN ('created','running','completed','stopped','failed')),
+  summary       TEXT
+);
+CREATE TABLE beacons (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  name   TEXT NOT NULL,
+  info   TEXT NOT NULL,
+  PRIMARY KEY (run_id, name)
+) WITHOUT ROWID;
+CREATE TABLE seconds (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  beacon TEXT NOT NULL,
+  second INTEGER NOT NULL,
+  row    TEXT NOT NULL,
+  PRIMARY KEY (run_id, beacon, second)
+) WITHOUT ROWID;
+CREATE TABLE histograms (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  beacon TEXT NOT NULL,
+  second INTEGER NOT NULL,
+  kind   TEXT NOT NULL,
+  hdr    TEXT NOT NULL,
+  PRIMARY KEY (run_id, beacon, second, kind)
+) WITHOUT ROWID;
+CREATE TABLE cumulative (
+  run_id       TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  beacon       TEXT NOT NULL,
+  kind         TEXT NOT NULL,
+  as_of_second INTEGER NOT NULL,
+  hdr          TEXT NOT NULL,
+  PRIMARY KEY (run_id, beacon, kind)
+) WITHOUT ROWID;
+CREATE TABLE events (
+  id     INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  time   INTEGER NOT NULL,
+  kind   TEXT NOT NULL,
+  beacon TEXT NOT NULL,
+  data   TEXT NOT NULL
+);
+CREATE INDEX events_by_run ON events (run_id, time);
+CREATE TABLE blocks (
+  run_id           TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  block_num        INTEGER NOT NULL,
+  time             INTEGER NOT NULL,
+  witness          TEXT NOT NULL,
+  transactions     INTEGER NOT NULL,
+  operations       INTEGER NOT NULL,
+  bytes            INTEGER NOT NULL,
+  run_transactions INTEGER NOT NULL,
+  max_block_size   INTEGER NOT NULL,
+  PRIMARY KEY (run_id, block_num)
+) WITHOUT ROWID;
+)sql";
+
+// Writes `old_file` as a version-2 store holding what the current store `current` holds: the
+// version-2 tables, filled from `current` (one histograms row per kind).
+void write_version_two_store(const std::filesystem::path& current,
+                             const std::filesystem::path& old_file) {
+  std::string sql = version_two_schema;
+  sql += "ATTACH '" + current.string() + "' AS cur;\n";
+  sql += R"sql(
+INSERT INTO schema_migrations SELECT * FROM cur.schema_migrations WHERE version <= 2;
+INSERT INTO runs SELECT * FROM cur.runs;
+INSERT INTO beacons SELECT * FROM cur.beacons;
+INSERT INTO seconds SELECT run_id, beacon, second, row FROM cur.seconds;
+INSERT INTO cumulative SELECT * FROM cur.cumulative;
+INSERT INTO events SELECT * FROM cur.events;
+INSERT INTO blocks SELECT * FROM cur.blocks;
+)sql";
+  for (const char* kind : {"schedule_lag", "ack_corrected", "ack_uncorrected",
+                           "inclusion_corrected", "inclusion_uncorrected"}) {
+    sql += std::string("INSERT INTO histograms SELECT s.run_id, s.beacon, s.second, '") + kind +
+           "', h." + kind + " FROM cur.seconds s JOIN cur.histograms h ON h.id = s.id WHERE h." +
+           kind + " IS NOT NULL;\n";
+  }
+  sql += "DETACH cur; PRAGMA application_id = " + std::to_string(0x42545352) +
+         "; PRAGMA user_version = 2;";
+  raw_exec(old_file, sql.c_str());
+}
+
+// A version-2 store (seconds and histograms in beacon-first WITHOUT ROWID trees, one histograms
+// row per kind) is migrated to version 3 when opened read-write: every row, histogram,
+// cumulative histogram, event and block is kept, and appending goes on (repeats still ignored).
+TEST(ResultsStore, MigratesAVersionTwoStore) {
+  temp_dir dir;
+  const auto current = dir / "current.db";
+  const auto file = dir / "v2.db";
+  std::string id;
+  {
+    results_store db(current);
+    id = store_sample(db);
+  }
+  write_version_two_store(current, file);
+  ASSERT_EQ(pragma_text(file, "SELECT count(*) FROM histograms"), "45");  // 3 x 3 seconds x 5
+  EXPECT_EQ(error_of([&] { results_store db(file, results_store::mode::read_only); }),
+            file.string() + ": schema version 2 needs migrating; open it once read-write");
+  {
+    results_store db(file);
+    EXPECT_EQ(pragma_text(file, "PRAGMA user_version"), "3");
+    EXPECT_EQ(pragma_text(file, "SELECT group_concat(version) FROM schema_migrations"), "1,2,3");
+    EXPECT_EQ(pragma_text(file, "SELECT count(*) FROM histograms"), "9");  // a row per second
+    EXPECT_EQ(pragma_text(file,
+                          "SELECT count(*) FROM sqlite_master WHERE name IN "
+                          "('seconds_v3', 'histograms_v3')"),
+              "0");
+    EXPECT_EQ(db.load_run(id), sample_run());
+    EXPECT_EQ(db.load_run(id), results_store(current).load_run(id));
+    // Appending after the migration: a repeat is ignored, a new second is stored with its
+    // histograms.
+    const run_record rec = sample_run();
+    EXPECT_FALSE(db.append_second(id, "alpha", *rec.by_beacon.at("alpha").find(1)));
+    stats::second_row next = *rec.by_beacon.at("alpha").find(2);
+    next.second = 3;
+    EXPECT_TRUE(db.append_second(id, "alpha", next));
+    EXPECT_EQ(*db.load_run(id).by_beacon.at("alpha").find(3), next);
+    EXPECT_EQ(db.load_seconds(id, "alpha", 3)->size(), 1u);
+  }
+  // Foreign keys still hold after the tables were renamed.
+  EXPECT_EQ(pragma_text(file, "SELECT count(*) FROM pragma_foreign_key_check"), "0");
 }
 
 // A store written before the blocks table existed (schema 1) is migrated when opened
@@ -102,13 +241,15 @@ TEST(ResultsStore, MigratesAVersionOneStore) {
     results_store db(file);
     id = store_sample(db);
   }
-  raw_exec(file,
+  const auto old_file = dir / "v1.db";
+  write_version_two_store(file, old_file);
+  raw_exec(old_file,
            "DROP TABLE blocks; DELETE FROM schema_migrations WHERE version = 2; PRAGMA "
            "user_version = 1");
-  EXPECT_EQ(error_of([&] { results_store db(file, results_store::mode::read_only); }),
-            file.string() + ": schema version 1 needs migrating; open it once read-write");
-  results_store db(file);
-  EXPECT_EQ(pragma_text(file, "PRAGMA user_version"), "2");
+  EXPECT_EQ(error_of([&] { results_store db(old_file, results_store::mode::read_only); }),
+            old_file.string() + ": schema version 1 needs migrating; open it once read-write");
+  results_store db(old_file);
+  EXPECT_EQ(pragma_text(old_file, "PRAGMA user_version"), "3");
   run_record got = db.load_run(id);
   EXPECT_TRUE(got.blocks.empty());
   EXPECT_EQ(got.merged, sample_run().merged);
@@ -333,7 +474,7 @@ TEST(ResultsStore, RefusesFilesThatAreNotResultsStores) {
   EXPECT_EQ(error_of([&] { results_store db(newer); }),
             newer.string() +
                 ": written by a newer bts-infra (schema version 9; this build knows "
-                "up to 2)");
+                "up to 3)");
 
   EXPECT_EQ(error_of([&] { results_store db(dir / "missing.db", results_store::mode::read_only); }),
             (dir / "missing.db").string() + ": no such results store");
