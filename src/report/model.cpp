@@ -129,11 +129,7 @@ using node_peaks = std::map<std::string, stats::node_load_row>;
 node_peaks node_load_peaks(const stats::second_series& series) {
   node_peaks peaks;
   for (const auto& r : series.rows()) {
-    for (const auto& [url, l] : r.node_load) {
-      stats::node_load_row& p = peaks[url];
-      for (const auto& m : load_members) raise_peak(p.*(m.member), l.*(m.member));
-      raise_peak(p.cpu_cores, l.cpu_cores);
-    }
+    for (const auto& [url, l] : r.node_load) peaks[url].merge(l);
   }
   return peaks;
 }
