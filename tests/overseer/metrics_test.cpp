@@ -19,6 +19,7 @@
 #include "overseer/agent.hpp"
 #include "overseer/api_client.hpp"
 #include "overseer/overseer.hpp"
+#include "support/eventually.hpp"
 
 namespace bts::overseer {
 namespace {
@@ -29,15 +30,7 @@ using namespace std::chrono_literals;
 constexpr const char* beacon_token = "beacon-secret-token-1234";
 constexpr const char* admin_token = "admin-secret-token-5678";
 
-template <class P>
-bool eventually(P pred, std::chrono::milliseconds limit = 15s) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
+using ::bts::test::eventually;
 
 // "name{labels}" -> value, for every sample line.
 std::map<std::string, double> samples(const std::string& text) {

@@ -17,6 +17,7 @@
 #include "overseer/api_client.hpp"
 #include "rpc/blocking_client.hpp"
 #include "store/results_store.hpp"
+#include "support/eventually.hpp"
 #include "support/node_exporter.hpp"
 #include "tcp_proxy.hpp"
 
@@ -29,15 +30,10 @@ using namespace std::chrono_literals;
 constexpr const char* beacon_token = "beacon-secret-token-1234";
 constexpr const char* admin_token = "admin-secret-token-5678";
 
-// Polls `pred` every 20 ms for up to `limit`.
+// Polls `pred` every 20 ms for up to `limit` (10 s here).
 template <class P>
 bool eventually(P pred, std::chrono::milliseconds limit = 10s) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
+  return ::bts::test::eventually(pred, limit);
 }
 
 std::string scenario(int seconds, int rate = 20) {
