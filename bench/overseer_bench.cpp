@@ -6,6 +6,9 @@
 //                               beacons stream, as % of one core; ratio to the 5% limit
 //   command_fanout_ms           POST /api/runs/ID/rate until the change_rate command has reached
 //                               all 200 beacons (worst of several); ratio to the 1 s limit
+//   overseer_window_merged_seconds  merged seconds written during the CPU window (15 expected);
+//                               fewer than 12 means the fleet did not stream, and the bench
+//                               fails instead of printing a CPU figure
 // The overseer runs in a child process (fork before any thread exists), so its CPU is measured
 // from /proc alone, apart from the simulated beacons'.
 //
@@ -231,13 +234,32 @@ int main() try {
   std::this_thread::sleep_for(4s);  // every beacon streaming
   std::cerr << "overseer_bench: run " << id << " started; measuring" << std::endl;
 
+  // The merged second the overseer has written: it advances once a second only while every
+  // beacon streams.
+  auto merged_up_to = [&] {
+    const auto res = api(http, "GET", "/api/runs/" + id);
+    const json::value v = json::parse(res.body);
+    const auto* m = v.is_object() ? v.as_object().if_contains("merged_up_to") : nullptr;
+    return m && m->is_int64() ? m->as_int64() : std::int64_t{-1};
+  };
+
   const double window = 15;
+  const std::int64_t merged0 = merged_up_to();
   const double cpu0 = cpu_seconds(child);
   const auto t0 = clock::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(window));
   const double cpu1 = cpu_seconds(child);
   const double elapsed = std::chrono::duration<double>(clock::now() - t0).count();
   const double cpu_percent = 100.0 * (cpu1 - cpu0) / elapsed;
+  const std::int64_t window_merged = merged_up_to() - merged0;
+  // A starved host can stall the simulated fleet (this process), leaving the overseer idle: its
+  // CPU would then look low for the wrong reason. Such a measurement is refused, not printed.
+  if (window_merged < static_cast<std::int64_t>(window) - 3) {
+    fail("only " + std::to_string(window_merged) + " merged seconds in the " +
+         std::to_string(static_cast<int>(window)) +
+         " s window: the simulated beacons did not stream every second (host overloaded?); "
+         "no CPU figure");
+  }
 
   std::vector<double> fanout;
   for (int k = 0; k < 5; ++k) {
@@ -267,6 +289,7 @@ int main() try {
   std::printf("overseer_rows_per_s=%d\n", up);
   std::printf("overseer_cpu_percent=%.2f\n", cpu_percent);
   std::printf("overseer_cpu_ratio_to_5pct_limit=%.3f\n", cpu_percent / 5.0);
+  std::printf("overseer_window_merged_seconds=%lld\n", static_cast<long long>(window_merged));
   std::printf("command_fanout_ms_median=%.1f\n", fanout[fanout.size() / 2]);
   std::printf("command_fanout_ms_worst=%.1f\n", worst);
   std::printf("command_fanout_ratio_to_1s_limit=%.4f\n", worst / 1000.0);
