@@ -42,6 +42,15 @@ stats::second_row sample_row() {
 const std::string zero_digest =
     R"({"count":0,"min":0,"p50":0,"p90":0,"p99":0,"p999":0,"max":0,"mean":0})";
 
+// sample_row()'s bulk action and its document up to beacon_cpu_percent, as alpha's second 3.
+const std::string sample_row_head =
+    R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3"}})"
+    "\n"
+    R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"second",)"
+    R"("second":3,"beacons":1,"offered":10,"sent":9,"accepted":7,"rejected":1,"rejected_by_reason":{"fc:10":1},)"
+    R"("included":6,"ops_sent":18,"ops_included":12,"bytes_sent":1800,"pool_misses":1,"expired":0,"timeouts":0,)"
+    R"("disconnects":0,"reconnects":0,"in_flight":1,"pool_depth":4990,"beacon_cpu_percent":12.5,)";
+
 TEST(Documents, StatsRowAndItsRejectionsAreTwoRecordsInTheDocumentedBytes) {
   stats_document d{
       .run = "r1", .beacon = "alpha", .whole_run = false, .time = t0 + 3000, .row = sample_row()};
@@ -50,12 +59,7 @@ TEST(Documents, StatsRowAndItsRejectionsAreTwoRecordsInTheDocumentedBytes) {
   append_records(d, opts(), out, n);
   EXPECT_EQ(n, 2u);
   const std::string expected =
-      R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3"}})"
-      "\n"
-      R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"second",)"
-      R"("second":3,"beacons":1,"offered":10,"sent":9,"accepted":7,"rejected":1,"rejected_by_reason":{"fc:10":1},)"
-      R"("included":6,"ops_sent":18,"ops_included":12,"bytes_sent":1800,"pool_misses":1,"expired":0,"timeouts":0,)"
-      R"("disconnects":0,"reconnects":0,"in_flight":1,"pool_depth":4990,"beacon_cpu_percent":12.5,)"
+      sample_row_head +
       R"("send_cpu_percent":3.25,"node_cpu_percent":null,"latency_us":{"schedule_lag":)" +
       zero_digest + R"(,"ack_corrected":)" + zero_digest + R"(,"ack_uncorrected":)" + zero_digest +
       R"(,"inclusion_corrected":)" + zero_digest + R"(,"inclusion_uncorrected":)" + zero_digest +
@@ -92,12 +96,7 @@ TEST(Documents, NodeLoadIsOneRecordPerNodeAfterTheRejections) {
   append_records(d, opts(), out, n);
   EXPECT_EQ(n, 4u);
   const std::string expected =
-      R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3"}})"
-      "\n"
-      R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"second",)"
-      R"("second":3,"beacons":1,"offered":10,"sent":9,"accepted":7,"rejected":1,"rejected_by_reason":{"fc:10":1},)"
-      R"("included":6,"ops_sent":18,"ops_included":12,"bytes_sent":1800,"pool_misses":1,"expired":0,"timeouts":0,)"
-      R"("disconnects":0,"reconnects":0,"in_flight":1,"pool_depth":4990,"beacon_cpu_percent":12.5,)"
+      sample_row_head +
       R"("send_cpu_percent":3.25,"node_cpu_percent":150.25,"node_load":[)"
       R"({"node":"ws://10.0.0.5:8090","cpu_percent":150.25,"cpu_cores":8,"memory_bytes":2147483648,)"
       R"("net_rx_bytes_per_s":125000,"net_tx_bytes_per_s":64000,"disk_read_bytes_per_s":0,"disk_write_bytes_per_s":1048576},)"
