@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,13 +68,17 @@ class latency_histogram {
   // The value at `percentile` (0..100; 50 is the median); 0 when empty. Follows HdrHistogram:
   // the highest value equivalent to the recorded one at that rank.
   std::int64_t percentile(double percentile) const;
+  // percentile(ps[i]) for every i into out[i], and mean() into *mean (if not null), in one walk
+  // over the counts instead of one walk each; the same values to the bit.
+  // REQUIRES: ps ascending, out.size() == ps.size().
+  void percentiles(std::span<const double> ps, std::span<std::int64_t> out, double* mean) const;
 
   // The percentile spectrum HdrHistogram prints (and wrk2 shows): points at percentiles that
   // get denser towards 100%, `ticks_per_half_distance` per halving of the remaining distance.
   // Last point is always 100%. Empty when the histogram is empty.
   struct spectrum_point {
-    double percentile;          // 0..100
-    std::int64_t value_us;      // value at that percentile
+    double percentile;      // 0..100
+    std::int64_t value_us;  // value at that percentile
     std::int64_t count_at_or_below;
   };
   std::vector<spectrum_point> spectrum(int ticks_per_half_distance = 5) const;

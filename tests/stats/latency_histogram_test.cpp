@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cmath>
 #include <random>
 
 #include "util/error.hpp"
@@ -159,7 +161,8 @@ TEST(LatencyHistogram, RefusesMalformedText) {
   EXPECT_EQ(decode_error("HISTFAA"), "histogram: base64 length is not a multiple of 4");
   EXPECT_EQ(decode_error("HIST FAA"), "histogram: invalid base64 character at offset 4");
   EXPECT_EQ(decode_error("AAAA"), "histogram: too short to be a compressed histogram");
-  EXPECT_EQ(decode_error("AAAAAAAAAAAA"), "histogram: not a V2 compressed histogram (cookie 0x00000000)");
+  EXPECT_EQ(decode_error("AAAAAAAAAAAA"),
+            "histogram: not a V2 compressed histogram (cookie 0x00000000)");
 
   std::string text = js_equivalent().encode();
   // Drop 4 characters from the middle: still base64, no longer the declared length.
@@ -182,8 +185,7 @@ TEST(LatencyHistogram, RefusesOtherRangesAndPrecisions) {
 
 TEST(LatencyHistogram, HostileMutationsNeverCrashOrChangeTheTarget) {
   const std::string text = js_equivalent().encode();
-  const std::string alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::mt19937 rng(11);
   int refused = 0;
   for (int i = 0; i < 3000; ++i) {
@@ -233,6 +235,30 @@ TEST(LatencyHistogram, CopiesAreDeepAndMovesTransfer) {
   EXPECT_EQ(b.count(), 1);
   c.reset();
   EXPECT_TRUE(c.empty());
+}
+
+}  // namespace
+}  // namespace bts::stats
+
+namespace bts::stats {
+namespace {
+
+// The one-walk percentiles and mean equal HdrHistogram's own functions (one walk each), to the
+// bit, on skewed random data, one value, and an empty histogram.
+TEST(LatencyHistogram, OneWalkPercentilesEqualOneWalkEach) {
+  const std::array<double, 7> ps = {0, 1, 50, 90, 99, 99.9, 100};
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> lat(std::log(20'000.0), 1.2);
+  for (int n : {0, 1, 3, 1000, 100'000}) {
+    latency_histogram h;
+    for (int i = 0; i < n; ++i) h.record(static_cast<std::int64_t>(lat(rng)));
+    std::array<std::int64_t, ps.size()> at{};
+    double mean = -1;
+    h.percentiles(ps, at, &mean);
+    for (std::size_t i = 0; i < ps.size(); ++i)
+      EXPECT_EQ(at[i], h.percentile(ps[i])) << n << " " << ps[i];
+    EXPECT_EQ(mean, h.mean()) << n;
+  }
 }
 
 }  // namespace
