@@ -188,11 +188,7 @@ struct overseer::impl {
     store->post(
         [w = store.get(), run, e = std::move(e), cb = opt.on_event](store::results_store& db) {
           db.add_event(run, e);
-          if (cb) {
-            w->after_commit([cb, run, e](const char* error) {
-              if (!error) cb(run, e);
-            });
-          }
+          if (cb) w->once_committed([cb, run, e] { cb(run, e); });
         });
   }
 
@@ -268,11 +264,7 @@ struct overseer::impl {
       auto rows = std::make_shared<std::vector<store::second_record>>(std::move(out));
       store->post([w = store.get(), id, rows, cb = opt.on_rows](store::results_store& db) {
         db.append_seconds(id, *rows);
-        if (cb) {
-          w->after_commit([cb, id, rows](const char* error) {
-            if (!error) cb(id, *rows);
-          });
-        }
+        if (cb) w->once_committed([cb, id, rows] { cb(id, *rows); });
       });
     }
   }
@@ -316,11 +308,7 @@ struct overseer::impl {
       store::run_record rec = db.load_run(id, lo);
       json::object summary = stats::to_json(stats::summarize(rec.merged, *cumulative, so));
       db.finish_run(id, status, ended, summary);
-      if (cb) {
-        w->after_commit([cb, info](const char* error) {
-          if (!error) cb(info, {});
-        });
-      }
+      if (cb) w->once_committed([cb, info] { cb(info, {}); });
     });
     log("run " + id + " ended: " + std::string(store::name(status)));
   }
@@ -1085,8 +1073,8 @@ json::object overseer::create_run(const run_request& rq) {
   if (!watched.empty()) {
     json::array loads;
     for (const auto& w : watched) {
-      loads.push_back(json::object{
-          {"node", w.node}, {"spec", w.load.to_string()}, {"read_by", "overseer"}});
+      loads.push_back(
+          json::object{{"node", w.node}, {"spec", w.load.to_string()}, {"read_by", "overseer"}});
     }
     info.manifest["node_load"] = std::move(loads);
     r.nodes = std::make_unique<node_watch>(m.io.get_executor(), std::move(watched));
@@ -1169,11 +1157,7 @@ json::object overseer::start_run(const std::string& id, std::optional<unix_us> a
   m.store->post(
       [w = m.store.get(), id, when, i = r.info, cb = m.opt.on_run](store::results_store& db) {
         db.start_run(id, to_ms(when));
-        if (cb) {
-          w->after_commit([cb, i](const char* error) {
-            if (!error) cb(i, {});
-          });
-        }
+        if (cb) w->once_committed([cb, i] { cb(i, {}); });
       });
   json::object d;
   d["at"] = store::format_unix_ms(to_ms(when));

@@ -50,6 +50,13 @@ class store_worker {
 
   // From a job: runs `f` after the job's batch is committed (or failed to commit).
   void after_commit(after_commit_fn f) { after_.push_back(std::move(f)); }
+  // From a job: runs `f` after the job's batch is committed, and not at all if the commit failed
+  // (e.g. output hooks, which must only see what is stored).
+  void once_committed(std::function<void()> f) {
+    after_commit([f = std::move(f)](const char* error) {
+      if (!error) f();
+    });
+  }
 
   // Runs `f` on the store thread and returns its result (or rethrows its exception), once what
   // it wrote is committed.
