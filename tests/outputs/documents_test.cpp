@@ -51,6 +51,18 @@ const std::string sample_row_head =
     R"("included":6,"ops_sent":18,"ops_included":12,"bytes_sent":1800,"pool_misses":1,"expired":0,"timeouts":0,)"
     R"("disconnects":0,"reconnects":0,"in_flight":1,"pool_depth":4990,"beacon_cpu_percent":12.5,)";
 
+// sample_row()'s document from latency_us to its end, then its rejection record.
+const std::string sample_row_tail =
+    R"("latency_us":{"schedule_lag":)" + zero_digest + R"(,"ack_corrected":)" + zero_digest +
+    R"(,"ack_uncorrected":)" + zero_digest + R"(,"inclusion_corrected":)" + zero_digest +
+    R"(,"inclusion_uncorrected":)" + zero_digest +
+    "}}\n"
+    R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3:fc:10"}})"
+    "\n"
+    R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"rejection",)"
+    R"("second":3,"reason":"fc:10","count":1})"
+    "\n";
+
 TEST(Documents, StatsRowAndItsRejectionsAreTwoRecordsInTheDocumentedBytes) {
   stats_document d{
       .run = "r1", .beacon = "alpha", .whole_run = false, .time = t0 + 3000, .row = sample_row()};
@@ -59,16 +71,7 @@ TEST(Documents, StatsRowAndItsRejectionsAreTwoRecordsInTheDocumentedBytes) {
   append_records(d, opts(), out, n);
   EXPECT_EQ(n, 2u);
   const std::string expected =
-      sample_row_head +
-      R"("send_cpu_percent":3.25,"node_cpu_percent":null,"latency_us":{"schedule_lag":)" +
-      zero_digest + R"(,"ack_corrected":)" + zero_digest + R"(,"ack_uncorrected":)" + zero_digest +
-      R"(,"inclusion_corrected":)" + zero_digest + R"(,"inclusion_uncorrected":)" + zero_digest +
-      "}}\n"
-      R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3:fc:10"}})"
-      "\n"
-      R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"rejection",)"
-      R"("second":3,"reason":"fc:10","count":1})"
-      "\n";
+      sample_row_head + R"("send_cpu_percent":3.25,"node_cpu_percent":null,)" + sample_row_tail;
   EXPECT_EQ(out, expected);
 }
 
@@ -101,16 +104,8 @@ TEST(Documents, NodeLoadIsOneRecordPerNodeAfterTheRejections) {
       R"({"node":"ws://10.0.0.5:8090","cpu_percent":150.25,"cpu_cores":8,"memory_bytes":2147483648,)"
       R"("net_rx_bytes_per_s":125000,"net_tx_bytes_per_s":64000,"disk_read_bytes_per_s":0,"disk_write_bytes_per_s":1048576},)"
       R"({"node":"wss://node.example.org/ws","cpu_percent":40,"cpu_cores":null,"memory_bytes":null,)"
-      R"("net_rx_bytes_per_s":null,"net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,"disk_write_bytes_per_s":null}],)"
-      R"("latency_us":{"schedule_lag":)" +
-      zero_digest + R"(,"ack_corrected":)" + zero_digest + R"(,"ack_uncorrected":)" + zero_digest +
-      R"(,"inclusion_corrected":)" + zero_digest + R"(,"inclusion_uncorrected":)" + zero_digest +
-      "}}\n"
-      R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3:fc:10"}})"
-      "\n"
-      R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"rejection",)"
-      R"("second":3,"reason":"fc:10","count":1})"
-      "\n"
+      R"("net_rx_bytes_per_s":null,"net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,"disk_write_bytes_per_s":null}],)" +
+      sample_row_tail +
       R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3:node:ws://10.0.0.5:8090"}})"
       "\n"
       R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"node_load",)"
