@@ -528,10 +528,10 @@ bool results_store::append_second(const std::string& run, const std::string& bea
 
 std::optional<std::int64_t> results_store::last_second(const std::string& run,
                                                        const std::string& beacon) {
-  detail::statement s(impl_->db, "SELECT max(second) FROM seconds WHERE run_id = ? AND beacon = ?");
-  s.bind(1, run).bind(2, beacon);
-  s.step();
-  return s.column_optional_int(0);
+  auto s = impl_->cached("SELECT max(second) FROM seconds WHERE run_id = ? AND beacon = ?");
+  s->bind(1, run).bind(2, beacon);
+  s->step();
+  return s->column_optional_int(0);
 }
 
 void results_store::add_event(const std::string& run, const event& e) {
@@ -636,12 +636,7 @@ results_store::run_head results_store::load_run_head(const std::string& id) {
           {s->column_text(0), json::as_object(json::parse(s->column_text(1), where), where)});
     }
   }
-  {
-    auto s = impl_->cached("SELECT max(second) FROM seconds WHERE run_id = ? AND beacon = ''");
-    s->bind(1, id);
-    s->step();
-    h.merged_up_to = s->column_optional_int(0);
-  }
+  h.merged_up_to = last_second(id, merged);
   return h;
 }
 
@@ -700,12 +695,7 @@ results_store::scope_cumulative results_store::load_cumulative(const std::string
       if (kind) out.histograms[static_cast<std::size_t>(*kind)] = s->column_text(1);
     }
   }
-  {
-    auto s = impl_->cached("SELECT max(second) FROM seconds WHERE run_id = ? AND beacon = ?");
-    s->bind(1, id).bind(2, beacon);
-    s->step();
-    out.last_second = s->column_optional_int(0);
-  }
+  out.last_second = last_second(id, beacon);
   return out;
 }
 
@@ -713,11 +703,7 @@ run_record results_store::load_run(const std::string& id, const load_options& op
   namespace json = stats::json;
   const std::string file = impl_->file();
   // One read transaction: a consistent snapshot even while a writer appends.
-  impl_->begin_read();
-  struct end_read {
-    impl& m;
-    ~end_read() { m.end_read(); }
-  } guard{*impl_};
+  read_scope guard(*impl_);
 
   run_record rec;
   {
