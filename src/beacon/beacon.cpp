@@ -23,12 +23,12 @@
 
 #include "beacon/block_reader.hpp"
 #include "beacon/factory.hpp"
+#include "beacon/node_load_row.hpp"
 #include "beacon/output_queue.hpp"
 #include "beacon/presign_pool.hpp"
 #include "beacon/recorder.hpp"
 #include "beacon/send_loop.hpp"
 #include "load/sequencer.hpp"
-#include "beacon/node_load_row.hpp"
 #include "monitor/node_load.hpp"
 #include "protocol/transaction.hpp"
 #include "rpc/blocking_client.hpp"
@@ -929,11 +929,7 @@ class runner : public tx_sender {
       const auto s = m.sampler->latest();
       if (!s || !s->ok() || now - s->at > 3s) continue;
       const stats::node_load_row r = to_row(s->load);
-      if (r.empty()) continue;
-      if (r.cpu_percent) {
-        row.node_cpu_percent = std::max(row.node_cpu_percent.value_or(0), *r.cpu_percent);
-      }
-      row.node_load[m.node] = r;
+      if (!r.empty()) row.add_node_load(m.node, r);
     }
   }
 

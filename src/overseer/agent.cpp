@@ -15,6 +15,7 @@
 
 #include "beacon/beacon.hpp"
 #include "beacon/scenario.hpp"
+#include "overseer/node_watch.hpp"
 #include "rpc/client.hpp"
 #include "rpc/url.hpp"
 #include "util/error.hpp"
@@ -32,9 +33,7 @@ beacon::scenario assigned_scenario(const configure_cmd& cfg) {
   // A node whose node_load the scenario names is read by the overseer (node_watch.hpp), not
   // again by each beacon; the others keep the beacon's default (the node's own /metrics).
   std::set<std::string> read_by_overseer;
-  for (const auto& n : sc.nodes) {
-    if (!n.node_load.empty() && n.node_load != "none") read_by_overseer.insert(n.url);
-  }
+  for (const auto& w : node_watch::sources(sc, false)) read_by_overseer.insert(w.node);
   sc.nodes.clear();
   for (const auto& n : cfg.nodes) {
     beacon::node_endpoint e;

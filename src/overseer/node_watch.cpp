@@ -68,12 +68,7 @@ void node_watch::fill(stats::second_row& row, std::chrono::system_clock::time_po
     }
     if (!best) continue;
     const stats::node_load_row r = beacon::to_row(*best);
-    if (r.empty()) continue;
-    stats::node_load_row& t = row.node_load[w.src.node];
-    t.merge(r);
-    if (t.cpu_percent && (!row.node_cpu_percent || *t.cpu_percent > *row.node_cpu_percent)) {
-      row.node_cpu_percent = t.cpu_percent;
-    }
+    if (!r.empty()) row.add_node_load(w.src.node, r);
   }
 }
 

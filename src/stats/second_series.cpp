@@ -224,6 +224,11 @@ latency_digest latency_digest::of(const latency_histogram& h, bool with_hdr) {
   return d;
 }
 
+void second_row::add_node_load(const std::string& node, const node_load_row& load) {
+  node_load[node].merge(load);
+  node_cpu_percent = max_of(node_cpu_percent, load.cpu_percent);
+}
+
 void second_row::set_latency(const latency_set& window) {
   for (latency_kind k : all_latency_kinds) (*this)[k] = latency_digest::of(window[k]);
 }

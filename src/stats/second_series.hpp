@@ -143,6 +143,8 @@ struct second_row {
 
   // Fills `latency` from one second's histograms (encoding them).
   void set_latency(const latency_set& window);
+  // Merges a reading of `node` into node_load[node] and raises node_cpu_percent to its CPU.
+  void add_node_load(const std::string& node, const node_load_row& load);
 
   friend bool operator==(const second_row&, const second_row&) = default;
 };

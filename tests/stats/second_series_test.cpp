@@ -323,6 +323,14 @@ TEST(NodeLoad, MergeTakesEachFieldsMaximumPerNodeAndKeepsEveryNode) {
   s.insert(later);
   const second_row t = totals(s);
   EXPECT_EQ(t.node_load.at("ws://n1"), load(40, 3000, std::nullopt, 50));
+  // A reading added to a row merges into its node and raises the row's node CPU.
+  second_row one;
+  one.add_node_load("ws://n1", load(30, 5));
+  one.add_node_load("ws://n1", load(20, 9));
+  one.add_node_load("ws://n2", load(std::nullopt, 7));
+  EXPECT_EQ(one.node_load.at("ws://n1"), load(30, 9));
+  EXPECT_EQ(one.node_load.at("ws://n2"), load(std::nullopt, 7));
+  EXPECT_EQ(one.node_cpu_percent, 30);
   EXPECT_TRUE(node_load_row{}.empty());
   EXPECT_FALSE(load(std::nullopt, 1).empty());
 }
