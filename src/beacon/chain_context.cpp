@@ -16,32 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::int64_t data_fee(std::size_t bytes, std::int64_t price_per_kbyte) {
-  return static_cast<std::int64_t>((static_cast<__int128>(bytes) * price_per_kbyte) / 1024);
-}
-
-// bitshares-core account_create_operation::is_cheap_name.
-bool is_cheap_name(const std::string& n) {
-  bool v = false;
-  for (char c : n) {
-    if (c >= '0' && c <= '9') return true;
-    if (c == '.' || c == '-' || c == '/') return true;
-    switch (c) {
-      case 'a':
-      case 'e':
-      case 'i':
-      case 'o':
-      case 'u':
-      case 'y':
-        v = true;
-        break;
-      default:
-        break;
-    }
-  }
-  return !v;
-}
-
 const json::value& member(const json::object& o, std::string_view key, const std::string& path) {
   const json::value* v = o.if_contains(key);
   if (v == nullptr) throw input_error(path, "missing member " + std::string(key));
@@ -63,35 +37,6 @@ std::int64_t int_member_or(const json::object& o, std::string_view key, const st
 
 }  // namespace
 
-std::int64_t fee_schedule::fee_of(const protocol::operation& op) const {
-  using namespace protocol;
-  std::int64_t base = 0;
-  if (const auto* t = op.get_if<transfer_operation>()) {
-    base = transfer_fee;
-    // pack_size(memo) of an optional<memo_data>, as bitshares-core computes it: the presence byte
-    // counts.
-    if (t->memo) base += data_fee(pack_to_bytes(*t->memo).size() + 1, transfer_price_per_kbyte);
-  } else if (op.get_if<limit_order_create_operation>()) {
-    base = limit_order_create_fee;
-  } else if (op.get_if<limit_order_cancel_operation>()) {
-    base = limit_order_cancel_fee;
-  } else if (const auto* a = op.get_if<account_create_operation>()) {
-    base = is_cheap_name(a->name) ? account_create_basic_fee : account_create_premium_fee;
-    base += data_fee(pack_to_bytes(*a).size(), account_create_price_per_kbyte);
-  } else if (const auto* c = op.get_if<asset_create_operation>()) {
-    const auto len = c->symbol.size();
-    base = len == 3   ? asset_create_3_char
-           : len == 4 ? asset_create_4_char
-                      : asset_create_long_symbol;
-    base += data_fee(pack_to_bytes(*c).size(), asset_create_price_per_kbyte);
-  } else if (const auto* i = op.get_if<asset_issue_operation>()) {
-    base = asset_issue_fee;
-    if (i->memo) base += data_fee(pack_to_bytes(*i->memo).size() + 1, asset_issue_price_per_kbyte);
-  }
-  // bitshares-core: scaled = base * scale / GRAPHENE_100_PERCENT, 128-bit intermediate.
-  return static_cast<std::int64_t>(static_cast<__int128>(base) * scale / 10000);
-}
-
 chain_parameters parse_global_properties(const json::value& gp) {
   chain_parameters out;
   const std::string root = "get_global_properties";
@@ -106,47 +51,10 @@ chain_parameters parse_global_properties(const json::value& gp) {
       static_cast<std::uint32_t>(int_member_or(params, "block_interval", ppath, 3));
   out.maximum_block_size =
       static_cast<std::uint32_t>(int_member_or(params, "maximum_block_size", ppath, 2000000));
-  const auto& cf = protocol::expect_object(member(params, "current_fees", ppath));
-  const std::string fpath = ppath + ".current_fees";
-  out.fees.scale = static_cast<std::uint32_t>(int_member_or(cf, "scale", fpath, 10000));
-  const auto& list = protocol::expect_array(member(cf, "parameters", fpath));
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const std::string path = fpath + ".parameters[" + std::to_string(i) + "]";
-    const auto& pair = protocol::expect_array(list[i]);
-    if (pair.size() != 2) throw input_error(path, "expected [operation tag, {fee parameters}]");
-    const auto tag = protocol::read_json_unsigned(pair[0], 1000, "operation tag");
-    const auto& p = protocol::expect_object(pair[1]);
-    const std::string pp = path + "[1]";
-    auto& f = out.fees;
-    switch (tag) {
-      case 0:
-        f.transfer_fee = int_member_or(p, "fee", pp, 0);
-        f.transfer_price_per_kbyte = int_member_or(p, "price_per_kbyte", pp, 0);
-        break;
-      case 1:
-        f.limit_order_create_fee = int_member_or(p, "fee", pp, 0);
-        break;
-      case 2:
-        f.limit_order_cancel_fee = int_member_or(p, "fee", pp, 0);
-        break;
-      case 5:
-        f.account_create_basic_fee = int_member_or(p, "basic_fee", pp, 0);
-        f.account_create_premium_fee = int_member_or(p, "premium_fee", pp, 0);
-        f.account_create_price_per_kbyte = int_member_or(p, "price_per_kbyte", pp, 0);
-        break;
-      case 10:
-        f.asset_create_3_char = int_member_or(p, "symbol3", pp, 0);
-        f.asset_create_4_char = int_member_or(p, "symbol4", pp, 0);
-        f.asset_create_long_symbol = int_member_or(p, "long_symbol", pp, 0);
-        f.asset_create_price_per_kbyte = int_member_or(p, "price_per_kbyte", pp, 0);
-        break;
-      case 14:
-        f.asset_issue_fee = int_member_or(p, "fee", pp, 0);
-        f.asset_issue_price_per_kbyte = int_member_or(p, "price_per_kbyte", pp, 0);
-        break;
-      default:
-        break;
-    }
+  try {
+    out.fees = chain::fee_schedule::from_json(member(params, "current_fees", ppath));
+  } catch (const input_error& e) {
+    throw e.within(ppath + ".current_fees");
   }
   return out;
 }

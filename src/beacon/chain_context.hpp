@@ -20,40 +20,19 @@
 #include <string>
 #include <vector>
 
+#include "chain/fee_schedule.hpp"
 #include "crypto/keys.hpp"
 #include "protocol/operations.hpp"
 #include "protocol/types.hpp"
 
 namespace bts::beacon {
 
-// Fee parameters of the operations the beacon builds, in core asset units, as the node lists them
-// in parameters.current_fees; fee_of applies the schedule's scale (fee * scale / 10000, as
-// bitshares-core's fee_schedule::calculate_fee does).
-struct fee_schedule {
-  std::int64_t transfer_fee = 0;
-  std::int64_t transfer_price_per_kbyte = 0;
-  std::int64_t limit_order_create_fee = 0;
-  std::int64_t limit_order_cancel_fee = 0;
-  std::int64_t account_create_basic_fee = 0;
-  std::int64_t account_create_premium_fee = 0;
-  std::int64_t account_create_price_per_kbyte = 0;
-  std::int64_t asset_create_long_symbol = 0;  // symbols of 5+ characters
-  std::int64_t asset_create_4_char = 0;
-  std::int64_t asset_create_3_char = 0;
-  std::int64_t asset_create_price_per_kbyte = 0;
-  std::int64_t asset_issue_fee = 0;
-  std::int64_t asset_issue_price_per_kbyte = 0;
-  std::uint32_t scale = 10000;
-
-  // Fee of `op` in core units (its memo or data surcharge included). Operations outside the list
-  // above cost 0 here (the node will say if that is wrong).
-  std::int64_t fee_of(const protocol::operation& op) const;
-};
-
 // get_global_properties().parameters -> fees and limits. Throws input_error naming the JSON path
 // when the shape is wrong.
 struct chain_parameters {
-  fee_schedule fees;
+  // parameters.current_fees: the devnet's own fee schedule type, so the fee the beacon pays is
+  // computed by the same function that the devnet checks it with (calculate_fee).
+  chain::fee_schedule fees;
   std::uint32_t maximum_transaction_size = 2048;
   std::uint32_t maximum_time_until_expiration = 86400;
   std::uint32_t block_interval = 3;

@@ -296,7 +296,7 @@ prepared_tx tx_factory::make(std::uint64_t k, std::int64_t now_ns) const {
   };
   for (std::uint32_t i = 0; i < count; ++i) {
     operation op = draw_operation(rng, k, i, out);
-    const share_type fee = config_.parameters.fees.fee_of(op);
+    const share_type fee = config_.parameters.fees.calculate_fee(op);
     std::visit([&](auto& body) { body.fee = {fee, config_.core_asset}; }, op.value);
     tx.operations.push_back(std::move(op));
     if (!fill) continue;

@@ -24,7 +24,9 @@ using namespace std::chrono_literals;
 json::object provision_report::to_json() const {
   json::array sk;
   for (const auto& s : skipped) sk.emplace_back(s);
-  return {{"existing", existing},
+  return {{"claimed", claimed},
+          {"claimed_core", claimed_core},
+          {"existing", existing},
           {"created", created},
           {"funded", funded},
           {"issued", issued},
@@ -73,7 +75,7 @@ class node_session {
       protocol::signed_transaction tx;
       for (std::size_t j = i; j < std::min(ops.size(), i + per_tx); ++j) {
         protocol::operation op = ops[j];
-        const protocol::share_type fee = params_.fees.fee_of(op);
+        const protocol::share_type fee = params_.fees.calculate_fee(op);
         std::visit([&](auto& body) { body.fee = {fee, protocol::asset_id_type{0}}; }, op.value);
         tx.operations.push_back(std::move(op));
       }
@@ -98,6 +100,7 @@ class node_session {
   }
 
   const std::string& prefix() const { return prefix_; }
+  const std::string& node() const { return o_.node; }
 
  private:
   static rpc::client_options make_options(const provision_options& o) {
@@ -148,6 +151,51 @@ void write_accounts_file(const std::string& path, const std::vector<account_entr
   std::filesystem::rename(tmp, path);
 }
 
+// The genesis balance objects owned by the address of `key`, as get_balance_objects lists them.
+json::array genesis_balances(node_session& n, const crypto::private_key& key) {
+  const protocol::address owner{crypto::to_address(key.get_public_key())};
+  const json::value list =
+      n.db("get_balance_objects", {json::array{protocol::to_json(owner, {n.prefix()})}});
+  if (!list.is_array()) throw input_error(n.node(), "get_balance_objects: expected an array");
+  return list.as_array();
+}
+
+void claim_genesis_balances(node_session& n, const provision_options& o,
+                            std::uint64_t registrar_id, const crypto::private_key& key,
+                            provision_report& report) {
+  const json::array found = genesis_balances(n, key);
+  if (found.empty()) return;
+  if (!o.claim_genesis_balance) {
+    if (balance_of(n, registrar_id, 0) > 0) return;
+    throw input_error("--registrar " + o.registrar,
+                      "holds no core asset, but its key owns " + std::to_string(found.size()) +
+                          " unclaimed genesis balance(s) on " + o.node +
+                          ": pass --claim-genesis-balance to claim them first");
+  }
+  std::vector<protocol::operation> claims;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    const std::string where = "get_balance_objects[" + std::to_string(i) + "]";
+    protocol::balance_claim_operation op;
+    try {
+      const auto& b = protocol::expect_object(found[i]);
+      op.balance_to_claim.instance = protocol::parse_object_id(
+          protocol::expect_string(b.at("id")), 1, 15);
+      protocol::from_json(b.at("balance"), op.total_claimed);
+    } catch (const input_error& e) {
+      throw input_error(o.node, e.within(where).what());
+    } catch (const std::out_of_range&) {
+      throw input_error(o.node, where + ": expected members id and balance");
+    }
+    op.deposit_to_account.instance = registrar_id;
+    op.balance_owner_key = key.get_public_key();
+    if (op.total_claimed.asset_id.instance == 0) report.claimed_core += op.total_claimed.amount;
+    claims.push_back(op);
+  }
+  n.broadcast(std::move(claims), key);
+  n.wait_for("the genesis balance claims", [&] { return genesis_balances(n, key).empty(); });
+  report.claimed = static_cast<std::uint32_t>(found.size());
+}
+
 }  // namespace
 
 provision_report provision(const provision_options& o) {
@@ -192,6 +240,8 @@ provision_report provision(const provision_options& o) {
   const auto registrar_id = account_id(reg.as_array().at(0));
   if (!registrar_id)
     throw input_error("--registrar", "account " + o.registrar + " not found on " + o.node);
+
+  claim_genesis_balances(n, o, *registrar_id, registrar_key, report);
 
   // Choose N names: existing ones with known keys, free ones to create.
   std::vector<account_entry> chosen;

@@ -13,6 +13,10 @@
 // the file is skipped (reported) and the next index used. The accounts file is written with
 // mode 0600; keys are never printed.
 //
+// With claim_genesis_balance, the registrar key's genesis balance objects are claimed first
+// (get_balance_objects, then one balance_claim each, signed by that key); without it, a
+// registrar holding no core asset while such balances wait gets an error saying so.
+//
 // Each step broadcasts and then waits (polling, up to `wait`) until the node shows its effect,
 // so a later step can rely on it.
 //
@@ -40,9 +44,15 @@ struct provision_options {
   std::string asset_symbol = "BEACON";
   std::int64_t asset_issue = 100'000'000'000;  // test asset units per account
   std::chrono::seconds wait{60};
+  // Claims the registrar key's unclaimed genesis balances (balance_claim, 1.15.x objects owned
+  // by the key's address) into the registrar before anything else: a fresh witness_node testnet
+  // keeps its genesis allocation there. Without it such balances are only reported.
+  bool claim_genesis_balance = false;
 };
 
 struct provision_report {
+  std::uint32_t claimed = 0;           // genesis balance objects claimed
+  std::int64_t claimed_core = 0;       // of which core asset units
   std::uint32_t existing = 0;  // accounts found (with keys) before
   std::uint32_t created = 0;
   std::uint32_t funded = 0;

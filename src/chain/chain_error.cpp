@@ -16,6 +16,7 @@ std::string_view source_file_of(std::string_view method) {
     return "transaction.cpp";
   }
   if (method == "public_key") return "elliptic_secp256k1.cpp";
+  if (method == "get") return "index.hpp";
   if (method == "adjust_balance") return "db_balance.cpp";
   if (method == "evaluate" || method == "prepare_fee") return "evaluator.cpp";
   return "";

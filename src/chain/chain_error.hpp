@@ -76,7 +76,7 @@ inline constexpr fc_exception_kind limit_order_create_receiving_asset_unauthoriz
 inline constexpr fc_exception_kind limit_order_create_insufficient_balance{
     3050106, "limit_order_create_insufficient_balance", "Insufficient balance"};
 inline constexpr fc_exception_kind limit_order_cancel_nonexist_order{
-    3050201, "limit_order_cancel_nonexist_order", "Requested order does not exist"};
+    3050201, "limit_order_cancel_nonexist_order", "Order does not exist"};
 inline constexpr fc_exception_kind limit_order_cancel_owner_mismatch{
     3050202, "limit_order_cancel_owner_mismatch", "Order owned by someone else"};
 inline constexpr fc_exception_kind account_create_max_auth_exceeded{

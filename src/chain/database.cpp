@@ -130,33 +130,21 @@ void database::init_genesis(const genesis_state& genesis) {
     create_asset(std::move(a), dyn);
   }
 
-  // Initial balances: the devnet credits each to the liquid balance of the account whose key
-  // has the balance's address (witness accounts last), instead of creating a 1.15.x
-  // balance_object to be claimed with balance_claim (see docs/devnet.md).
-  std::set<std::string> witness_owners;
-  for (const auto& w : genesis.initial_witness_candidates) witness_owners.insert(w.owner_name);
+  // Initial balances become balance objects (1.15.x) owned by an address, claimed into an
+  // account with balance_claim, as bitshares-core's init_genesis does.
   std::map<std::uint64_t, share_type> supplies;
   for (std::size_t i = 0; i < genesis.initial_balances.size(); ++i) {
     const auto& b = genesis.initial_balances[i];
-    const account_object* owner = nullptr;
-    for (int pass = 0; pass < 2 && owner == nullptr; ++pass) {
-      for (const auto& initial : genesis.initial_accounts) {
-        if ((pass == 0) == witness_owners.contains(initial.name)) continue;
-        if (crypto::to_address(initial.owner_key) == b.owner.data ||
-            crypto::to_address(initial.active_key) == b.owner.data) {
-          owner = find_account_by_name(initial.name);
-          break;
-        }
-      }
-    }
-    if (owner == nullptr) {
-      throw input_error(
-          "initial_balances[" + std::to_string(i) + "].owner",
-          "no initial account has a key with this address (the devnet credits initial "
-          "balances to accounts and does not implement balance_claim)");
-    }
     const asset_object* a = find_asset_by_symbol(b.asset_symbol);
-    adjust_balance(owner->id, asset{b.amount, a->id});
+    if (a == nullptr) {
+      throw input_error("initial_balances[" + std::to_string(i) + "].asset_symbol",
+                        "no asset " + b.asset_symbol);
+    }
+    balance_object o;
+    o.id.instance = balance_objects_.size();
+    o.owner = b.owner;
+    o.balance = asset{b.amount, a->id};
+    balance_objects_.emplace(o.id.instance, std::move(o));
     supplies[a->id.instance] += b.amount;
   }
   for (const auto& [asset_instance, total] : supplies) {
@@ -278,6 +266,23 @@ const witness_object* database::find_witness(witness_id_type id) const {
   return &witnesses_[id.instance];
 }
 
+const balance_object* database::find_balance_object(protocol::balance_id_type id) const {
+  const auto it = balance_objects_.find(id.instance);
+  return it == balance_objects_.end() ? nullptr : &it->second;
+}
+
+std::vector<const balance_object*> database::balance_objects_of(
+    const protocol::address& owner) const {
+  std::vector<const balance_object*> out;
+  for (const auto& [instance, b] : balance_objects_) {
+    if (b.owner == owner) out.push_back(&b);
+  }
+  std::sort(out.begin(), out.end(), [](const balance_object* a, const balance_object* b) {
+    return a->balance.asset_id.instance < b->balance.asset_id.instance;
+  });
+  return out;
+}
+
 const witness_object& database::witness(witness_id_type id) const {
   return witnesses_.at(id.instance);
 }
@@ -326,6 +331,10 @@ std::optional<boost::json::value> database::object_to_json(
       case 7:
         if (const auto* order = find_limit_order(limit_order_id_type{i}))
           return protocol::to_json(*order, o);
+        break;
+      case 15:
+        if (const auto* b = find_balance_object(protocol::balance_id_type{i}))
+          return protocol::to_json(*b, o);
         break;
       default:
         break;
@@ -550,6 +559,13 @@ void database::remove_limit_order(limit_order_id_type id) {
     insert_order_indexes(restored);
   });
   limit_orders_.erase(it);
+  note_removed(object_id_type::of(id));
+}
+
+void database::remove_balance_object(protocol::balance_id_type id) {
+  auto it = balance_objects_.find(id.instance);
+  undo_.record([this, old = it->second] { balance_objects_.emplace(old.id.instance, old); });
+  balance_objects_.erase(it);
   note_removed(object_id_type::of(id));
 }
 

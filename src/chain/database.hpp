@@ -123,6 +123,9 @@ class database {
   std::vector<const limit_order_object*> account_limit_orders(account_id_type account) const;
   std::size_t limit_order_count() const { return limit_orders_.size(); }
   const witness_object* find_witness(witness_id_type id) const;
+  const balance_object* find_balance_object(protocol::balance_id_type id) const;
+  // database_api::get_balance_objects: the unclaimed genesis balances owned by `owner`.
+  std::vector<const balance_object*> balance_objects_of(const protocol::address& owner) const;
   std::size_t account_count() const { return accounts_.size(); }
   std::size_t asset_count() const { return assets_.size(); }
   // The JSON get_objects returns for `id`, or nullopt when there is no such object.
@@ -236,6 +239,7 @@ class database {
   void modify_limit_order(limit_order_id_type id,
                           const std::function<void(limit_order_object&)>& f);
   void remove_limit_order(limit_order_id_type id);
+  void remove_balance_object(protocol::balance_id_type id);
   void insert_order_indexes(const limit_order_object& order);
   void erase_order_indexes(const limit_order_object& order);
   template <class T>
@@ -293,6 +297,7 @@ class database {
   std::set<order_key, order_key_less> order_book_;
   std::set<std::pair<std::uint32_t, std::uint64_t>> orders_by_expiration_;
   std::set<std::pair<std::uint64_t, std::uint64_t>> orders_by_account_;
+  std::map<std::uint64_t, balance_object> balance_objects_;  // 1.15.x by instance
   std::vector<witness_object> witnesses_;
   std::vector<committee_member_object> committee_members_;
   std::vector<block_id_type> block_summaries_;

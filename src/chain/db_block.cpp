@@ -122,7 +122,7 @@ struct authority_lookup {
   const account_object& account(account_id_type id) const {
     const account_object* a = db.find_account(id);
     if (a == nullptr) {
-      throw_assert("maybe_found != nullptr", "get", "Unable to find Object",
+      throw_assert("maybe_found != nullptr", "get", "Unable to find Object ${id}",
                    {{"id", object_id_type::of(id).to_string()}});
     }
     return *a;
@@ -198,7 +198,7 @@ processed_transaction database::apply_transaction(const precomputed_transaction&
     const auto lookup = [this](account_id_type id) -> const account_object& {
       const account_object* a = find_account(id);
       if (a == nullptr) {
-        throw_assert("maybe_found != nullptr", "get", "Unable to find Object",
+        throw_assert("maybe_found != nullptr", "get", "Unable to find Object ${id}",
                      {{"id", object_id_type::of(id).to_string()}});
       }
       return *a;
@@ -235,7 +235,11 @@ processed_transaction database::apply_transaction(const precomputed_transaction&
       throw_assert("now <= trx.expiration", "_apply_transaction", "",
                    {{"now", time_json(now)}, {"trx.exp", time_json(trx.expiration)}});
     }
-    if (!(skip & skip_block_size_check) && ptx.packed_size > params.maximum_transaction_size) {
+    // trx.get_packed_size() is precomputable_transaction's: transaction::get_packed_size(), the
+    // size WITHOUT the signatures (the 1 MiB limit above counts them, this one does not).
+    const std::size_t unsigned_size = ptx.packed_size - varint_size(trx.signatures.size()) -
+                                      trx.signatures.size() * sizeof(signature_type);
+    if (!(skip & skip_block_size_check) && unsigned_size > params.maximum_transaction_size) {
       throw_assert(
           "head_block_time() <= HARDFORK_CORE_1573_TIME || trx.get_packed_size() <= "
           "chain_parameters.maximum_transaction_size",

@@ -202,11 +202,16 @@ protocol::share_type fee_schedule::calculate_fee(const protocol::operation& op) 
       [&](const auto& o) {
         using Op = std::remove_cvref_t<decltype(o)>;
         if constexpr (std::is_same_v<Op, transfer_operation> ||
-                      std::is_same_v<Op, override_transfer_operation> ||
-                      std::is_same_v<Op, asset_issue_operation>) {
+                      std::is_same_v<Op, override_transfer_operation>) {
           fee = p("fee");
           // pack_size(memo) of an optional<memo_data>: the presence byte counts.
           if (o.memo) fee += calculate_data_fee(pack_size_of(o.memo), p("price_per_kbyte"));
+        } else if constexpr (std::is_same_v<Op, asset_issue_operation>) {
+          // asset_ops.cpp charges the data fee with no `if (memo)`: an absent memo packs to its
+          // one presence byte, so every issue pays price_per_kbyte / 1024 on top of `fee`.
+          fee = p("fee") + calculate_data_fee(pack_size_of(o.memo), p("price_per_kbyte"));
+        } else if constexpr (std::is_same_v<Op, balance_claim_operation>) {
+          fee = 0;  // balance_claim_operation::calculate_fee
         } else if constexpr (std::is_same_v<Op, account_create_operation>) {
           fee = is_cheap_name(o.name) ? p("basic_fee") : p("premium_fee");
           fee += calculate_data_fee(pack_size_of(o), p("price_per_kbyte"));
@@ -217,7 +222,13 @@ protocol::share_type fee_schedule::calculate_fee(const protocol::operation& op) 
           fee = o.upgrade_to_lifetime_member ? p("membership_lifetime_fee")
                                              : p("membership_annual_fee");
         } else if constexpr (std::is_same_v<Op, asset_create_operation>) {
-          switch (o.symbol.size()) {
+          // calc_fee_visitor: once the schedule lists account_transfer (9) and ticket_create
+          // (57), a sub-asset ("PARENT.SUB") costs account_transfer's fee instead.
+          const bool sub_asset_fee = parameters_.contains(9) && parameters_.contains(57) &&
+                                     o.symbol.find('.') != std::string::npos;
+          if (sub_asset_fee) {
+            fee = parameter(9, "fee");
+          } else switch (o.symbol.size()) {
             case 3:
               fee = p("symbol3");
               break;

@@ -23,6 +23,7 @@
 #include "protocol/asset.hpp"
 #include "protocol/asset_ops.hpp"
 #include "protocol/authority.hpp"
+#include "protocol/balance.hpp"
 #include "protocol/market.hpp"
 #include "protocol/types.hpp"
 
@@ -161,6 +162,15 @@ struct account_balance_object {
   bool maintenance_flag = false;
 };
 
+// balance_object (graphene/chain/balance_object.hpp): a genesis balance owned by an address until
+// balance_claim moves it into an account. Vesting genesis balances are not implemented.
+struct balance_object {
+  protocol::balance_id_type id;
+  protocol::address owner;
+  protocol::asset balance;
+  time_point_sec last_claim_date;
+};
+
 struct asset_object {
   asset_id_type id;
   std::string symbol;
@@ -280,6 +290,7 @@ BTS_REFLECT(
     account_statistics_object,
     (id)(owner)(name)(most_recent_op)(total_ops)(removed_ops)(total_core_in_orders)(core_in_balance)(has_cashback_vb)(is_voting)(last_vote_time)(vp_all)(vp_active)(vp_committee)(vp_witness)(vp_worker)(vote_tally_time)(lifetime_fees_paid)(pending_fees)(pending_vested_fees))
 BTS_REFLECT(account_balance_object, (id)(owner)(asset_type)(balance)(maintenance_flag))
+BTS_REFLECT(balance_object, (id)(owner)(balance)(last_claim_date))
 BTS_REFLECT(
     asset_object,
     (id)(symbol)(precision)(issuer)(options)(dynamic_asset_data_id)(bitasset_data_id)(buyback_account)(creation_block_num)(creation_time)(total_backing_collateral))

@@ -15,6 +15,7 @@
 //       value that is not an output) is still read as the run directory, as before --run-dir.
 //   beacon provision --node URL --registrar nathan --registrar-wif-file F --count N
 //                    --accounts-out FILE
+//       [--claim-genesis-balance]
 //       creates (or completes) N funded accounts and the test asset; see beacon/provision.hpp.
 //   beacon presets
 //       lists the built-in scenario presets.
@@ -478,6 +479,9 @@ command make_beacon_command() {
                          "Core asset (smallest units) each account should hold");
         prov->add_option("--asset", po->asset_symbol,
                          "Test asset symbol for limit orders (default BEACON)");
+        prov->add_flag("--claim-genesis-balance", po->claim_genesis_balance,
+                       "First claim the registrar key's genesis balances (balance_claim), as a "
+                       "fresh witness_node testnet needs");
 
         app.add_subcommand("presets", "List the built-in scenario presets");
 

@@ -46,7 +46,9 @@ Accounts of the built-in genesis (bitshares-core's genesis-dev.json layout):
   1.2.0 committee-account, 1.2.1 witness-account, 1.2.2 relaxed-committee-account,
   1.2.3 null-account, 1.2.4 temp-account, 1.2.5 proxy-to-self (as bitshares-core creates them)
   1.2.6 .. 1.2.16  init0 .. init10: the 11 witnesses (1.6.1 .. 1.6.11) and committee members
-  1.2.17 nathan: lifetime member holding all 10,000,000,000 BTS (core asset 1.3.0, precision 5)
+  1.2.17 nathan: lifetime member; its key owns genesis balance 1.15.0, all 10,000,000,000 BTS
+         (core asset 1.3.0, precision 5), claimed with balance_claim as on witness_node
+         (`beacon provision --claim-genesis-balance` does it)
 Every account above uses the development key (owner, active, memo and block signing):
   private key (WIF)  5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3   (= sha256("nathan"))
   public key         BTS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV

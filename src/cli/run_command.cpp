@@ -1,15 +1,21 @@
-// `bts-infra run PRESET|FILE`: the whole stress test on one machine — a devnet with several
-// endpoints, the overseer (store and dashboard) and N real beacons — running one scenario, then
-// printing where the results are.
+// `bts-infra run PRESET|FILE`: the whole stress test in one command — the overseer (store and
+// dashboard) and N real beacons running one scenario against a devnet with several endpoints, or
+// against existing nodes — then printing where the results are.
 //
 //   run real-user-activity [--beacons 3] [--nodes 3] [--rate R] [--duration D] [--out DIR]
 //       [--listen 127.0.0.1:0] [--keep-serving]
+//   run real-user-activity --node URL [--node URL ...] [--registrar nathan]
+//       --registrar-wif-file F [--claim-genesis-balance] [...]
 //
-// The devnet runs in this process (its chain under DIR/devnet); the overseer and the beacons too
-// (overseer::local_run). Progress goes to stderr once a second; the result (store, run id,
-// dashboard, report command) to stdout. Ctrl-C stops the run cleanly, keeping what was measured;
-// a second Ctrl-C stops waiting for the beacons. Exit 0 when the run completed, 130 when it was
-// interrupted, 1 when it failed.
+// Without --node the devnet runs in this process (its chain under DIR/devnet) and nathan with the
+// development key provisions the accounts. With --node every node is asked for its chain id
+// first (they must all agree), and the registrar provisions the accounts on the first node; its
+// key is read from the file by provisioning and never copied, printed or logged. The overseer and
+// the beacons run in this process (overseer::local_run). Progress goes to stderr once a second;
+// the result (store, run id, nodes and chain, dashboard, report command) to stdout. Ctrl-C stops
+// the run cleanly, keeping what was measured; a second Ctrl-C stops waiting for the beacons.
+// Exit 0 when the run completed, 130 when it was interrupted, 1 when it failed, 2 for bad input
+// (unreachable nodes and nodes on different chains included).
 #include <CLI/CLI.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -34,10 +40,12 @@
 
 #include "beacon/scenario.hpp"
 #include "cli/command.hpp"
+#include "crypto/keys.hpp"
 #include "devnet/devnet.hpp"
 #include "load/rate_profile.hpp"
 #include "overseer/local_run.hpp"
 #include "util/error.hpp"
+#include "util/hex.hpp"
 
 namespace bts::cli {
 namespace {
@@ -71,12 +79,115 @@ struct run_flags {
   std::string scenario;
   std::size_t beacons = 3;
   std::size_t nodes = 3;
+  bool nodes_given = false;            // --nodes was on the command line
+  std::vector<std::string> node_urls;  // --node, each possibly comma-separated
+  std::string registrar = "nathan";
+  bool registrar_given = false;
+  std::string registrar_wif_file;
+  bool claim_genesis_balance = false;
   std::string rate;
   std::string duration;
   std::string out;
   std::string listen = "127.0.0.1:0";
   std::uint32_t accounts_per_beacon = 4;
   bool keep_serving = false;
+};
+
+// The --node values, comma-separated lists split, each a ws://, wss://, http:// or https:// URL.
+std::vector<std::string> parse_nodes(const std::vector<std::string>& given) {
+  std::vector<std::string> urls;
+  for (const std::string& v : given) {
+    std::size_t at = 0;
+    for (;;) {
+      const std::size_t comma = v.find(',', at);
+      std::string u = v.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+      u.erase(0, u.find_first_not_of(" \t"));
+      u.erase(u.find_last_not_of(" \t") + 1);
+      bool ok = false;
+      for (const char* scheme : {"ws://", "wss://", "http://", "https://"}) {
+        const std::string sc = scheme;
+        if (u.size() > sc.size() && u.compare(0, sc.size(), sc) == 0) ok = true;
+      }
+      if (!ok) {
+        throw input_error("--node",
+                          "expected a ws://, wss://, http:// or https:// URL, got \"" + u + "\"");
+      }
+      urls.push_back(std::move(u));
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
+  }
+  return urls;
+}
+
+// Checks that the registrar key file can be read and holds a WIF key (its first line that is
+// neither blank nor a #comment, as beacon::provision reads it). The key is wiped, not kept.
+void check_registrar_wif_file(const std::string& file) {
+  const std::string where = "--registrar-wif-file " + file;
+  std::ifstream f(file, std::ios::binary);
+  if (!f) throw input_error(where, "cannot read the file");
+  std::string line;
+  std::string wif;
+  while (std::getline(f, line)) {
+    const std::size_t b = line.find_first_not_of(" \t\r");
+    if (b == std::string::npos || line[b] == '#') continue;
+    const std::size_t e = line.find_last_not_of(" \t\r");
+    wif = line.substr(b, e - b + 1);
+    break;
+  }
+  std::fill(line.begin(), line.end(), '\0');
+  struct wipe {
+    std::string& s;
+    ~wipe() { std::fill(s.begin(), s.end(), '\0'); }
+  } wipe_wif{wif};
+  if (wif.empty()) throw input_error(where, "no WIF key in the file");
+  try {
+    (void)crypto::private_key::from_wif(wif);
+  } catch (const input_error& e) {
+    throw input_error(where, e.problem());
+  }
+}
+
+// The websocket URL of a node given as http(s)://: the beacons stream over websockets, which
+// witness_node serves on the same port (and path) as HTTP.
+std::string websocket_url(const std::string& url) {
+  if (url.rfind("http://", 0) == 0) return "ws://" + url.substr(7);
+  if (url.rfind("https://", 0) == 0) return "wss://" + url.substr(8);
+  return url;
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
+  return out;
+}
+
+// The in-process devnet: endpoints on ephemeral loopback ports, chain under `dir`, run by two
+// threads; stopped and joined on destruction.
+struct local_devnet {
+  boost::asio::io_context io{2};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work =
+      boost::asio::make_work_guard(io);
+  std::optional<devnet::devnet> chain;
+  std::vector<std::thread> threads;
+
+  local_devnet(std::size_t nodes, const fs::path& dir) {
+    devnet::devnet_options dopt;
+    dopt.host = "127.0.0.1";
+    dopt.port = 0;
+    dopt.nodes = nodes;
+    dopt.data_dir = dir;
+    chain.emplace(io.get_executor(), std::move(dopt));
+    chain->start();
+    for (int i = 0; i < 2; ++i) threads.emplace_back([this] { io.run(); });
+  }
+  ~local_devnet() {
+    if (chain) chain->stop();
+    io.stop();
+    for (auto& t : threads) t.join();
+  }
+  local_devnet(const local_devnet&) = delete;
+  local_devnet& operator=(const local_devnet&) = delete;
 };
 
 std::pair<std::string, std::uint16_t> parse_listen(const std::string& text) {
@@ -164,6 +275,26 @@ int run_local(const run_flags& f, io& s) {
   if (f.nodes < 1 || f.nodes > 64) throw input_error("--nodes", "must be between 1 and 64");
   if (f.beacons < 1 || f.beacons > 64) throw input_error("--beacons", "must be between 1 and 64");
   if (f.accounts_per_beacon < 1) throw input_error("--accounts-per-beacon", "must be at least 1");
+  const std::vector<std::string> node_urls = parse_nodes(f.node_urls);
+  const bool real = !node_urls.empty();
+  if (real) {
+    if (f.nodes_given) {
+      throw input_error("--nodes",
+                        "cannot be combined with --node (--nodes is the number of "
+                        "devnet endpoints; --node runs against existing nodes)");
+    }
+    if (f.registrar.empty()) throw input_error("--registrar", "expected an account name");
+    if (f.registrar_wif_file.empty()) {
+      throw input_error("--registrar-wif-file",
+                        "required with --node (a file holding the registrar's active WIF key)");
+    }
+    check_registrar_wif_file(f.registrar_wif_file);
+  } else {
+    const char* devnet_only =
+        "only with --node (on the devnet nathan provisions with the development key)";
+    if (!f.registrar_wif_file.empty()) throw input_error("--registrar-wif-file", devnet_only);
+    if (f.registrar_given) throw input_error("--registrar", devnet_only);
+  }
   overseer::local_run_options o;
   o.scenario_name = source;
   o.scenario_text = text;
@@ -185,9 +316,26 @@ int run_local(const run_flags& f, io& s) {
   o.host = host;
   o.port = port;
   o.out = f.out.empty() ? default_out() : f.out;
-  o.registrar_wif = dev_registrar_wif;
+  const bool claims = !real || f.claim_genesis_balance;
+  if (real) {
+    o.registrar = f.registrar;
+    o.registrar_wif_file = fs::absolute(f.registrar_wif_file).string();
+    o.claim_genesis_balance = f.claim_genesis_balance;
+  } else {
+    o.registrar_wif = dev_registrar_wif;
+    o.claim_genesis_balance = true;  // the devnet's genesis allocation waits in 1.15.0
+  }
   // Checks the scenario (file:line) before anything starts.
   beacon::parse_scenario(text, source);
+
+  // Existing nodes: every one answers and all are on one chain, before anything is started or
+  // written.
+  std::string chain_id;
+  if (real) {
+    s.err << "run: checking " << node_urls.size() << (node_urls.size() == 1 ? " node" : " nodes")
+          << ": " << join(node_urls, ", ") << std::endl;
+    chain_id = overseer::check_nodes_chain_id(node_urls);
+  }
 
   signal_scope signals;
   std::error_code ec;
@@ -195,30 +343,21 @@ int run_local(const run_flags& f, io& s) {
   if (ec) throw input_error("--out " + o.out.string(), ec.message());
   o.out = fs::absolute(o.out);
 
-  // The devnet: in this process, endpoints on ephemeral loopback ports, chain under out/devnet.
-  boost::asio::io_context devnet_io(2);
-  auto devnet_work = boost::asio::make_work_guard(devnet_io);
-  devnet::devnet_options dopt;
-  dopt.host = "127.0.0.1";
-  dopt.port = 0;
-  dopt.nodes = f.nodes;
-  dopt.data_dir = o.out / "devnet";
-  devnet::devnet chain(devnet_io.get_executor(), std::move(dopt));
-  chain.start();
-  std::vector<std::thread> devnet_threads;
-  for (int i = 0; i < 2; ++i) devnet_threads.emplace_back([&devnet_io] { devnet_io.run(); });
-  struct devnet_stopper {
-    devnet::devnet& d;
-    boost::asio::io_context& io;
-    std::vector<std::thread>& threads;
-    ~devnet_stopper() {
-      d.stop();
-      io.stop();
-      for (auto& t : threads) t.join();
-    }
-  } stop_devnet{chain, devnet_io, devnet_threads};
-  o.nodes = chain.endpoints();
-  s.err << "run: " << chain.banner() << std::endl;
+  // The nodes: the given ones, or a devnet in this process (chain under out/devnet).
+  std::optional<local_devnet> dev;
+  if (real) {
+    for (const auto& u : node_urls) o.nodes.push_back(websocket_url(u));
+    s.err << "run: nodes " << join(o.nodes, ", ") << " chain_id " << chain_id << std::endl;
+  } else {
+    dev.emplace(f.nodes, o.out / "devnet");
+    o.nodes = dev->chain->endpoints();
+    chain_id = to_hex(dev->chain->chain_id());
+    s.err << "run: " << dev->chain->banner() << std::endl;
+  }
+  const std::vector<std::string> nodes = o.nodes;
+  const std::string over = std::to_string(nodes.size()) +
+                           (real ? (nodes.size() == 1 ? " node" : " nodes")
+                                 : (nodes.size() == 1 ? " devnet endpoint" : " devnet endpoints"));
 
   const std::string listen = f.listen;
   std::optional<overseer::local_run> lr_storage;
@@ -237,14 +376,24 @@ int run_local(const run_flags& f, io& s) {
     return true;
   };
   s.err << "run: provisioning " << f.beacons * f.accounts_per_beacon << " accounts for "
-        << f.beacons << " beacons" << std::endl;
-  lr.provision();
+        << f.beacons << " beacons on " << nodes.front() << " through "
+        << (real ? f.registrar : std::string("nathan"))
+        << (claims ? " (claiming its genesis balances first)" : "") << std::endl;
+  const beacon::provision_report pr = lr.provision();
+  s.err << "run: accounts: " << pr.created << " created, " << pr.existing << " existing, "
+        << pr.funded << " funded";
+  if (pr.claimed > 0) {
+    s.err << "; claimed " << pr.claimed << " genesis balance(s) (" << pr.claimed_core
+          << " core asset units)";
+  }
+  s.err << std::endl;
   if (interrupted()) return 130;
   lr.connect_beacons();
   if (interrupted()) return 130;
   const std::string id = lr.create_and_start();
   s.err << "run: " << id << " started: " << source << " with " << f.beacons << " beacons over "
-        << f.nodes << " endpoints (Ctrl-C stops it and keeps what was measured)" << std::endl;
+        << over << " of chain " << chain_id.substr(0, 8)
+        << " (Ctrl-C stops it and keeps what was measured)" << std::endl;
   const overseer::local_run_result r = lr.wait(
       [&s](const overseer::local_run_progress& p) {
         s.err << "run: " << overseer::format_progress(p) << std::endl;
@@ -273,6 +422,8 @@ int run_local(const run_flags& f, io& s) {
   }
   o_ << "store      " << store.string() << "\n";
   o_ << "run id     " << id << "\n";
+  o_ << "nodes      " << join(nodes, ",") << (real ? "\n" : " (devnet)\n");
+  o_ << "chain id   " << chain_id << "\n";
   o_ << "dashboard  " << lr.dashboard_url()
      << (f.keep_serving ? " (served until Ctrl-C)\n"
                         : " (was live during the run; --keep-serving)\n");
@@ -302,16 +453,26 @@ int run_local(const run_flags& f, io& s) {
 command make_run_command() {
   return {
       "run",
-      "Everything on one machine: a devnet, the overseer and N beacons run a scenario and "
-      "store it",
+      "The whole stress test in one command: the overseer and N beacons run a scenario against "
+      "a local devnet or existing nodes (--node) and store it",
       [](CLI::App& app) -> std::function<int(io&)> {
         auto f = std::make_shared<run_flags>();
         app.footer(
-            "Starts a local devnet with several endpoints, provisions accounts for every "
-            "beacon, starts the overseer (SQLite store, JSON API, dashboard) and N real "
-            "beacons connected to it over loopback, runs the scenario through the overseer "
-            "against the devnet's endpoints and prints where the results are. Ctrl-C stops "
-            "the run and keeps what was measured.");
+            "Without --node: starts a local devnet with several endpoints (--nodes), provisions "
+            "accounts for every beacon through nathan, starts the overseer (SQLite store, JSON "
+            "API, dashboard) and N real beacons connected to it over loopback, runs the "
+            "scenario through the overseer against the devnet's endpoints and prints where the "
+            "results are.\n\n"
+            "With --node URL (repeatable or comma-separated; ws://, wss://, http://, https://, "
+            "where the beacons use an http(s) node's port over websocket, as witness_node "
+            "serves both): the same against existing nodes, e.g. a testnet. Every node must answer "
+            "get_chain_id with the same chain id (checked first); the registrar (--registrar, "
+            "a lifetime member) provisions the beacons' accounts on the first node with the key "
+            "in --registrar-wif-file, which is never copied, printed or logged; "
+            "--claim-genesis-balance first claims the registrar key's genesis balances "
+            "(balance_claim, idempotent), as a fresh testnet needs. On the devnet nathan's are "
+            "always claimed.\n\n"
+            "Ctrl-C stops the run and keeps what was measured.");
         app.add_option(
                "PRESET|FILE", f->scenario,
                "A preset name (" +
@@ -323,7 +484,23 @@ command make_run_command() {
                    ") or a scenario YAML file")
             ->required();
         app.add_option("--beacons", f->beacons, "Beacons (in this process)")->capture_default_str();
-        app.add_option("--nodes", f->nodes, "Devnet API endpoints")->capture_default_str();
+        CLI::Option* nodes_opt =
+            app.add_option("--nodes", f->nodes, "Devnet API endpoints (not with --node)")
+                ->capture_default_str();
+        app.add_option("--node", f->node_urls,
+                       "Run against this existing node instead of a devnet (repeatable, or "
+                       "comma-separated URLs)")
+            ->allow_extra_args(false);
+        CLI::Option* registrar_opt =
+            app.add_option("--registrar", f->registrar,
+                           "With --node: lifetime-member account that provisions the beacons' "
+                           "accounts")
+                ->capture_default_str();
+        app.add_option("--registrar-wif-file", f->registrar_wif_file,
+                       "With --node (required): file holding the registrar's active WIF key");
+        app.add_flag(
+            "--claim-genesis-balance", f->claim_genesis_balance,
+            "With --node: first claim the registrar key's genesis balances (balance_claim)");
         app.add_option("--rate", f->rate, "Total rate in tx/s (default: the scenario's)");
         app.add_option("--duration", f->duration, "Run length, e.g. 60s (default: the scenario's)");
         app.add_option("--out", f->out,
@@ -337,7 +514,11 @@ command make_run_command() {
             ->capture_default_str();
         app.add_flag("--keep-serving", f->keep_serving,
                      "Keep the overseer and dashboard up after the run until Ctrl-C");
-        return [f](io& s) { return run_local(*f, s); };
+        return [f, nodes_opt, registrar_opt](io& s) {
+          f->nodes_given = nodes_opt->count() > 0;
+          f->registrar_given = registrar_opt->count() > 0;
+          return run_local(*f, s);
+        };
       }};
 }
 

@@ -502,6 +502,18 @@ const std::unordered_map<std::string_view, sync_method>& database_methods() {
                return result;
              });
            }},
+          {"get_balance_objects",
+           [](call_context& c, const json::array& args) -> json::value {
+             const auto owners = from_json_arg<std::vector<protocol::address>>(arg(args, 0));
+             return c.net.read(c.node, [&](const auto& db) {
+               json::array result;
+               for (const auto& owner : owners) {
+                 for (const auto* b : db.balance_objects_of(owner))
+                   result.push_back(protocol::to_json(*b));
+               }
+               return result;
+             });
+           }},
           {"get_witnesses",
            [](call_context& c, const json::array& args) -> json::value {
              const auto* list = arg(args, 0).if_array();

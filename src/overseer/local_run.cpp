@@ -25,6 +25,7 @@
 #include "load/rate_profile.hpp"
 #include "overseer/agent.hpp"
 #include "overseer/overseer.hpp"
+#include "rpc/blocking_client.hpp"
 #include "util/error.hpp"
 
 namespace bts::overseer {
@@ -121,6 +122,39 @@ std::string replace_scenario_nodes(const std::string& text, const std::vector<st
   return std::string(out.c_str()) + "\n";
 }
 
+std::string check_nodes_chain_id(const std::vector<std::string>& nodes,
+                                 std::chrono::milliseconds timeout) {
+  if (nodes.empty()) throw input_error("--node", "at least one node is needed");
+  std::string first;
+  for (const std::string& url : nodes) {
+    rpc::client_options co;
+    co.url = url;
+    co.call_timeout = timeout;
+    co.connect_timeout = timeout;
+    co.reconnect = false;  // a node that refuses the connection fails at once
+    std::string id;
+    try {
+      rpc::blocking_client c(co);
+      const rpc::call_result r = c.call("database", "get_chain_id", {});
+      if (!r) throw input_error("--node " + url, "get_chain_id: " + r.error().to_string());
+      if (!r.value().is_string())
+        throw input_error("--node " + url,
+                          "get_chain_id: expected a string, got " + json::serialize(r.value()));
+      id = std::string(r.value().as_string());
+    } catch (const input_error& e) {
+      if (e.where().starts_with("--node ")) throw;
+      throw input_error("--node " + url, e.what());
+    }
+    if (first.empty()) {
+      first = id;
+    } else if (id != first) {
+      throw input_error("--node " + url,
+                        "chain id " + id + " differs from " + first + " of " + nodes.front());
+    }
+  }
+  return first;
+}
+
 std::string format_progress(const local_run_progress& p) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(0);
@@ -210,22 +244,29 @@ std::string local_run::dashboard_url() const {
 fs::path local_run::store_path() const { return impl_->out / "results.sqlite"; }
 fs::path local_run::log_path() const { return impl_->out / "run.log"; }
 
-void local_run::provision() {
+beacon::provision_report local_run::provision() {
   impl& m = *impl_;
-  if (m.opt.registrar_wif.empty()) throw input_error("registrar", "no registrar key given");
-  const fs::path wif_file = m.out / "registrar.wif";
-  write_private(wif_file, m.opt.registrar_wif + "\n");
+  if (m.opt.registrar_wif.empty() && m.opt.registrar_wif_file.empty())
+    throw input_error("registrar", "no registrar key given");
+  // A key given as text goes to provision through a 0600 file, deleted right after.
+  fs::path wif_file = m.opt.registrar_wif_file;
   struct remove_after {
     fs::path p;
     ~remove_after() {
       std::error_code ec;
-      fs::remove(p, ec);
+      if (!p.empty()) fs::remove(p, ec);
     }
-  } guard{wif_file};
+  } guard;
+  if (wif_file.empty()) {
+    wif_file = m.out / "registrar.wif";
+    write_private(wif_file, m.opt.registrar_wif + "\n");
+    guard.p = wif_file;
+  }
   beacon::provision_options po;
   po.node = m.opt.nodes.front();
   po.registrar = m.opt.registrar;
   po.registrar_wif_file = wif_file.string();
+  po.claim_genesis_balance = m.opt.claim_genesis_balance;
   po.count = static_cast<std::uint32_t>(m.opt.beacons) * m.opt.accounts_per_beacon;
   po.accounts_out = (m.out / "accounts.txt").string();
   po.wait = m.opt.provision_wait;
@@ -237,10 +278,41 @@ void local_run::provision() {
                                            " accounts for " + std::to_string(m.opt.beacons) +
                                            " beacons");
   }
+  // Provisioning waited for nodes[0] only; a beacon on another node of a real network must not
+  // prepare before that node has the accounts (a block or so later).
+  json::array names;
+  for (const auto& a : all) names.emplace_back(a.name);
+  for (std::size_t j = 1; j < m.opt.nodes.size(); ++j) {
+    const std::string& url = m.opt.nodes[j];
+    if (url == po.node) continue;
+    rpc::client_options co;
+    co.url = url;
+    co.call_timeout = std::chrono::seconds(10);
+    rpc::blocking_client c(co);
+    const auto deadline = std::chrono::steady_clock::now() + m.opt.provision_wait;
+    for (;;) {
+      const rpc::call_result r =
+          c.call("database", "lookup_account_names", json::array{json::value(names)});
+      std::size_t found = 0;
+      if (r.ok() && r.value().is_array()) {
+        for (const auto& v : r.value().as_array()) found += v.is_object() ? 1 : 0;
+      }
+      if (found == names.size()) break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw input_error(url, r.ok()
+                                   ? std::to_string(found) + " of " + std::to_string(names.size()) +
+                                         " provisioned accounts visible after " +
+                                         std::to_string(m.opt.provision_wait.count()) + " s"
+                                   : "lookup_account_names: " + r.error().to_string());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
   // Disjoint sets: account i goes to beacon i mod N.
   m.accounts.assign(m.opt.beacons, {});
   for (std::size_t i = 0; i < all.size(); ++i)
     m.accounts[i % m.opt.beacons].push_back(std::move(all[i]));
+  return r;
 }
 
 void local_run::connect_beacons(std::chrono::seconds timeout) {

@@ -30,6 +30,8 @@
 #include <string>
 #include <vector>
 
+#include "beacon/provision.hpp"
+
 namespace bts::overseer {
 
 struct local_run_options {
@@ -44,7 +46,16 @@ struct local_run_options {
   std::string host = "127.0.0.1";  // the overseer's (and dashboard's) address
   std::uint16_t port = 0;          // 0: ephemeral
   std::string registrar = "nathan";
-  std::string registrar_wif;  // REQUIRES: non-empty for provision(); never logged
+  // The registrar's key for provision(), never logged: either a file holding it (passed to
+  // beacon::provision as is, so the key is not copied; an operator's --registrar-wif-file), or
+  // the key itself, written to a 0600 file in `out` for the provisioning and deleted after.
+  // REQUIRES: one of them non-empty for provision().
+  std::string registrar_wif_file;
+  std::string registrar_wif;
+  // Claim the registrar key's genesis balance objects (balance_claim) before provisioning, as
+  // `beacon provision --claim-genesis-balance` does (idempotent): a fresh testnet, and the
+  // devnet, keep the registrar's funds there.
+  bool claim_genesis_balance = false;
   std::chrono::seconds provision_wait{60};
   // Called with each line of run.log as well (tests); the file always gets it.
   std::function<void(const std::string&)> log;
@@ -84,8 +95,10 @@ class local_run {
   std::filesystem::path log_path() const;
 
   // Provisions accounts_per_beacon accounts per beacon on nodes[0] (idempotent over an existing
-  // accounts.txt). Blocking; throws input_error with the node's message.
-  void provision();
+  // accounts.txt; claiming the registrar's genesis balances first with claim_genesis_balance),
+  // then waits (up to provision_wait) until every other node shows the accounts. Returns what
+  // beacon::provision did. Blocking; throws input_error with the node's message.
+  beacon::provision_report provision();
   // Starts the agents and waits (up to `timeout`) until every one is connected.
   void connect_beacons(std::chrono::seconds timeout = std::chrono::seconds(20));
   // Creates the run through the overseer, waits until every beacon prepared, starts it.
@@ -103,6 +116,12 @@ class local_run {
  private:
   std::unique_ptr<impl> impl_;
 };
+
+// Asks every node for its chain id (get_chain_id, each within `timeout`) and returns the one they
+// all report (hex). Throws input_error naming "--node URL" for a node that does not answer or
+// reports another chain id than nodes[0].
+std::string check_nodes_chain_id(const std::vector<std::string>& nodes,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // The scenario text with its nodes replaced (comments are not kept). Throws input_error naming
 // `source` when the text is not a YAML mapping.

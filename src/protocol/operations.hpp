@@ -8,7 +8,7 @@
 // (`operation 22 (proposal_create) is not supported yet`), unknown ones likewise.
 //
 // Adding an operation: define its struct with `tag` and BTS_REFLECT in its group header
-// (transfer.hpp, market.hpp, account.hpp, asset_ops.hpp, ...) and list it in
+// (transfer.hpp, market.hpp, account.hpp, asset_ops.hpp, balance.hpp, ...) and list it in
 // `operation::variant_type` below. Nothing else is needed.
 #pragma once
 
@@ -19,6 +19,7 @@
 
 #include "protocol/account.hpp"
 #include "protocol/asset_ops.hpp"
+#include "protocol/balance.hpp"
 #include "protocol/market.hpp"
 #include "protocol/transfer.hpp"
 #include "protocol/types.hpp"
@@ -42,7 +43,8 @@ struct operation {
                    call_order_update_operation, account_create_operation,
                    account_update_operation, account_upgrade_operation, asset_create_operation,
                    asset_update_operation, asset_issue_operation, asset_reserve_operation,
-                   asset_fund_fee_pool_operation, override_transfer_operation>;
+                   asset_fund_fee_pool_operation, balance_claim_operation,
+                   override_transfer_operation>;
   variant_type value;
 
   operation() = default;

@@ -21,6 +21,7 @@ std::string_view object_id_kind(std::uint8_t space, std::uint8_t type) {
       case 2: return "an account id";
       case 3: return "an asset id";
       case 7: return "a limit order id";
+      case 15: return "a balance id";
     }
   }
   return "an object id";

@@ -55,10 +55,10 @@ struct fixture : ::testing::Test {
 };
 
 TEST_F(fixture, parses_fee_schedule_and_head) {
-  EXPECT_EQ(config.parameters.fees.transfer_fee, 2000000);
-  EXPECT_EQ(config.parameters.fees.transfer_price_per_kbyte, 1000000);
-  EXPECT_EQ(config.parameters.fees.limit_order_create_fee, 500000);
-  EXPECT_EQ(config.parameters.fees.account_create_premium_fee, 200000000);
+  EXPECT_EQ(config.parameters.fees.parameter(0, "fee"), 2000000u);
+  EXPECT_EQ(config.parameters.fees.parameter(0, "price_per_kbyte"), 1000000u);
+  EXPECT_EQ(config.parameters.fees.parameter(1, "fee"), 500000u);
+  EXPECT_EQ(config.parameters.fees.parameter(5, "premium_fee"), 200000000u);
   const head_info h = head.get();
   EXPECT_EQ(h.head_block_number, 1000u);
   EXPECT_EQ(h.head_time, 1704067200u);

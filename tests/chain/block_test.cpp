@@ -10,7 +10,7 @@ namespace bts::chain::testing {
 namespace {
 
 TEST(Blocks, SlotsIdsAndSignatures) {
-  chain_fixture f;
+  chain_fixture f({}, /*claim_genesis_balance=*/false);  // an empty block 1
   const auto genesis_time = f.db->head_block_time();
   EXPECT_EQ(f.db->get_slot_time(1).sec_since_epoch, genesis_time.sec_since_epoch + 1);
   const auto b1 = f.produce_block();

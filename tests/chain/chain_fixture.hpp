@@ -28,13 +28,29 @@ inline const account_id_type nathan{17};
 inline const asset_id_type core{0};
 inline constexpr std::int64_t transfer_fee = 2000000;  // genesis-dev: 20 BTS
 
+// The genesis allocation is a balance object (1.15.0) owned by the dev key's address, as on
+// witness_node; unless told otherwise the fixture claims it into nathan with a pending
+// balance_claim (the same transaction in every fixture, so a follower drops its copy when the
+// producer's block brings it).
 struct chain_fixture {
-  explicit chain_fixture(builtin_genesis_options options = {})
+  explicit chain_fixture(builtin_genesis_options options = {}, bool claim_genesis_balance = true)
       : genesis_text(builtin_genesis_json(options)),
         chain_id(compute_chain_id(genesis_text)),
         genesis(parse_genesis(genesis_text)),
         db(std::make_unique<database>(genesis, chain_id)),
-        dev_key(crypto::private_key::from_wif(dev_private_key_wif)) {}
+        dev_key(crypto::private_key::from_wif(dev_private_key_wif)) {
+    if (claim_genesis_balance) push(signed_tx({claim_genesis()}));
+  }
+
+  // nathan's claim of the genesis balance 1.15.0 (all 10,000,000,000 BTS).
+  protocol::balance_claim_operation claim_genesis() const {
+    protocol::balance_claim_operation op;
+    op.deposit_to_account = nathan;
+    op.balance_to_claim.instance = 0;
+    op.balance_owner_key = dev_key.get_public_key();
+    op.total_claimed = {1000000000000000, core};
+    return op;
+  }
 
   // The next slot's block, by whichever witness is scheduled (all use the dev key).
   std::shared_ptr<const produced_block> produce_block(std::uint32_t skip_slots = 0) {

@@ -84,7 +84,7 @@ TEST_F(MarketTest, TakerIsFilledAtTheMakersPrice) {
   EXPECT_EQ(f.balance(nathan), before + 50000);
   EXPECT_EQ(f.db->find_limit_order(maker), nullptr);
   EXPECT_EQ(f.push_error(f.signed_tx({cancel}, {f.dev_key}, 90)).rpc_message(),
-            "Execution error: Requested order does not exist: Limit order 1.7.0 does not exist");
+            "Execution error: Order does not exist: Limit order 1.7.0 does not exist");
 }
 
 TEST_F(MarketTest, BestPriceFirstAndPartialTakerRests) {

@@ -19,7 +19,7 @@ constexpr const char* nathan_wif = "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP7
 constexpr const char* mainnet = "4018d7844c78f6a6c41c6a552b898022310fc5dec06da467ee7905a8dad512c8";
 constexpr const char* testnet = "39f5e2ede1f8bc1a3a54a7914414e3779e33193f1f5693510e73cb7a87617447";
 
-// Vector derived_limit_order_create_testnet (shared/testdata/bitshares-vectors.json).
+// Vector derived_limit_order_create_testnet (tests/testdata/bitshares-vectors.json).
 constexpr const char* limit_order_json = R"({
   "ref_block_num": 11030, "ref_block_prefix": 1524792027, "expiration": "2018-12-12T10:44:45",
   "operations": [[1, {"fee": {"amount": 578, "asset_id": "1.3.0"}, "seller": "1.2.100",

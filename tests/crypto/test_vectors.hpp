@@ -1,4 +1,4 @@
-// Access to shared/testdata/bitshares-vectors.json for the crypto tests.
+// Access to tests/testdata/bitshares-vectors.json for the crypto tests.
 #pragma once
 
 #include <boost/json.hpp>

@@ -126,12 +126,46 @@ TEST_F(ApiTest, AccountsBalancesAndFees) {
   EXPECT_EQ(json::serialize(fees), R"([{"amount":2000000,"asset_id":"1.3.0"}])");
   const auto block = f.call("database", "get_block", {1});
   EXPECT_EQ(std::string(block.at("witness").as_string()).substr(0, 4), "1.6.");
-  EXPECT_TRUE(block.at("transactions").as_array().empty());
+  // Block 1 holds the fixture's claim of the genesis balance (balance_claim, operation 37).
+  ASSERT_EQ(block.at("transactions").as_array().size(), 1u);
+  EXPECT_EQ(block.at("transactions").at(0).at("operations").at(0).at(0).to_number<int>(), 37);
   EXPECT_TRUE(f.call("database", "get_block", {99}).is_null());
   const auto header = f.call("database", "get_block_header", {1});
   EXPECT_FALSE(header.as_object().contains("witness_signature"));
   EXPECT_TRUE(
       f.call("database", "get_block_header", {1, true}).as_object().contains("witness_signature"));
+}
+
+TEST(Api, GenesisBalanceObjectsAndTheirClaim) {
+  devnet_fixture f({}, false, /*claim_genesis_balance=*/false);
+  const std::string owner = "BTSFAbAx7yuxt725qSZvfwWqkdCwp9ZnUama";  // the dev key's address
+  const auto listed = f.call("database", "get_balance_objects", {json::array{owner}});
+  EXPECT_EQ(json::serialize(listed),
+            R"([{"id":"1.15.0","owner":"BTSFAbAx7yuxt725qSZvfwWqkdCwp9ZnUama",)"
+            R"("balance":{"amount":"1000000000000000","asset_id":"1.3.0"},)"
+            R"("last_claim_date":"1970-01-01T00:00:00"}])");
+  EXPECT_EQ(f.balance(nathan), 0);
+  protocol::balance_claim_operation claim;
+  claim.deposit_to_account = nathan;
+  claim.balance_to_claim.instance = 0;
+  claim.balance_owner_key = f.dev_key.get_public_key();
+  claim.total_claimed = {1000000000000000, asset_id_type{0}};
+  // get_required_fees as witness_node answers: balance_claim is free; an asset_issue without a
+  // memo pays the data fee of the absent memo's presence byte (20 BTS + 100000/1024).
+  protocol::asset_issue_operation issue;
+  issue.issuer = nathan;
+  issue.asset_to_issue = {1, asset_id_type{1}};
+  issue.issue_to_account = nathan;
+  EXPECT_EQ(json::serialize(f.call("database", "get_required_fees",
+                                   {json::array{protocol::to_json(protocol::operation(claim)),
+                                                protocol::to_json(protocol::operation(issue))},
+                                    "1.3.0"})),
+            R"([{"amount":0,"asset_id":"1.3.0"},{"amount":2000097,"asset_id":"1.3.0"}])");
+  f.call("network_broadcast", "broadcast_transaction",
+         {devnet_fixture::to_json(f.sign(f.make_tx({claim})))});
+  EXPECT_EQ(f.balance(nathan), 1000000000000000);
+  EXPECT_TRUE(f.call("database", "get_balance_objects", {json::array{owner}}).as_array().empty());
+  EXPECT_TRUE(f.call("database", "get_objects", {json::array{"1.15.0"}}).at(0).is_null());
 }
 
 TEST_F(ApiTest, TransactionHexMatchesTheProtocolBytes) {
@@ -164,7 +198,8 @@ TEST_F(ApiTest, MetricsCountVerdictsByCode) {
   const auto [status, text] = f.http_get("/metrics");
   EXPECT_EQ(status, 200u);
   EXPECT_THAT(text, HasSubstr("devnet_transactions_rejected_total{node=\"0\",code=\"4010001\"} 1"));
-  EXPECT_THAT(text, HasSubstr("devnet_transactions_accepted_total{node=\"0\"} 1"));
+  // The fixture's genesis balance claim was the first accepted transaction.
+  EXPECT_THAT(text, HasSubstr("devnet_transactions_accepted_total{node=\"0\"} 2"));
   EXPECT_THAT(text, HasSubstr("devnet_pending_transactions{node=\"0\"} 1"));
   EXPECT_THAT(text, HasSubstr("process_cpu_seconds_total "));
   EXPECT_THAT(text, HasSubstr("process_resident_memory_bytes "));

@@ -40,7 +40,8 @@ inline constexpr std::int64_t transfer_fee = 2000000;
 inline constexpr auto call_timeout = std::chrono::milliseconds(5000);
 
 struct devnet_fixture {
-  explicit devnet_fixture(devnet_options options = {}, bool real_time = false)
+  explicit devnet_fixture(devnet_options options = {}, bool real_time = false,
+                          bool claim_genesis_balance = true)
       : work(boost::asio::make_work_guard(io)),
         dev_key(crypto::private_key::from_wif(chain::dev_private_key_wif)) {
     options.port = 0;
@@ -55,7 +56,24 @@ struct devnet_fixture {
     node = std::make_unique<devnet>(io.get_executor(), options);
     if (real_time) node->start();
     for (int i = 0; i < 2; ++i) threads.emplace_back([this] { io.run(); });
-    if (!real_time) produce_block();  // block 1: TaPoS and expiration checks apply from here on
+    // The genesis allocation waits in balance object 1.15.0, as on witness_node: nathan claims
+    // it first (block 1 carries the claim).
+    if (claim_genesis_balance) {
+      protocol::balance_claim_operation claim;
+      claim.deposit_to_account = nathan;
+      claim.balance_to_claim.instance = 0;
+      claim.balance_owner_key = dev_key.get_public_key();
+      claim.total_claimed = {1000000000000000, asset_id_type{0}};
+      call("network_broadcast", "broadcast_transaction", {to_json(sign(make_tx({claim})))});
+    }
+    if (!real_time) {
+      produce_block();  // block 1: TaPoS and expiration checks apply from here on
+      // Every endpoint holds block 1 (and so the claim) before a test starts.
+      for (std::size_t i = 1; i < node->endpoints().size(); ++i) {
+        EXPECT_TRUE(eventually(
+            [&] { return node->net().read(i, [](const auto& db) { return db.head_block_num(); }) >= 1; }));
+      }
+    }
   }
   ~devnet_fixture() {
     clients.clear();

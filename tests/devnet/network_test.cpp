@@ -125,7 +125,8 @@ TEST(Network, DataDirKeepsTheChainAcrossRestarts) {
   {
     devnet_options options;
     options.data_dir = dir;
-    devnet_fixture f(options);  // replays, then produces one more block
+    // Replays (the genesis balance was claimed in block 1), then produces one more block.
+    devnet_fixture f(options, false, /*claim_genesis_balance=*/false);
     EXPECT_EQ(f.balance(account_id_type{8}), 31337);
     const auto block3 = f.call("database", "get_block", {3});
     EXPECT_EQ(f.call("database", "get_dynamic_global_properties", {})

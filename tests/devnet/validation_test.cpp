@@ -228,7 +228,7 @@ TEST_F(ValidationTest, LimitOrdersMatchAtTheMakersPrice) {
   issue.issuer = nathan;
   issue.asset_to_issue = {100000, dev};
   issue.issue_to_account = init0;
-  issue.fee = {2000000, asset_id_type{0}};
+  issue.fee = {2000097, asset_id_type{0}};  // 20 BTS + the absent memo's byte at 1 BTS/KiB
   ASSERT_TRUE(
       broadcast(f.sign(f.make_tx({issue, devnet_fixture::transfer(nathan, init0, 100000000)})))
           .ok());

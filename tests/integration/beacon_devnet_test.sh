@@ -62,7 +62,7 @@ echo "devnet at $url"
 umask 077
 echo 5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3 >"$work/nathan.wif"
 timeout 30 "$bin" beacon provision --node "$url" --registrar nathan \
-  --registrar-wif-file "$work/nathan.wif" --count 4 --accounts-out "$work/accounts" \
+  --registrar-wif-file "$work/nathan.wif" --claim-genesis-balance --count 4 --accounts-out "$work/accounts" \
   >"$work/provision.out" 2>"$work/provision.err" || fail "beacon provision exited $?"
 [[ $(wc -l <"$work/accounts") -ge 4 ]] || fail "accounts file has fewer than 4 accounts"
 

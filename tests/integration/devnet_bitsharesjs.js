@@ -95,9 +95,29 @@ async function main() {
     if (dgp.head_block_number >= 1) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const [before] = await db.exec("get_account_balances", ["init1", ["1.3.0"]]);
-
   const key = PrivateKey.fromWif(WIF);
+  // The genesis allocation is a balance object owned by the key's address, as on witness_node:
+  // bitsharesjs builds and signs the balance_claim (operation 37) that moves it into nathan.
+  const owner = key.toPublicKey().toAddressString("BTS");
+  const balances = await db.exec("get_balance_objects", [[owner]]);
+  if (balances.length !== 1 || balances[0].id !== "1.15.0") fail("get_balance_objects: " + JSON.stringify(balances));
+  const claim = new TransactionBuilder();
+  claim.add_type_operation("balance_claim", {
+    fee: {amount: 0, asset_id: "1.3.0"},
+    deposit_to_account: "1.2.17",
+    balance_to_claim: balances[0].id,
+    balance_owner_key: key.toPublicKey().toPublicKeyString("BTS"),
+    total_claimed: balances[0].balance,
+  });
+  await claim.set_required_fees();
+  claim.add_signer(key, key.toPublicKey().toPublicKeyString("BTS"));
+  await claim.broadcast();
+  const [nathan] = await db.exec("get_account_balances", ["nathan", ["1.3.0"]]);
+  if (nathan.amount !== balances[0].balance.amount) fail("after the claim nathan holds " + JSON.stringify(nathan));
+  if ((await db.exec("get_balance_objects", [[owner]])).length !== 0) fail("1.15.0 still there after the claim");
+  console.log(`devnet_bitsharesjs: balance_claim of ${nathan.amount} into nathan included`);
+
+  const [before] = await db.exec("get_account_balances", ["init1", ["1.3.0"]]);
   const tr = new TransactionBuilder();
   tr.add_type_operation("transfer", {
     fee: {amount: 0, asset_id: "1.3.0"},

@@ -1,4 +1,4 @@
-// Access to shared/testdata/bitshares-vectors.json for the protocol tests.
+// Access to tests/testdata/bitshares-vectors.json for the protocol tests.
 #pragma once
 
 #include <boost/json.hpp>

@@ -120,6 +120,7 @@ boost::json::value id_json(account_id_type id) { return to_json(id); }
 required_authorities get_required_authorities(const std::vector<operation>& ops) {
   std::set<std::uint64_t> active;
   std::set<std::uint64_t> owner;
+  std::vector<authority> other;
   for (const auto& op : ops) {
     std::visit(
         overload{
@@ -149,12 +150,19 @@ required_authorities get_required_authorities(const std::vector<operation>& ops)
             [&](const asset_reserve_operation& o) { active.insert(o.payer.instance); },
             [&](const asset_fund_fee_pool_operation& o) { active.insert(o.from_account.instance); },
             [&](const override_transfer_operation& o) { active.insert(o.issuer.instance); },
+            [&](const balance_claim_operation& o) {
+              authority a;
+              a.weight_threshold = 1;
+              a.key_auths.insert({o.balance_owner_key, 1});
+              other.push_back(std::move(a));
+            },
         },
         op.value);
   }
   required_authorities out;
   for (const auto i : active) out.active.push_back(account_id_type{i});
   for (const auto i : owner) out.owner.push_back(account_id_type{i});
+  out.other = std::move(other);
   return out;
 }
 
@@ -171,13 +179,10 @@ void verify_authority(const std::vector<operation>& ops,
     }
   }
   sign_state s(signees, get_active, get_owner, max_recursion_depth);
-  for (const auto& id : required.active) {
-    if (!(s.check_account(id) || s.check(get_owner(id)))) {
-      throw_error(fc_kind::tx_missing_active_auth, "verify_authority",
-                  "Missing Active Authority ${id}",
-                  {{"id", id_json(id)},
-                   {"auth", to_json(get_active(id))},
-                   {"owner", to_json(get_owner(id))}});
+  for (const auto& auth : required.other) {
+    if (!s.check(auth)) {
+      throw_error(fc_kind::tx_missing_other_auth, "verify_authority", "Missing Authority",
+                  {{"auth", to_json(auth)}});
     }
   }
   for (const auto& id : required.owner) {
@@ -185,6 +190,15 @@ void verify_authority(const std::vector<operation>& ops,
       throw_error(fc_kind::tx_missing_owner_auth, "verify_authority",
                   "Missing Owner Authority ${id}",
                   {{"id", id_json(id)}, {"auth", to_json(get_owner(id))}});
+    }
+  }
+  for (const auto& id : required.active) {
+    if (!(s.check_account(id) || s.check(get_owner(id)))) {
+      throw_error(fc_kind::tx_missing_active_auth, "verify_authority",
+                  "Missing Active Authority ${id}",
+                  {{"id", id_json(id)},
+                   {"auth", to_json(get_active(id))},
+                   {"owner", to_json(get_owner(id))}});
     }
   }
   if (s.remove_unused_signatures()) {
@@ -214,6 +228,7 @@ std::vector<public_key_type> get_potential_signatures(
     add(get_owner(id), add, 0);
   }
   for (const auto& id : required.owner) add(get_owner(id), add, 0);
+  for (const auto& auth : required.other) add(auth, add, 0);
   std::sort(keys.begin(), keys.end(),
             [](const auto& a, const auto& b) { return crypto::address_less(a, b); });
   return keys;
@@ -227,6 +242,7 @@ std::vector<public_key_type> get_required_signatures(
     std::uint32_t max_recursion_depth) {
   const required_authorities required = get_required_authorities(ops);
   sign_state s(signees, get_active, get_owner, max_recursion_depth, available);
+  for (const auto& auth : required.other) s.check(auth);
   for (const auto& id : required.owner) s.check(get_owner(id));
   for (const auto& id : required.active) {
     if (!s.check_account(id)) s.check(get_owner(id));

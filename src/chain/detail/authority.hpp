@@ -15,12 +15,14 @@ namespace bts::chain::detail {
 struct required_authorities {
   std::vector<protocol::account_id_type> active;  // sorted, distinct
   std::vector<protocol::account_id_type> owner;   // sorted, distinct
+  std::vector<protocol::authority> other;          // e.g. balance_claim's owner key
 };
 required_authorities get_required_authorities(const std::vector<protocol::operation>& ops);
 
 // `get_active`/`get_owner` return the account's authority or throw (unknown account).
-// Throws chain_error: 4010006 if the committee account's active authority is required,
-// 4010001 "Missing Active Authority ${id}", 4010002 "Missing Owner Authority ${id}",
+// Throws chain_error, checking in bitshares-core's order: 4010006 if the committee account's
+// active authority is required, 4010003 "Missing Authority" (other authorities),
+// 4010002 "Missing Owner Authority ${id}", 4010001 "Missing Active Authority ${id}",
 // 4010004 "Unnecessary signature(s) detected".
 void verify_authority(
     const std::vector<protocol::operation>& ops,

@@ -7,6 +7,7 @@
 #include "chain/chain_error.hpp"
 #include "chain/config.hpp"
 #include "chain/detail/evaluation.hpp"
+#include "crypto/keys.hpp"
 #include "protocol/json.hpp"
 
 namespace bts::chain {
@@ -28,7 +29,7 @@ struct evaluation::impl {
 
   // ---- lookups as `id(db)` does: "Unable to find Object" ----
   [[noreturn]] static void not_found(object_id_type id) {
-    throw_assert("maybe_found != nullptr", "get", "Unable to find Object",
+    throw_assert("maybe_found != nullptr", "get", "Unable to find Object ${id}",
                  {{"id", id.to_string()}});
   }
   const account_object& account(account_id_type id) const {
@@ -340,6 +341,37 @@ struct evaluation::impl {
     not_implemented("call_order_update");
   }
 
+  // asset_options::validate_flags (asset_ops.cpp), run by asset_create's do_evaluate.
+  static void validate_flags(const asset_options& o, bool is_market_issued,
+                             bool allow_disable_collateral_bid) {
+    const auto check = [](bool ok, std::string_view expression, std::string_view message) {
+      if (!ok) throw_assert(expression, "validate_flags", message);
+    };
+    // ASSET_ISSUER_PERMISSION_MASK has all 16 bits: "Can not set an unknown bit in flags" never
+    // fires on a uint16_t.
+    if (!allow_disable_collateral_bid) {
+      check((o.flags & 0x8000) == 0, "0 == (flags & disable_collateral_bidding)",
+            "Can not set the 'disable_collateral_bidding' bit in flags between the core-2281 "
+            "hardfork and the BSIP_48_75 hardfork");
+    }
+    check((o.flags & 0x800) == 0, "0 == (flags & disable_mcr_update)",
+          "Can not set disable_mcr_update flag, it is for issuer permission only");
+    check((o.flags & 0x1000) == 0, "0 == (flags & disable_icr_update)",
+          "Can not set disable_icr_update flag, it is for issuer permission only");
+    check((o.flags & 0x2000) == 0, "0 == (flags & disable_mssr_update)",
+          "Can not set disable_mssr_update flag, it is for issuer permission only");
+    check((o.flags & 0x4000) == 0, "0 == (flags & disable_bsrm_update)",
+          "Can not set disable_bsrm_update flag, it is for issuer permission only");
+    if (!is_market_issued) {
+      // UIA_ASSET_ISSUER_PERMISSION_MASK: charge_market_fee, white_list, override_authority,
+      // transfer_restricted, disable_confidential, lock_max_supply, disable_new_supply.
+      constexpr unsigned uia_mask = 0x01 | 0x02 | 0x04 | 0x08 | 0x40 | 0x200 | 0x400;
+      check((o.flags & ~uia_mask & 0xffffu) == 0,
+            "0 == (flags & (uint16_t)(~UIA_ASSET_ISSUER_PERMISSION_MASK))",
+            "Can not set a flag for bitassets only to UIA");
+    }
+  }
+
   // verify_authority_accounts (account_evaluator.cpp), recoded to the operation's exceptions.
   void verify_authority_accounts(const authority& a, const fc_exception_kind& max_exceeded,
                                  const fc_exception_kind& not_found_kind) {
@@ -369,9 +401,49 @@ struct evaluation::impl {
                    "Voted for more committee members than currently allowed (${c})",
                    {{"c", params.maximum_committee_count}});
     }
+    if (d.find_account(options.voting_account) == nullptr) {
+      throw_assert("db.find(options.voting_account)", "verify_account_votes",
+                   "Invalid proxy account specified.");
+    }
+    const std::uint32_t max_vote_id = d.global_properties().next_available_vote_id;
     for (const auto& id : options.votes) {
-      if (!(id.instance() < d.global_properties().next_available_vote_id)) {
-        throw_assert("id < max_vote_id", "verify_account_votes");
+      if (!(id.instance() < max_vote_id)) {
+        throw_assert("id < max_vote_id", "verify_account_votes",
+                     "Can not vote for ${id} which does not exist.", {{"id", js(id)}});
+      }
+    }
+    // After HARDFORK_CORE_143 every vote must name an existing committee member, witness or
+    // worker (the devnet has no workers, so a worker vote never exists).
+    for (const auto& id : options.votes) {
+      switch (id.type()) {
+        case 0: {
+          bool found = false;
+          for (const auto& c : d.committee_members_) found = found || c.vote_id == id;
+          if (!found) {
+            throw_assert("committee_idx.find(id) != committee_idx.end()", "verify_account_votes",
+                         "Can not vote for ${id} which does not exist.", {{"id", js(id)}});
+          }
+          break;
+        }
+        case 1: {
+          bool found = false;
+          // witnesses_[0] stands for the removed GRAPHENE_NULL_WITNESS.
+          for (std::size_t i = 1; i < d.witnesses_.size(); ++i) {
+            found = found || d.witnesses_[i].vote_id == id;
+          }
+          if (!found) {
+            throw_assert("witness_idx.find(id) != witness_idx.end()", "verify_account_votes",
+                         "Can not vote for ${id} which does not exist.", {{"id", js(id)}});
+          }
+          break;
+        }
+        case 2:
+          throw_assert("approve_worker_idx.find( id ) != approve_worker_idx.end()",
+                       "verify_account_votes", "Can not vote for ${id} which does not exist.",
+                       {{"id", js(id)}});
+        default:
+          throw_error(fc_kind::unspecified, "verify_account_votes", "Invalid Vote Type: ${id}",
+                      {{"id", js(id)}});
       }
     }
   }
@@ -380,10 +452,6 @@ struct evaluation::impl {
   operation_result apply_op(const account_create_operation& op) {
     prepare_fee(op.registrar, op.fee);
     check_fee(op);
-    if (d.find_account(op.options.voting_account) == nullptr) {
-      throw_assert("d.find_object(op.options.voting_account)", "do_evaluate",
-                   "Invalid proxy account specified.");
-    }
     if (!fee_paying_account->is_lifetime_member()) {
       throw_assert("fee_paying_account->is_lifetime_member()", "do_evaluate",
                    "Only Lifetime members may register an account.");
@@ -519,6 +587,13 @@ struct evaluation::impl {
   operation_result apply_op(const asset_create_operation& op) {
     prepare_fee(op.issuer, op.fee);
     check_fee(op);
+    // asset_options::validate_flags: every hardfork before it is long past; HARDFORK_CORE_2281
+    // is judged by the next maintenance time, as asset_evaluator.cpp does.
+    if (d.dynamic_global_properties().next_maintenance_time.sec_since_epoch > 1641909720u) {
+      validate_flags(op.common_options, op.bitasset_opts.has_value(), true);
+    } else {
+      validate_flags(op.common_options, op.bitasset_opts.has_value(), false);
+    }
     const auto& params = d.parameters();
     if (!(op.common_options.whitelist_authorities.size() <=
           params.maximum_asset_whitelist_authorities)) {
@@ -544,24 +619,28 @@ struct evaluation::impl {
       const std::string prefix = op.symbol.substr(0, dotpos);
       const asset_object* parent = d.find_asset_by_symbol(prefix);
       if (parent == nullptr) {
-        throw_assert(
-            "asset_symbol_itr != asset_indx.end()", "do_evaluate",
-            "Asset ${s} may only be created by issuer of ${p}, but ${p} has not been registered",
-            {{"s", op.symbol}, {"p", prefix}});
+        throw_assert("asset_prefix_itr != asset_indx.end()", "do_evaluate",
+                     "Asset ${s} may only be created by issuer of asset ${p}, but asset ${p} has "
+                     "not been created",
+                     {{"s", op.symbol}, {"p", prefix}});
       }
       if (!(parent->issuer == op.issuer)) {
-        throw_assert("asset_symbol_itr->issuer == op.issuer", "do_evaluate",
+        throw_assert("asset_prefix_itr->issuer == op.issuer", "do_evaluate",
                      "Asset ${s} may only be created by issuer of ${p}, ${i}",
                      {{"s", op.symbol}, {"p", prefix}, {"i", account(op.issuer).name}});
       }
     }
-    core_fee_paid -= core_fee_paid / 2;
     if (op.bitasset_opts) not_implemented("asset_create of market-issued assets (bitasset_opts)");
 
+    // convert_fee takes the whole fee from the fee asset's pool; asset_create_evaluator::pay_fee
+    // then keeps the larger half (rounded up) as the fee paid and, since HARDFORK_CORE_429, the
+    // new asset's pool gets the smaller half (rounded down): fee_pool = core_fee_paid - 1 if odd.
     convert_fee();
+    const bool fee_is_odd = core_fee_paid % 2 != 0;
+    core_fee_paid -= core_fee_paid / 2;
     pay_fee();
     asset_dynamic_data_object dyn;
-    dyn.fee_pool = core_fee_paid;
+    dyn.fee_pool = core_fee_paid - (fee_is_odd ? 1 : 0);
     asset_object a;
     a.issuer = op.issuer;
     a.symbol = op.symbol;
@@ -589,6 +668,11 @@ struct evaluation::impl {
     if (a.is_market_issued()) {
       throw_assert("!a.is_market_issued()", "do_evaluate",
                    "Cannot manually issue a market-issued asset.");
+    }
+    // (No liquidity pools on the devnet: "Cannot manually issue a liquidity pool share asset."
+    // cannot happen.)
+    if (a.options.flags & 0x400) {  // disable_new_supply
+      throw_assert("a.can_create_new_supply()", "do_evaluate", "Can not create new supply");
     }
     const account_object& to = account(op.issue_to_account);
     if (!is_authorized_asset(to, a))
@@ -620,9 +704,9 @@ struct evaluation::impl {
     if (!is_authorized_asset(*fee_paying_account, a))
       throw_assert("is_authorized_asset( d, *from_account, a )", "do_evaluate");
     const auto& dyn = d.asset_dynamic_data(a.id);
-    if (!(dyn.current_supply - op.amount_to_reserve.amount >= 0)) {
-      throw_assert("(asset_dyn_data->current_supply - o.amount_to_reserve.amount) >= 0",
-                   "do_evaluate");
+    if (!(dyn.current_supply >= op.amount_to_reserve.amount)) {
+      throw_assert("asset_dyn_data->current_supply >= o.amount_to_reserve.amount", "do_evaluate",
+                   "Can not reserve an amount that is more than the current supply");
     }
     convert_fee();
     pay_fee();
@@ -645,6 +729,32 @@ struct evaluation::impl {
     d.modify_asset_dynamic_data(a.id,
                                 [&](asset_dynamic_data_object& x) { x.fee_pool += op.amount; });
     pay_deducted_fee(op.from_account);
+    return void_result{};
+  }
+
+  // ---- balance_claim_evaluator (balance_evaluator.cpp) ----
+  // Only balances owned by the key's graphene address are recognised; the PTS address forms
+  // bitshares-core also accepts (mainnet's original genesis) are not (docs/devnet.md).
+  operation_result apply_op(const balance_claim_operation& op) {
+    prepare_fee(op.deposit_to_account, op.fee);
+    check_fee(op);
+    const balance_object* balance = d.find_balance_object(op.balance_to_claim);
+    if (balance == nullptr) not_found(object_id_type::of(op.balance_to_claim));
+    if (!(crypto::to_address(op.balance_owner_key) == balance->owner.data)) {
+      throw_error({3053703, "balance_claim_owner_mismatch", "owner mismatch"}, "do_evaluate",
+                  "Balance owner key was specified as '${op}' but balance's actual owner is "
+                  "'${bal}'",
+                  {{"op", js(op.balance_owner_key)}, {"bal", js(balance->owner)}});
+    }
+    if (!(op.total_claimed.asset_id == balance->balance.asset_id))
+      throw_assert("op.total_claimed.asset_id == balance->asset_type()", "do_evaluate");
+    if (!(op.total_claimed.amount == balance->balance.amount))
+      throw_assert("op.total_claimed == balance->balance", "do_evaluate");
+    convert_fee();
+    pay_fee();
+    d.remove_balance_object(op.balance_to_claim);
+    d.adjust_balance(op.deposit_to_account, op.total_claimed);
+    pay_deducted_fee(op.deposit_to_account);
     return void_result{};
   }
 

@@ -1,0 +1,509 @@
+#!/usr/bin/env bash
+# The real-node suite: bts-infra against bitshares-core's own witness_node on a private testnet
+# (one producer with the 11 init witnesses, two API nodes over P2P; tests/realnode/testnet.sh).
+#
+# Usage: tests/realnode/run.sh BTS_INFRA_BINARY      (make test-realnode)
+#
+# Needs witness_node: $BTS_WITNESS_NODE (the binary or its .xz) or ../shared/real-node/witness_node.xz
+# next to the repository. Needs root (or unprivileged user namespaces): the suite re-executes
+# itself under `unshare --net`, so everything runs in a network namespace whose only device is
+# loopback, and witness_node always gets --seed-nodes "[]" and 127.0.0.1 endpoints: it cannot
+# reach the internet. Every wait is bounded; the whole suite stops itself after 11.5 minutes
+# and stops every process it started on exit.
+#
+# Steps (one `ok NAME: numbers` or `FAIL NAME: why` line each), then `N passed, M failed`:
+#   testnet, provision, provision-again, preset-<each of the six>, fleet, uptime, report,
+#   run-command, differential.
+# The work directory (logs, run directories, stores) is kept on failure, or always with
+# BTS_REALNODE_KEEP=1; BTS_REALNODE_WORK=DIR picks it.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+bin=${1:?usage: tests/realnode/run.sh BTS_INFRA_BINARY}
+[[ $bin == /* ]] || bin=$PWD/$bin
+[[ -x $bin ]] || { echo "FAIL: $bin is not an executable" >&2; exit 2; }
+
+# shellcheck source=tests/realnode/testnet.sh
+source "$here/testnet.sh"
+
+# --- a loopback-only network namespace, or refuse --------------------------------------------
+if ! tn_loopback_only; then
+  if [[ -n ${BTS_REALNODE_NETNS:-} ]]; then
+    echo "FAIL: still not in a loopback-only network namespace after unshare; refusing to start witness_node" >&2
+    ip -o link show >&2 || true
+    exit 2
+  fi
+  command -v unshare >/dev/null || { echo "FAIL: unshare (util-linux) missing" >&2; exit 2; }
+  export BTS_REALNODE_NETNS=1
+  if [[ $(id -u) -eq 0 ]]; then
+    exec unshare --net -- bash "${BASH_SOURCE[0]}" "$bin"
+  else
+    exec unshare --user --map-root-user --net -- bash "${BASH_SOURCE[0]}" "$bin"
+  fi
+fi
+ip link set lo up
+tn_loopback_only || { echo "FAIL: network devices other than lo; refusing" >&2; exit 2; }
+
+suite_start=$SECONDS
+SUITE_LIMIT=${BTS_REALNODE_LIMIT:-690}  # 11.5 min; the suite must finish within 12
+work=${BTS_REALNODE_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/bts-realnode.XXXXXX")}
+mkdir -p "$work/steps" "$work/runs"
+tn_init "$work/testnet"
+umask 077
+exec 3>&1  # result lines go to fd 3 (the terminal) from inside steps whose output is logged
+
+passed=0
+failed=0
+extra_pids_file=$work/pids
+: >"$extra_pids_file"
+
+# track PID: stopped (TERM, then KILL) by the cleanup at exit.
+track() { echo "$1" >>"$extra_pids_file"; }
+stop_pid() {  # PID [SECONDS]: TERM, wait up to SECONDS (default 10), then KILL
+  local pid=$1 limit=${2:-10} deadline
+  kill -TERM "$pid" 2>/dev/null || return 0
+  deadline=$((SECONDS + limit))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local rc=$? pid
+  trap - EXIT TERM INT
+  [[ -n ${watchdog_pid:-} ]] && kill "$watchdog_pid" 2>/dev/null
+  while read -r pid; do [[ -n $pid ]] && stop_pid "$pid" 5; done <"$extra_pids_file"
+  tn_stop
+  if ((failed > 0 || rc != 0)) || [[ -n ${BTS_REALNODE_KEEP:-} ]]; then
+    echo "work directory kept: $work" >&2
+  else
+    rm -rf "$work"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "FAIL: interrupted (suite limit ${SUITE_LIMIT}s or a signal)" >&2; exit 124' TERM INT
+# The watchdog: bounded even if a step's own timeout failed.
+( sleep "$SUITE_LIMIT"; kill -TERM $$ 2>/dev/null ) &
+watchdog_pid=$!
+
+# ok MESSAGE / fail MESSAGE inside a step (fail ends the step).
+ok() { echo "ok $STEP: $*" | tee -a "$work/steps/$STEP.result" >&3; }
+fail() { echo "FAIL $STEP: $*" | tee -a "$work/steps/$STEP.result" >&3; exit 1; }
+
+# run_step NAME FUNCTION [ARGS]: runs FUNCTION in a subshell (set -e), its output in
+# steps/NAME.log; a step that ends without an ok or FAIL line fails with its exit code.
+run_step() {
+  STEP=$1; shift
+  local result=$work/steps/$STEP.result rc=0 t0=$SECONDS
+  : >"$result"
+  echo "--- $STEP ($((SECONDS - suite_start)) s into the suite)" >&2
+  ("$@") >"$work/steps/$STEP.log" 2>&1 || rc=$?
+  if grep -q '^FAIL' "$result"; then
+    failed=$((failed + 1))
+  elif ((rc != 0)); then
+    echo "FAIL $STEP: exited $rc after $((SECONDS - t0)) s (log: $work/steps/$STEP.log)" >&3
+    failed=$((failed + 1))
+  elif grep -q '^ok' "$result"; then
+    passed=$((passed + 1))
+  else
+    echo "FAIL $STEP: no result" >&3
+    failed=$((failed + 1))
+  fi
+  if grep -q '^FAIL' "$result" || ((rc != 0)); then
+    echo "    last lines of $work/steps/$STEP.log:" >&2
+    tail -15 "$work/steps/$STEP.log" | sed 's/^/    | /' >&2
+  fi
+  echo "    ($((SECONDS - t0)) s)" >&2
+}
+
+# j FILE FILTER: one jq value.
+j() { jq -r "$2" "$1"; }
+
+# check_run NAME DIR [MAX_REJECTED]: the counts of DIR/summary.json add up, no more than
+# MAX_REJECTED rejected (default 0), >= 99% of accepted included. Sets RUN_NUMBERS.
+check_run() {
+  local name=$1 s=$2/summary.json max_rej=${3:-0}
+  [[ -s $s ]] || fail "$name: no summary.json"
+  local sent acc rej una inc
+  sent=$(j "$s" .totals.sent); acc=$(j "$s" .totals.accepted)
+  rej=$(j "$s" .totals.rejected); una=$(j "$s" .totals.unanswered); inc=$(j "$s" .totals.included)
+  ((sent > 0)) || fail "$name: nothing sent"
+  ((sent == acc + rej + una)) || fail "$name: sent $sent != accepted $acc + rejected $rej + unanswered $una"
+  ((rej <= max_rej)) ||
+    fail "$name: $rej rejected (allowed $max_rej): $(jq -c '.totals.rejected_by_reason' "$s")"
+  ((una == 0)) || fail "$name: $una unanswered"
+  ((inc * 100 >= acc * 99)) || fail "$name: only $inc of $acc accepted included"
+  RUN_NUMBERS="sent $sent accepted $acc rejected $rej unanswered $una included $inc"
+  RUN_NUMBERS+=" inclusion p99 $(( $(jq -r '.latency_us.inclusion_corrected.p99 // 0' "$s") / 1000 )) ms"
+}
+
+wif_file=$work/nathan.wif
+echo "$TN_DEV_WIF" >"$wif_file"
+chmod 600 "$wif_file"
+accounts=$work/accounts.txt
+store=$work/results.db
+
+# node_load_args I...: --node-load proc:PID for the given testnet nodes.
+node_flags() {
+  local i
+  for i in "$@"; do NODE_FLAGS+=(--node "${TN_WS[$i]}" --node-load "proc:${TN_PIDS[$i]}"); done
+}
+
+# ================================================================================================
+# The testnet runs in this shell (its pids are needed by every step and by the cleanup), so this
+# step reports with returns instead of fail's exit.
+start_testnet() {
+  STEP=testnet
+  : >"$work/steps/testnet.result"
+  echo "--- testnet" >&2
+  local why="" head t0=$SECONDS
+  if ! tn_unpack_witness_node; then why="cannot unpack witness_node"
+  elif ! tn_write_genesis "$bin" 1; then why="cannot write the genesis"
+  elif ! tn_start; then why="cannot start the testnet"
+  elif ! head=$(tn_wait_synced 60 3); then why="nodes not synced: heads $(tn_heads)"
+  fi
+  if [[ -n $why ]]; then
+    echo "FAIL testnet: $why" | tee -a "$work/steps/testnet.result" >&3
+    failed=$((failed + 1))
+    return 1
+  fi
+  ok "producer + 2 API nodes at head $head after $((SECONDS - t0)) s, chain ${TN_CHAIN_ID:0:12}," \
+    "nodes ${TN_WS[*]}"
+  passed=$((passed + 1))
+}
+
+# a. accounts from a fresh genesis: the genesis balance claimed, accounts created and funded,
+# the BEACON asset created and issued; then the same again changes nothing.
+step_provision() {
+  timeout 120 "$bin" beacon provision --node "${TN_WS[1]}" --registrar nathan \
+    --registrar-wif-file "$wif_file" --claim-genesis-balance --count 6 --prefix rn- \
+    --accounts-out "$accounts" >"$work/provision1.json" || fail "beacon provision exited $? ($(tail -1 "$work/steps/provision.log"))"
+  cat "$work/provision1.json"
+  local created funded issued asset
+  created=$(j "$work/provision1.json" .created); funded=$(j "$work/provision1.json" .funded)
+  issued=$(j "$work/provision1.json" .issued); asset=$(j "$work/provision1.json" .asset_created)
+  ((created == 6)) || fail "created $created accounts, not 6"
+  [[ $asset == true ]] || fail "asset not created"
+  [[ $(wc -l <"$accounts") -ge 6 ]] || fail "accounts file has fewer than 6 lines"
+  [[ $(stat -c %a "$accounts") == 600 ]] || fail "accounts file mode $(stat -c %a "$accounts")"
+  grep -q "$TN_DEV_WIF" "$work/provision1.json" "$work/steps/provision.log" && fail "the registrar key was printed"
+  # Every node knows the accounts (the producer and the other API node, over P2P).
+  local names i n deadline=$((SECONDS + 20))
+  names=$(awk '!/^#/ && NF {printf "%s\"%s\"", (n++ ? "," : ""), $1}' "$accounts")
+  for i in 0 2; do
+    while :; do
+      n=$(tn_rpc "${TN_RPC_PORTS[$i]}" lookup_account_names "[[$names]]" | jq '[.[] | select(. != null)] | length')
+      [[ ${n:-0} -ge 6 ]] && break
+      ((SECONDS < deadline)) || fail "${TN_NAMES[$i]} shows ${n:-0} of 6 accounts"
+      sleep 0.5
+    done
+  done
+  local claimed bal
+  claimed=$(jq -c '.claimed // .genesis_balance // .claim // empty' "$work/provision1.json")
+  bal=$(tn_rpc "${TN_RPC_PORTS[0]}" get_objects '[["1.15.0"]]' | jq -r '.[0].balance.amount // "gone"')
+  ok "created $created funded $funded issued $issued asset_created $asset${claimed:+ claim $claimed};" \
+    "genesis balance 1.15.0 now $bal; accounts on all 3 nodes"
+}
+
+step_provision_again() {
+  timeout 120 "$bin" beacon provision --node "${TN_WS[2]}" --registrar nathan \
+    --registrar-wif-file "$wif_file" --claim-genesis-balance --count 6 --prefix rn- \
+    --accounts-out "$accounts" >"$work/provision2.json" || fail "second beacon provision exited $?"
+  cat "$work/provision2.json"
+  local existing created funded issued asset
+  existing=$(j "$work/provision2.json" .existing); created=$(j "$work/provision2.json" .created)
+  funded=$(j "$work/provision2.json" .funded); issued=$(j "$work/provision2.json" .issued)
+  asset=$(j "$work/provision2.json" .asset_created)
+  if ! ((existing == 6 && created == 0 && funded == 0 && issued == 0)) || [[ $asset != false ]]; then
+    fail "not idempotent: existing $existing created $created funded $funded issued $issued asset_created $asset"
+  fi
+  ok "existing $existing created $created funded $funded issued $issued asset_created $asset"
+}
+
+# b. every preset, scaled to the real node: a small rate for a short time; the rate searches
+# with a tiny start/step/max so that they end after three short steps (max is held).
+write_scenario() {  # PRESET OUT: the preset's file with the load scaled down
+  local preset=$1 out=$2
+  python3 - "$repo/scenarios/$preset.yaml" "$out" "$preset" <<'EOF'
+import re, sys
+src, dst, preset = sys.argv[1:4]
+text = open(src).read()
+loads = {
+    "real-user-activity": "load: {kind: constant, rate: 10}\nduration: 12s",
+    "max-transfer-one-node": "load: {search: {start: 4, step: 4, step_duration: 4s, max: 12, hold: 3s, settle: 3s}}",
+    "max-transfer-many-nodes": "load: {search: {start: 4, step: 4, step_duration: 4s, max: 12, hold: 3s, settle: 3s}}",
+    "max-limit-order-many-nodes": "load: {search: {start: 4, step: 4, step_duration: 4s, max: 12, hold: 3s, settle: 3s}}",
+    "max-many-transfers-many-nodes": "load: {search: {start: 2, step: 2, step_duration: 4s, max: 6, hold: 3s, settle: 3s}}",
+    "p2p-limit": "load: {kind: ramp, from: 2, to: 6, over: 5s}\nduration: 10s",
+}
+text = re.sub(r"^load:.*$", loads[preset], text, count=1, flags=re.M)
+text = re.sub(r"^duration:.*\n", "", text, flags=re.M) if "duration:" in loads[preset] and text.count("duration:") > 1 else text
+# keep only the first duration line (the one we wrote)
+lines, seen = [], False
+for line in text.splitlines():
+    if line.startswith("duration:"):
+        if seen:
+            continue
+        seen = True
+    lines.append(line)
+open(dst, "w").write("\n".join(lines) + "\n")
+EOF
+}
+
+step_preset() {
+  local preset=$1 dir=$work/runs/$1 scen=$work/$1.yaml
+  write_scenario "$preset" "$scen"
+  NODE_FLAGS=()
+  case $preset in
+    max-transfer-one-node) node_flags 1 ;;
+    real-user-activity) node_flags 1 ;;
+    *) node_flags 0 1 2 ;;
+  esac
+  timeout 150 "$bin" beacon run --scenario "$scen" "${NODE_FLAGS[@]}" --accounts "$accounts" \
+    --out "$dir" --store "$store" --name "rn-$preset" --quiet >"$work/$preset.out" ||
+    fail "beacon run exited $? ($(tail -1 "$work/steps/$STEP.log"))"
+  cat "$work/$preset.out"
+  check_run "$preset" "$dir"
+  local s=$dir/summary.json extra=""
+  case $preset in
+    max-*)
+      local sustained bp ended
+      sustained=$(j "$s" '.search.sustained_rate // "null"')
+      bp=$(jq -c '.search.break_point' "$s")
+      ended=$(j "$s" '.search.ended // "?"')
+      [[ $bp == null ]] || fail "break point at the small rates: $bp"
+      extra=" search: sustained $sustained tx/s over $(jq '.search.steps | length' "$s") steps, ended: $ended"
+      ;;
+    p2p-limit)
+      local prop
+      prop=$(jq -c '.propagation.propagated' "$s")
+      [[ $prop == true ]] || fail "blocks did not propagate: $(jq -c '.propagation' "$s")"
+      extra=" propagated to all 3 nodes, largest block $(j "$s" .propagation.largest_block_bytes) bytes"
+      ;;
+  esac
+  ok "$RUN_NUMBERS;$extra; node cpu peak $(j "$s" '.cpu_percent.node_peak // "-"')%"
+}
+
+# c. a fleet: the overseer and two beacons (tokens from 0600 files), a run created and started
+# with ctl over the three nodes.
+step_fleet() {
+  local port
+  port=$(tn_pick_free 8700)
+  head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/beacon.token"
+  head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/admin.token"
+  chmod 600 "$work/beacon.token" "$work/admin.token"
+  timeout 120 "$bin" beacon provision --node "${TN_WS[0]}" --registrar nathan \
+    --registrar-wif-file "$wif_file" --claim-genesis-balance --count 3 --prefix rn-fa- \
+    --accounts-out "$work/fleet-a.txt" >/dev/null || fail "provision for beacon a exited $?"
+  timeout 120 "$bin" beacon provision --node "${TN_WS[0]}" --registrar nathan \
+    --registrar-wif-file "$wif_file" --count 3 --prefix rn-fb- \
+    --accounts-out "$work/fleet-b.txt" >/dev/null || fail "provision for beacon b exited $?"
+  "$bin" overseer serve --listen "127.0.0.1:$port" --store "$work/fleet.db" \
+    --token-file "$work/beacon.token" --admin-token-file "$work/admin.token" \
+    >"$work/overseer.out" 2>"$work/overseer.err" &
+  local ov=$! deadline
+  track "$ov"
+  deadline=$((SECONDS + 15))
+  until grep -q '^overseer listening' "$work/overseer.out"; do
+    kill -0 "$ov" 2>/dev/null || fail "overseer exited: $(tail -3 "$work/overseer.err")"
+    ((SECONDS < deadline)) || fail "overseer printed no start line within 15 s"
+    sleep 0.2
+  done
+  local b
+  for b in a b; do
+    "$bin" beacon serve --overseer "ws://127.0.0.1:$port" --name "fleet-$b" \
+      --token-file "$work/beacon.token" --accounts "$work/fleet-$b.txt" \
+      >"$work/beacon-$b.out" 2>"$work/beacon-$b.err" &
+    track $!
+  done
+  local ctl=(timeout 20 "$bin" ctl --overseer "http://127.0.0.1:$port" --admin-token-file "$work/admin.token")
+  deadline=$((SECONDS + 30))
+  until [[ $("${ctl[@]}" beacons | jq '[.[] | select(.connection == "connected" and .state == "idle")] | length') -eq 2 ]]; do
+    ((SECONDS < deadline)) || fail "beacons not connected within 30 s: $("${ctl[@]}" beacons)"
+    sleep 0.5
+  done
+  cat >"$work/fleet.yaml" <<EOF
+name: realnode-fleet
+nodes:
+  - ${TN_WS[0]}
+  - ${TN_WS[1]}
+  - ${TN_WS[2]}
+spread: round_robin
+mix: {transfer: 3, transfer_with_memo: 1, limit_order_create: 2, limit_order_cancel: 1}
+ops_per_tx: {weighted: {1: 90, 2: 10}}
+amount: {kind: log_uniform, min: 1, max: 100000}
+order_asset: BEACON
+load: {kind: constant, rate: 16}
+duration: 15s
+expiration_seconds: 120
+EOF
+  "${ctl[@]}" create --scenario "$work/fleet.yaml" --name realnode-fleet >"$work/fleet-create.json" ||
+    fail "ctl create exited $?: $(cat "$work/fleet-create.json")"
+  cat "$work/fleet-create.json"
+  local id
+  id=$(j "$work/fleet-create.json" .id)
+  [[ -n $id && $id != null ]] || fail "no run id from ctl create"
+  [[ $(jq '.beacons | length' "$work/fleet-create.json") -eq 2 ]] || fail "run not assigned to both beacons"
+  "${ctl[@]}" start "$id" >/dev/null || fail "ctl start exited $?"
+  local status
+  deadline=$((SECONDS + 90))
+  while :; do
+    "${ctl[@]}" status "$id" >"$work/fleet-status.json" || true
+    status=$(jq -r '.status // .run.status // empty' "$work/fleet-status.json" 2>/dev/null)
+    [[ $status == completed || $status == stopped || $status == failed ]] && break
+    ((SECONDS < deadline)) || fail "run $id still ${status:-unknown} after 90 s"
+    sleep 1
+  done
+  [[ $status == completed ]] || fail "run $id $status"
+  echo "$id" >"$work/fleet.id"
+  mkdir -p "$work/runs/fleet"
+  jq '.summary' "$work/fleet-status.json" >"$work/runs/fleet/summary.json"
+  check_run fleet "$work/runs/fleet"
+  local beacons
+  beacons=$(j "$work/runs/fleet/summary.json" .beacons)
+  [[ $beacons == 2 ]] || fail "summary says $beacons beacons"
+  ok "run $id completed, 2 beacons over 3 nodes: $RUN_NUMBERS"
+}
+
+# tn_pick_free FROM: a free loopback port from FROM up.
+tn_pick_free() {
+  local p=$1
+  until tn_port_free "$p"; do p=$((p + 1)); done
+  echo "$p"
+}
+
+# d. uptime: the three nodes on the testnet's chain id, recent heads.
+step_uptime() {
+  {
+    echo "title: realnode testnet"
+    echo "defaults: {interval: 5s, timeout: 5s}"
+    echo "endpoints:"
+    local i
+    for i in 0 1 2; do
+      cat <<EOF
+  - name: ${TN_NAMES[$i]}
+    group: testnet
+    url: ${TN_WS[$i]}
+    conditions:
+      - "[CONNECTED] == true"
+      - "[CHAIN_ID] == $TN_CHAIN_ID"
+      - "[HEAD_BLOCK_AGE] < 10s"
+      - "[HEAD_BLOCK_LAG] < 5"
+      - "[API_SETS] has database"
+EOF
+    done
+  } >"$work/uptime.yaml"
+  local rc=0
+  timeout 30 "$bin" uptime check --config "$work/uptime.yaml" --json >"$work/uptime.json" || rc=$?
+  cat "$work/uptime.json"
+  ((rc == 0)) || fail "uptime check exited $rc: $(jq -c '[.. | objects | select(has("failed_conditions") or has("errors"))]' "$work/uptime.json" 2>/dev/null | head -c 600)"
+  timeout 30 "$bin" uptime check --config "$work/uptime.yaml" >"$work/uptime.txt" || true
+  cat "$work/uptime.txt"
+  local up
+  up=$(grep -c -w up "$work/uptime.txt" || true)
+  ((up >= 3)) || fail "only $up of 3 endpoints up: $(cat "$work/uptime.txt")"
+  ok "3 of 3 up on chain ${TN_CHAIN_ID:0:12}: $(tr '\n' ';' <"$work/uptime.txt" | cut -c1-300)"
+}
+
+# e. the report of the stored runs: the fleet run (overseer store) and real-user-activity (the
+# beacons' store); report.json's numbers are the stored summary's.
+step_report() {
+  local id
+  id=$(cat "$work/fleet.id" 2>/dev/null) || fail "no fleet run to report"
+  timeout 60 "$bin" report --store "$work/fleet.db" "$id" --out "$work/report-fleet" --format all ||
+    fail "report of the fleet run exited $?"
+  compare_report "$work/report-fleet" "$work/runs/fleet/summary.json"
+  local rua
+  rua=$(j "$work/runs/real-user-activity/manifest.json" .run.id 2>/dev/null) || fail "no real-user-activity run dir"
+  timeout 60 "$bin" report --store "$store" "$rua" --out "$work/report-rua" --format all ||
+    fail "report of real-user-activity exited $?"
+  compare_report "$work/report-rua" "$work/runs/real-user-activity/summary.json"
+  ok "fleet and real-user-activity reports (html $(stat -c %s "$work/report-fleet/report.html") B," \
+    "md, json): totals equal the stored summaries ($(jq -c '.runs[0].summary.totals | {sent, included}' "$work/report-fleet/report.json"))"
+}
+compare_report() {  # DIR SUMMARY
+  local f
+  for f in report.html report.md report.json; do [[ -s $1/$f ]] || fail "$1/$f missing"; done
+  local k a b
+  for k in sent accepted rejected unanswered included; do
+    a=$(jq -r ".runs[0].summary.totals.$k" "$1/report.json"); b=$(jq -r ".totals.$k" "$2")
+    [[ $a == "$b" ]] || fail "$1/report.json totals.$k $a, stored summary $b"
+  done
+  [[ $(jq -r '.runs[0].summary_source' "$1/report.json") == stored ]] ||
+    fail "$1: summary_source $(jq -r '.runs[0].summary_source' "$1/report.json")"
+  grep -q "$(jq -r '.totals.sent' "$2")" "$1/report.md" || fail "$1/report.md does not show sent"
+}
+
+# f. the one-command stress test against the existing nodes.
+step_run_command() {
+  "$bin" run --help | grep -q -- '--registrar-wif-file' || fail "bts-infra run has no --registrar-wif-file"
+  timeout 180 "$bin" run real-user-activity --node "${TN_WS[0]}" --node "${TN_WS[1]}" --node "${TN_WS[2]}" \
+    --registrar nathan --registrar-wif-file "$wif_file" --claim-genesis-balance --beacons 2 \
+    --accounts-per-beacon 2 --rate 10 --duration 12s --out "$work/run-command" \
+    >"$work/run-command.out" || fail "bts-infra run exited $? ($(tail -2 "$work/steps/$STEP.log" | tr '\n' ' '))"
+  cat "$work/run-command.out"
+  local id st
+  id=$(awk '$1 == "run" && $2 == "id" {print $3}' "$work/run-command.out")
+  st=$(awk '$1 == "store" {print $2}' "$work/run-command.out")
+  grep -q "^run $id: completed" "$work/run-command.out" || fail "run $id not completed: $(head -1 "$work/run-command.out")"
+  grep -q "$TN_DEV_WIF" "$work/run-command.out" "$work/steps/$STEP.log" && fail "the registrar key was printed"
+  mkdir -p "$work/runs/run-command"
+  timeout 60 "$bin" report --store "$st" "$id" --out "$work/report-run" --format json >/dev/null ||
+    fail "report of run $id exited $?"
+  jq '.runs[0].summary' "$work/report-run/report.json" >"$work/runs/run-command/summary.json"
+  check_run run-command "$work/runs/run-command"
+  ok "run $id completed over 3 nodes, 2 beacons: $RUN_NUMBERS"
+}
+
+# g. the devnet against witness_node on the same genesis (tests/realnode/differential.js).
+step_differential() {
+  if [[ ! -f $here/differential.js ]]; then
+    echo "skip differential: tests/realnode/differential.js missing" >&3
+    ok "skipped (tests/realnode/differential.js missing)"
+    return 0
+  fi
+  local port
+  port=$(tn_pick_free 8090)
+  "$bin" devnet --genesis "$TN_GENESIS" --listen "127.0.0.1:$port" >"$work/devnet.out" 2>"$work/devnet.err" &
+  local dv=$! deadline=$((SECONDS + 15)) url=""
+  track "$dv"
+  while [[ -z $url ]]; do
+    url=$(awk '/^devnet listening/{print $3; exit}' "$work/devnet.out")
+    kill -0 "$dv" 2>/dev/null || fail "devnet exited: $(tail -3 "$work/devnet.err")"
+    ((SECONDS < deadline)) || fail "devnet printed no start line within 15 s"
+    [[ -n $url ]] || sleep 0.2
+  done
+  local dcid
+  dcid=$(awk '/^devnet listening/{for (i = 1; i < NF; i++) if ($i == "chain_id") print $(i + 1); exit}' "$work/devnet.out")
+  [[ $dcid == "$TN_CHAIN_ID" ]] || fail "devnet chain id $dcid, witness_node's $TN_CHAIN_ID"
+  local rc=0
+  (cd "$repo" && timeout 300 node tests/realnode/differential.js --bin "$bin" --devnet "$url" \
+    --real "${TN_WS[1]}") >"$work/differential.out" 2>&1 || rc=$?
+  cat "$work/differential.out"
+  stop_pid "$dv" 5
+  ((rc == 0)) || fail "differential.js exited $rc: $(tail -3 "$work/differential.out" | tr '\n' ' ')"
+  ok "devnet and witness_node agree (same chain id ${TN_CHAIN_ID:0:12}): $(tail -1 "$work/differential.out")"
+}
+
+# ================================================================================================
+if start_testnet; then
+  run_step provision step_provision
+  run_step provision-again step_provision_again
+  for preset in $("$bin" beacon presets); do
+    run_step "preset-$preset" step_preset "$preset"
+  done
+  run_step fleet step_fleet
+  run_step uptime step_uptime
+  run_step report step_report
+  run_step run-command step_run_command
+  run_step differential step_differential
+  heads=$(tn_heads)
+  tn_alive || { echo "FAIL testnet-end: a witness_node exited during the suite" >&3; failed=$((failed + 1)); }
+else
+  heads="-"
+  tn_logs_tail 20 >&2
+fi
+echo "testnet heads at the end: $heads; suite took $((SECONDS - suite_start)) s" >&2
+echo "$passed passed, $failed failed"
+((failed == 0))
