@@ -77,6 +77,12 @@ if [[ ! -x $witness ]]; then
 fi
 
 tmp=$(mktemp -d /tmp/realnode-bench.XXXXXX)
+# A private copy, taken under the build lock (shared): a rebuild cannot replace it mid-run.
+flock -s -n /tmp/bts-build.lock cp "$bin" "$tmp/bts-infra" 2>/dev/null || {
+  echo "# waiting for the build lock (a build is running)"
+  flock -s -w 900 /tmp/bts-build.lock cp "$bin" "$tmp/bts-infra"
+}
+bin=$tmp/bts-infra
 node_pid=
 beacon_pid=
 stop_pid() {  # PID: SIGTERM, up to 10 s, then SIGKILL
@@ -180,6 +186,7 @@ expiration_seconds: 600
 EOF
   fifo=$tmp/rows.$rate.fifo
   mkfifo "$fifo"
+  exec 3<>"$fifo"  # read-write: opening never blocks, even if the beacon fails to start
   load_start=$(load)
   "$bin" beacon run --scenario "$dir/scenario.yaml" --rate "$rate" --count "$count" --seed "$step" \
     --accounts "$tmp/accounts.txt" --run-dir "$dir/run" --node-load "proc:$node_pid" \
@@ -187,13 +194,29 @@ EOF
   beacon_pid=$!
   # One sample per closed second, taken when its row arrives: wall time, both /proc/PID/stat.
   : > "$dir/samples.tsv"
-  while IFS= read -r line; do
-    t=$EPOCHREALTIME
-    bs=; ns=
-    read -r bs < "/proc/$beacon_pid/stat" 2>/dev/null || true
-    read -r ns < "/proc/$node_pid/stat" 2>/dev/null || true
-    printf '%s\t%s\t%s\t%s\n' "$t" "$bs" "$ns" "$line" >> "$dir/samples.tsv"
-  done < "$fifo"
+  started=$SECONDS
+  buf=
+  while :; do
+    if IFS= read -r -t 2 line <&3; then
+      t=$EPOCHREALTIME
+      bs=; ns=
+      read -r bs 2>/dev/null < "/proc/$beacon_pid/stat" || true
+      read -r ns 2>/dev/null < "/proc/$node_pid/stat" || true
+      printf '%s\t%s\t%s\t%s\n' "$t" "$bs" "$ns" "$buf$line" >> "$dir/samples.tsv"
+      buf=
+    else
+      buf+=$line  # a timeout keeps what it read of a line
+      st=Z
+      read -r st 2>/dev/null < "/proc/$beacon_pid/stat" || true
+      st=${st##*) }
+      [[ ${st:0:1} == Z ]] && break  # exited (gone, or not yet reaped): every row was read
+      if (( SECONDS - started > step_seconds + 150 )); then
+        echo "realnode_bench: the beacon run at $rate tx/s is overdue; stopping it" >&2
+        kill "$beacon_pid" 2>/dev/null || true
+      fi
+    fi
+  done
+  exec 3<&-
   rc=0
   wait "$beacon_pid" || rc=$?
   beacon_pid=
@@ -243,6 +266,7 @@ piled = (tot["unanswered"] > 0 or timeouts > 0 or peak_in_flight >= 0.9 * mif or
 acc_ok = tot["accepted"] >= 0.99 * tot["offered"]
 inc_ok = tot["accepted"] > 0 and tot["included"] >= 0.99 * tot["accepted"]
 incl = summary.get("latency_us", {}).get("inclusion_corrected", {})
+ack = summary.get("latency_us", {}).get("ack_corrected", {})
 out = {
     "rate": rate, "offered": tot["offered"], "sent": tot["sent"], "accepted": tot["accepted"],
     "rejected": tot["rejected"], "unanswered": tot["unanswered"], "included": tot["included"],
@@ -255,6 +279,7 @@ out = {
     "beacon_self_pct": round(mean("beacon_cpu_percent"), 1), "send_thread_pct": round(mean("send_cpu_percent"), 1),
     "node_rows_pct": round(mean("node_cpu_percent"), 1),
     "inclusion_p99_ms": round(incl.get("p99", 0) / 1000, 1) if incl else None,
+    "ack_p99_ms": round(ack.get("p99", 0) / 1000, 1) if ack else None,
     "prefilled": pool.get("prefilled"), "prefill_s": pool.get("prefill_seconds"), "signed": pool.get("produced"),
     "pool_misses": pool.get("misses"), "signing_outside_window": signing_outside,
     "accepted_ok": acc_ok, "included_ok": inc_ok, "piled_up": piled,
@@ -266,10 +291,10 @@ EOF
   python3 - "$out/steps.jsonl" <<'EOF' | tee -a "$results"
 import json, sys
 s = [json.loads(l) for l in open(sys.argv[1])][-1]
-print("step rate=%d accepted=%d/%d included=%d node=%.1f%% (%.0f us/tx) beacon=%.1f%% (%.0f us/tx; send thread %.1f%%) ratio=%.3f peak_in_flight=%d inclusion_p99=%sms sustainable=%s load=%s..%s%s"
+print("step rate=%d accepted=%d/%d included=%d node=%.1f%% (%.0f us/tx) beacon=%.1f%% (%.0f us/tx; send thread %.1f%%) ratio=%.3f peak_in_flight=%d ack_p99=%sms inclusion_p99=%sms sustainable=%s load=%s..%s%s"
       % (s["rate"], s["accepted"], s["offered"], s["included"], s["node_pct"], s["node_us_per_tx"],
          s["beacon_pct"], s["beacon_us_per_tx"], s["send_thread_pct"], s["ratio"], s["peak_in_flight"],
-         s["inclusion_p99_ms"], "yes" if s["sustainable"] else "NO", s["load_start"], s["load_end"],
+         s["ack_p99_ms"], s["inclusion_p99_ms"], "yes" if s["sustainable"] else "NO", s["load_start"], s["load_end"],
          "" if s["signing_outside_window"] else "  [WARNING: signing overlapped the window]"))
 EOF
   if grep -q '"sustainable": true' <(tail -1 "$out/steps.jsonl"); then fails=0; else fails=$((fails + 1)); fi
@@ -285,13 +310,13 @@ python3 - "$out/steps.jsonl" <<'EOF' | tee -a "$results"
 import json, sys
 steps = [json.loads(l) for l in open(sys.argv[1])]
 print()
-print("| offered tx/s | accepted | included | node CPU | node µs/tx | beacon CPU | beacon µs/tx | send thread | beacon/node | peak in flight | incl. p99 | sustainable | load avg (1 min) start→end |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| offered tx/s | accepted | included | node CPU | node µs/tx | beacon CPU | beacon µs/tx | send thread | beacon/node | peak in flight | ack p99 | incl. p99 | sustainable | load avg (1 min) start→end |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for s in steps:
-    print("| %s | %s / %s | %s | %.1f%% | %.0f | %.1f%% | %.1f | %.1f%% | **%.3f** | %d | %.1f s | %s | %s → %s |" % (
+    print("| %s | %s / %s | %s | %.1f%% | %.0f | %.1f%% | %.1f | %.1f%% | **%.3f** | %d | %.2f s | %.1f s | %s | %s → %s |" % (
         format(s["rate"], ","), format(s["accepted"], ","), format(s["offered"], ","), format(s["included"], ","),
         s["node_pct"], s["node_us_per_tx"], s["beacon_pct"], s["beacon_us_per_tx"], s["send_thread_pct"],
-        s["ratio"], s["peak_in_flight"], s["inclusion_p99_ms"] / 1000, "yes" if s["sustainable"] else "no",
+        s["ratio"], s["peak_in_flight"], s["ack_p99_ms"] / 1000, s["inclusion_p99_ms"] / 1000, "yes" if s["sustainable"] else "no",
         s["load_start"].split()[0], s["load_end"].split()[0]))
 print()
 # The highest sustainable rate: the highest step that was sustainable (all lower steps too, or it

@@ -157,13 +157,6 @@ void database::init_genesis(const genesis_state& genesis) {
   }
 
   std::uint32_t vote_id = 0;
-  for (const auto& c : genesis.initial_committee_candidates) {
-    committee_member_object m;
-    m.id.instance = committee_members_.size();
-    m.committee_member_account = find_account_by_name(c.owner_name)->id;
-    m.vote_id = protocol::vote_id_type::make(0, vote_id++);
-    committee_members_.push_back(std::move(m));
-  }
   // witness 1.6.0 is GRAPHENE_NULL_WITNESS: created and removed by init_genesis, never listed.
   witnesses_.push_back(witness_object{});
   for (const auto& w : genesis.initial_witness_candidates) {
@@ -173,6 +166,15 @@ void database::init_genesis(const genesis_state& genesis) {
     o.signing_key = w.block_signing_key;
     o.vote_id = protocol::vote_id_type::make(1, vote_id++);
     witnesses_.push_back(std::move(o));
+  }
+  // Committee members after the witnesses, as db_genesis.cpp creates them: vote ids 1:0..1:10
+  // for the witnesses, then 0:11..0:21.
+  for (const auto& c : genesis.initial_committee_candidates) {
+    committee_member_object m;
+    m.id.instance = committee_members_.size();
+    m.committee_member_account = find_account_by_name(c.owner_name)->id;
+    m.vote_id = protocol::vote_id_type::make(0, vote_id++);
+    committee_members_.push_back(std::move(m));
   }
   global_properties_.next_available_vote_id = vote_id;
   for (std::uint64_t i = 1; i <= genesis.initial_active_witnesses; ++i) {

@@ -215,7 +215,8 @@ TEST_F(TransactionTest, UnknownAccountIsUnableToFindObject) {
       f.push_error(f.signed_tx({chain_fixture::transfer(nathan, account_id_type{999}, 1)}));
   EXPECT_EQ(e.code(), 10);
   EXPECT_EQ(e.rpc_message(),
-            "Execution error: Assert Exception: maybe_found != nullptr: Unable to find Object 1.2.999");
+            "Execution error: Assert Exception: maybe_found != nullptr: Unable to find Object "
+            "1.2.999");
 }
 
 TEST_F(TransactionTest, MultiSignatureThresholds) {

@@ -22,7 +22,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 bin=${1:?usage: tests/realnode/run.sh BTS_INFRA_BINARY}
 [[ $bin == /* ]] || bin=$PWD/$bin
-[[ -x $bin ]] || { echo "FAIL: $bin is not an executable" >&2; exit 2; }
 
 # shellcheck source=tests/realnode/testnet.sh
 source "$here/testnet.sh"
@@ -45,10 +44,30 @@ fi
 ip link set lo up
 tn_loopback_only || { echo "FAIL: network devices other than lo; refusing" >&2; exit 2; }
 
+if [[ -n ${BTS_REALNODE_WORK:-} ]]; then
+  work=$BTS_REALNODE_WORK; keep_work=1
+else
+  work=$(mktemp -d "${TMPDIR:-/tmp}/bts-realnode.XXXXXX"); keep_work=${BTS_REALNODE_KEEP:-}
+fi
+mkdir -p "$work/steps" "$work/runs" "$work/bin"
+# A private copy of the binary: a rebuild of the tree during the suite must not change it. Where
+# builds take /tmp/bts-build.lock, the copy waits (bounded) for a running build to end.
+copy_bin() { [[ -x $bin ]] || { echo "FAIL: $bin is not an executable" >&2; return 2; }; cp "$bin" "$work/bin/bts-infra"; }
+if [[ -e /tmp/bts-build.lock ]]; then
+  t0=$SECONDS
+  exec 4</tmp/bts-build.lock
+  flock -s -w 900 4 || echo "a build still holds /tmp/bts-build.lock after 900 s; copying anyway" >&2
+  ((SECONDS - t0 < 5)) || echo "waited $((SECONDS - t0)) s for a build to finish (/tmp/bts-build.lock)" >&2
+  copy_bin || exit 2
+  exec 4<&-
+else
+  copy_bin || exit 2
+fi
+bin=$work/bin/bts-infra
+"$bin" --help >/dev/null 2>&1 || { echo "FAIL: $bin does not run" >&2; exit 2; }
+
 suite_start=$SECONDS
 SUITE_LIMIT=${BTS_REALNODE_LIMIT:-690}  # 11.5 min; the suite must finish within 12
-work=${BTS_REALNODE_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/bts-realnode.XXXXXX")}
-mkdir -p "$work/steps" "$work/runs"
 tn_init "$work/testnet"
 umask 077
 exec 3>&1  # result lines go to fd 3 (the terminal) from inside steps whose output is logged
@@ -74,7 +93,7 @@ cleanup() {
   [[ -n ${watchdog_pid:-} ]] && kill "$watchdog_pid" 2>/dev/null
   while read -r pid; do [[ -n $pid ]] && stop_pid "$pid" 5; done <"$extra_pids_file"
   tn_stop
-  if ((failed > 0 || rc != 0)) || [[ -n ${BTS_REALNODE_KEEP:-} ]]; then
+  if ((failed > 0 || rc != 0)) || [[ -n $keep_work ]]; then
     echo "work directory kept: $work" >&2
   else
     rm -rf "$work"
@@ -144,7 +163,35 @@ chmod 600 "$wif_file"
 accounts=$work/accounts.txt
 store=$work/results.db
 
-# node_load_args I...: --node-load proc:PID for the given testnet nodes.
+# wait_accounts FILE SECONDS: every account of FILE exists on all three nodes. witness_node's
+# database API answers from its pending state, so the node `beacon provision` talked to shows the
+# accounts before they are in a block; the others only once the block has reached them.
+wait_accounts() {
+  local names want i n deadline=$((SECONDS + $2))
+  names=$(awk '!/^#/ && NF {printf "%s\"%s\"", (n++ ? "," : ""), $1}' "$1")
+  want=$(awk '!/^#/ && NF' "$1" | wc -l)
+  for i in 0 1 2; do
+    while :; do
+      n=$(tn_rpc "${TN_RPC_PORTS[$i]}" lookup_account_names "[[$names]]" | jq '[.[] | select(. != null)] | length')
+      [[ ${n:-0} -ge $want ]] && break
+      ((SECONDS < deadline)) || fail "${TN_NAMES[$i]} shows ${n:-0} of the $want accounts of $1 after $2 s"
+      sleep 0.5
+    done
+  done
+}
+
+# cancels_on_chain FILE: limit_order_cancel operations (type 2) in the accounts' history (a1).
+cancels_on_chain() {
+  local name total=0 n
+  while read -r name; do
+    n=$(curl -s -m 3 -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"call\",\"params\":[\"history\",\"get_account_history_operations\",[\"$name\",2,\"1.11.0\",\"1.11.0\",100]]}" \
+      "http://127.0.0.1:${TN_RPC_PORTS[1]}" | jq '.result | length' 2>/dev/null)
+    total=$((total + ${n:-0}))
+  done < <(awk '!/^#/ && NF {print $1}' "$1")
+  echo "$total"
+}
+
+# node_flags I...: --node URL --node-load proc:PID for the given testnet nodes.
 node_flags() {
   local i
   for i in "$@"; do NODE_FLAGS+=(--node "${TN_WS[$i]}" --node-load "proc:${TN_PIDS[$i]}"); done
@@ -188,22 +235,17 @@ step_provision() {
   [[ $(wc -l <"$accounts") -ge 6 ]] || fail "accounts file has fewer than 6 lines"
   [[ $(stat -c %a "$accounts") == 600 ]] || fail "accounts file mode $(stat -c %a "$accounts")"
   grep -q "$TN_DEV_WIF" "$work/provision1.json" "$work/steps/provision.log" && fail "the registrar key was printed"
+  local claimed claimed_core bal t0=$SECONDS
+  claimed=$(j "$work/provision1.json" .claimed); claimed_core=$(j "$work/provision1.json" .claimed_core)
+  ((claimed == 1)) || fail "claimed $claimed genesis balances, not 1"
+  [[ $claimed_core == 1000000000000000 ]] || fail "claimed $claimed_core, not nathan's 10^15"
   # Every node knows the accounts (the producer and the other API node, over P2P).
-  local names i n deadline=$((SECONDS + 20))
-  names=$(awk '!/^#/ && NF {printf "%s\"%s\"", (n++ ? "," : ""), $1}' "$accounts")
-  for i in 0 2; do
-    while :; do
-      n=$(tn_rpc "${TN_RPC_PORTS[$i]}" lookup_account_names "[[$names]]" | jq '[.[] | select(. != null)] | length')
-      [[ ${n:-0} -ge 6 ]] && break
-      ((SECONDS < deadline)) || fail "${TN_NAMES[$i]} shows ${n:-0} of 6 accounts"
-      sleep 0.5
-    done
-  done
-  local claimed bal
-  claimed=$(jq -c '.claimed // .genesis_balance // .claim // empty' "$work/provision1.json")
+  wait_accounts "$accounts" 20
+  # 1.15.0 is gone once claimed in full.
   bal=$(tn_rpc "${TN_RPC_PORTS[0]}" get_objects '[["1.15.0"]]' | jq -r '.[0].balance.amount // "gone"')
-  ok "created $created funded $funded issued $issued asset_created $asset${claimed:+ claim $claimed};" \
-    "genesis balance 1.15.0 now $bal; accounts on all 3 nodes"
+  [[ $bal == gone ]] || fail "genesis balance 1.15.0 still holds $bal"
+  ok "claimed $claimed balance ($claimed_core), created $created funded $funded issued $issued" \
+    "asset_created $asset; 1.15.0 gone; accounts on all 3 nodes $((SECONDS - t0)) s after provision returned"
 }
 
 step_provision_again() {
@@ -211,14 +253,16 @@ step_provision_again() {
     --registrar-wif-file "$wif_file" --claim-genesis-balance --count 6 --prefix rn- \
     --accounts-out "$accounts" >"$work/provision2.json" || fail "second beacon provision exited $?"
   cat "$work/provision2.json"
-  local existing created funded issued asset
+  local existing created funded issued asset claimed
+  claimed=$(j "$work/provision2.json" .claimed)
+  ((claimed == 0)) || fail "claimed $claimed genesis balances again"
   existing=$(j "$work/provision2.json" .existing); created=$(j "$work/provision2.json" .created)
   funded=$(j "$work/provision2.json" .funded); issued=$(j "$work/provision2.json" .issued)
   asset=$(j "$work/provision2.json" .asset_created)
   if ! ((existing == 6 && created == 0 && funded == 0 && issued == 0)) || [[ $asset != false ]]; then
     fail "not idempotent: existing $existing created $created funded $funded issued $issued asset_created $asset"
   fi
-  ok "existing $existing created $created funded $funded issued $issued asset_created $asset"
+  ok "claimed $claimed existing $existing created $created funded $funded issued $issued asset_created $asset"
 }
 
 # b. every preset, scaled to the real node: a small rate for a short time; the rate searches
@@ -257,9 +301,10 @@ step_preset() {
   NODE_FLAGS=()
   case $preset in
     max-transfer-one-node) node_flags 1 ;;
-    real-user-activity) node_flags 1 ;;
     *) node_flags 0 1 2 ;;
   esac
+  local cancels_before
+  cancels_before=$(cancels_on_chain "$accounts")
   timeout 150 "$bin" beacon run --scenario "$scen" "${NODE_FLAGS[@]}" --accounts "$accounts" \
     --out "$dir" --store "$store" --name "rn-$preset" --quiet >"$work/$preset.out" ||
     fail "beacon run exited $? ($(tail -1 "$work/steps/$STEP.log"))"
@@ -273,16 +318,27 @@ step_preset() {
       bp=$(jq -c '.search.break_point' "$s")
       ended=$(j "$s" '.search.ended // "?"')
       [[ $bp == null ]] || fail "break point at the small rates: $bp"
-      extra=" search: sustained $sustained tx/s over $(jq '.search.steps | length' "$s") steps, ended: $ended"
+      extra=" search: sustained $sustained tx/s over $(jq '.search.steps | length' "$s") steps, ended: $ended;"
       ;;
     p2p-limit)
       local prop
       prop=$(jq -c '.propagation.propagated' "$s")
       [[ $prop == true ]] || fail "blocks did not propagate: $(jq -c '.propagation' "$s")"
-      extra=" propagated to all 3 nodes, largest block $(j "$s" .propagation.largest_block_bytes) bytes"
+      extra=" propagated to all 3 nodes, largest block $(j "$s" .propagation.largest_block_bytes) bytes;"
       ;;
   esac
-  ok "$RUN_NUMBERS;$extra; node cpu peak $(j "$s" '.cpu_percent.node_peak // "-"')%"
+  if grep -q limit_order_cancel "$scen"; then
+    # The cancels must reach the chain: the beacon learns its orders' ids from their inclusion.
+    local cancels fallbacks
+    sleep 2  # the last block's history
+    cancels=$(( $(cancels_on_chain "$accounts") - cancels_before ))
+    fallbacks=$(j "$dir/manifest.json" '.factory.cancel_fallbacks // 0')
+    ((cancels > 0)) || fail "$RUN_NUMBERS; but no limit_order_cancel reached the chain" \
+      "($fallbacks cancels fell back to transfers: no order id learnt from the node)"
+    extra+=" cancels on chain $cancels, fallbacks $fallbacks;"
+  fi
+  ok "$RUN_NUMBERS;$extra node cpu peak $(j "$s" '.cpu_percent.node_peak // "-"')%," \
+    "schedule lag p99 $(( $(j "$s" '.latency_us.schedule_lag.p99 // 0') / 1000 )) ms"
 }
 
 # c. a fleet: the overseer and two beacons (tokens from 0600 files), a run created and started
@@ -299,6 +355,8 @@ step_fleet() {
   timeout 120 "$bin" beacon provision --node "${TN_WS[0]}" --registrar nathan \
     --registrar-wif-file "$wif_file" --count 3 --prefix rn-fb- \
     --accounts-out "$work/fleet-b.txt" >/dev/null || fail "provision for beacon b exited $?"
+  wait_accounts "$work/fleet-a.txt" 20
+  wait_accounts "$work/fleet-b.txt" 20
   "$bin" overseer serve --listen "127.0.0.1:$port" --store "$work/fleet.db" \
     --token-file "$work/beacon.token" --admin-token-file "$work/admin.token" \
     >"$work/overseer.out" 2>"$work/overseer.err" &
@@ -363,7 +421,9 @@ EOF
   local beacons
   beacons=$(j "$work/runs/fleet/summary.json" .beacons)
   [[ $beacons == 2 ]] || fail "summary says $beacons beacons"
-  ok "run $id completed, 2 beacons over 3 nodes: $RUN_NUMBERS"
+  local cancels
+  cancels=$(( $(cancels_on_chain "$work/fleet-a.txt") + $(cancels_on_chain "$work/fleet-b.txt") ))
+  ok "run $id completed, 2 beacons over 3 nodes: $RUN_NUMBERS; cancels on chain $cancels"
 }
 
 # tn_pick_free FROM: a free loopback port from FROM up.
@@ -403,7 +463,8 @@ EOF
   local up
   up=$(grep -c -w up "$work/uptime.txt" || true)
   ((up >= 3)) || fail "only $up of 3 endpoints up: $(cat "$work/uptime.txt")"
-  ok "3 of 3 up on chain ${TN_CHAIN_ID:0:12}: $(tr '\n' ';' <"$work/uptime.txt" | cut -c1-300)"
+  ok "3 of 3 up on chain ${TN_CHAIN_ID:0:12}:" \
+    "$(awk '{for (i = 1; i < NF; i++) if ($i == "head") h = $(i + 1) " age " $(i + 3); printf "%s %s head %s; ", $1, $2, h}' "$work/uptime.txt")"
 }
 
 # e. the report of the stored runs: the fleet run (overseer store) and real-user-activity (the

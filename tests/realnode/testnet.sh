@@ -145,6 +145,17 @@ tn_start() {
     TN_PIDS[i]=$!
     TN_WS[i]="ws://127.0.0.1:${TN_RPC_PORTS[$i]}"
     TN_HTTP[i]="http://127.0.0.1:${TN_RPC_PORTS[$i]}"
+    # The API nodes dial the producer once at startup and back off for a long time when it is
+    # not listening yet (it spends about a second initializing the genesis state): they start
+    # only once its P2P port listens and its API answers.
+    if ((i == 0)); then
+      local deadline=$((SECONDS + 30))
+      until ! tn_port_free "${TN_P2P_PORTS[0]}" && [[ -n $(tn_head 0) ]]; do
+        kill -0 "${TN_PIDS[0]}" 2>/dev/null || { tn_log "the producer exited: $(tail -3 "$TN_DIR/p0.log")"; return 1; }
+        ((SECONDS < deadline)) || { tn_log "the producer's P2P/API not up within 30 s"; return 1; }
+        sleep 0.2
+      done
+    fi
   done
   tn_log "started p0 (producer) ${TN_WS[0]} p2p ${TN_P2P_PORTS[0]}, a1 ${TN_WS[1]}, a2 ${TN_WS[2]}" \
     "(pids ${TN_PIDS[*]}; logs in $TN_DIR)"
