@@ -39,7 +39,10 @@ bench: test-deps build
 	@scripts/prepare-oracle.sh $(BUILD)
 	@bench/run.sh $(BUILD)
 
-demo: build
+# The demo builds only what it runs (the bts-infra program), not the tests and benchmarks.
+demo: configure
+	@echo "demo: building bts-infra (first time: several minutes on 2 cores)"
+	@cmake --build $(BUILD) -j $(JOBS) --target bts-infra
 	@scripts/demo.sh $(BUILD)
 
 format:
