@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test-deps configure build test fuzz bench demo clean format
+.PHONY: all deps test-deps configure build test test-realnode fuzz bench bench-realnode demo clean format
 
 all: build
 
@@ -31,6 +31,14 @@ test: test-deps build
 	@fuzz/run.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
+# The real-node suite (tests/realnode/run.sh): bts-infra against bitshares-core's own
+# witness_node on a private testnet, in a network namespace that has only loopback. Needs
+# ../shared/real-node/witness_node.xz (or BTS_WITNESS_NODE) and root or user namespaces for
+# `unshare --net`; about 4 minutes, bounded at 12. Not part of `make test`.
+test-realnode: build
+	@scripts/install-deps.sh realnode
+	@tests/realnode/run.sh $(BUILD)/bin/bts-infra
+
 FUZZ_SECONDS ?= 60
 fuzz: test-deps
 	@fuzz/run.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
@@ -38,6 +46,14 @@ fuzz: test-deps
 bench: test-deps build
 	@scripts/prepare-oracle.sh $(BUILD)
 	@bench/run.sh $(BUILD)
+
+# One beacon against one real witness_node (bench/realnode_bench.sh, loopback-only network
+# namespace as test-realnode): node and beacon CPU per transaction per offered rate, their ratio,
+# the node's highest sustainable rate. Needs ../shared/real-node; 3-5 minutes. Not in `make bench`.
+bench-realnode: configure
+	@scripts/install-deps.sh realnode
+	@cmake --build $(BUILD) -j $(JOBS) --target bts-infra
+	@bench/realnode_bench.sh $(BUILD)
 
 # The demo builds only what it runs (the bts-infra program), not the tests and benchmarks.
 demo: configure

@@ -8,8 +8,9 @@
 #   bench/realnode_bench.sh [BUILD_DIR]          (default build)
 #
 # Environment:
-#   RATES="500 1000 ..."  offered rates, tx/s, one beacon run each (default 500 to 5,000 by 500)
-#   STEP_SECONDS=12       seconds of sending per step
+#   RATES="500 1000 ..."  offered rates, tx/s, one beacon run each (default 500, 1000 to 2500
+#                         by 250, 3000, 3500, 4000)
+#   STEP_SECONDS=15       seconds of sending per step
 #   STOP_AFTER=2          stop after this many unsustainable steps in a row (0: run every rate)
 #   ACCOUNTS=10           beacon accounts (provisioned once, funded for every step)
 #   BTS_WITNESS_NODE=F    the witness_node binary (default: unpacked from ../shared/real-node)
@@ -53,8 +54,8 @@ build=${1:-build}
 [[ $build = /* ]] || build=$root/$build
 bin=$build/bin/bts-infra
 [[ -x $bin ]] || { echo "realnode_bench: $bin not built" >&2; exit 1; }
-rates=(${RATES:-500 1000 1500 2000 2500 3000 3500 4000 4500 5000})
-step_seconds=${STEP_SECONDS:-12}
+rates=(${RATES:-500 1000 1250 1500 1750 2000 2250 2500 3000 3500 4000})
+step_seconds=${STEP_SECONDS:-15}
 stop_after=${STOP_AFTER:-2}
 n_accounts=${ACCOUNTS:-10}
 out=${BTS_REALNODE_OUT:-$build/realnode-bench}
@@ -202,7 +203,9 @@ EOF
       bs=; ns=
       read -r bs 2>/dev/null < "/proc/$beacon_pid/stat" || true
       read -r ns 2>/dev/null < "/proc/$node_pid/stat" || true
-      printf '%s\t%s\t%s\t%s\n' "$t" "$bs" "$ns" "$buf$line" >> "$dir/samples.tsv"
+      nt=  # the node's threads, to tell whether one of them is the limit
+      for f in /proc/$node_pid/task/*/stat; do read -r x 2>/dev/null < "$f" && nt+="$x|"; done
+      printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$bs" "$ns" "$nt" "$buf$line" >> "$dir/samples.tsv"
       buf=
     else
       buf+=$line  # a timeout keeps what it read of a line
@@ -235,10 +238,15 @@ d, rate, T, hz, mif = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.a
 def ticks(stat):
     f = stat[stat.rindex(")") + 2:].split()
     return int(f[11]) + int(f[12])  # utime, stime (fields 14, 15), all threads
+first = 0      # the window opens at the close of second 0: connections warm, the schedule running
 samples = []
 for ln in open(d + "/samples.tsv"):
-    t, bs, ns, row = ln.rstrip("\n").split("\t", 3)
-    samples.append((float(t), bs, ns, json.loads(row)))
+    t, bs, ns, nt, row = ln.rstrip("\n").split("\t", 4)
+    threads = {}
+    for st in nt.split("|"):
+        if st:
+            threads[int(st.split()[0])] = (st[st.index("(") + 1:st.rindex(")")], ticks(st))
+    samples.append((float(t), bs, ns, json.loads(row), threads))
 summary = json.load(open(d + "/summary.json"))
 manifest = json.load(open(d + "/run/manifest.json"))
 rows = [s[3] for s in samples]
@@ -246,11 +254,17 @@ sending = [i for i, r in enumerate(rows) if r["sent"] > 0]
 last = sending[-1]
 if last > 1 and rows[last]["sent"] < 0.9 * rate:
     last -= 1  # a partial last second of sends stays out of the window
-first = 0      # close of second 0: connections warm, the schedule running
-note = []
 if not samples[last][1] or not samples[first][1]:
     raise SystemExit("no /proc sample at the window's ends")
 dt = samples[last][0] - samples[first][0]
+busiest = max(((tid, name, (v - samples[first][4][tid][1]) / hz) for tid, (name, v) in samples[last][4].items()
+               if tid in samples[first][4]), key=lambda x: x[2])
+node_pid = int(samples[last][2].split()[0])
+groups = {}  # the node's CPU by thread: main, other witness_node threads, pool workers, p2p
+for tid, (name, v) in samples[last][4].items():
+    if tid in samples[first][4]:
+        g = "main" if tid == node_pid else ("pool workers" if name.startswith("pool worker") else name)
+        groups[g] = groups.get(g, 0) + (v - samples[first][4][tid][1]) / hz
 b_cpu = (ticks(samples[last][1]) - ticks(samples[first][1])) / hz
 n_cpu = (ticks(samples[last][2]) - ticks(samples[first][2])) / hz
 win = rows[first + 1:last + 1]
@@ -262,7 +276,9 @@ peak_in_flight = max(r["in_flight"] for r in rows[:last + 1])
 send_seconds = len(sending)
 mean = lambda k: (sum(r[k] for r in win if r.get(k) is not None) / max(1, sum(1 for r in win if r.get(k) is not None)))
 signing_outside = pool.get("prefilled") == tot["offered"] == pool.get("produced") and pool.get("misses", 0) == 0
-piled = (tot["unanswered"] > 0 or timeouts > 0 or peak_in_flight >= 0.9 * mif or send_seconds > T + 1)
+end_in_flight = rows[last]["in_flight"]
+piled = (tot["unanswered"] > 0 or timeouts > 0 or peak_in_flight >= 0.9 * mif or send_seconds > T + 1
+         or end_in_flight > 0.5 * rate)
 acc_ok = tot["accepted"] >= 0.99 * tot["offered"]
 inc_ok = tot["accepted"] > 0 and tot["included"] >= 0.99 * tot["accepted"]
 incl = summary.get("latency_us", {}).get("inclusion_corrected", {})
@@ -270,7 +286,7 @@ ack = summary.get("latency_us", {}).get("ack_corrected", {})
 out = {
     "rate": rate, "offered": tot["offered"], "sent": tot["sent"], "accepted": tot["accepted"],
     "rejected": tot["rejected"], "unanswered": tot["unanswered"], "included": tot["included"],
-    "timeouts": timeouts, "peak_in_flight": peak_in_flight, "send_seconds": send_seconds,
+    "timeouts": timeouts, "peak_in_flight": peak_in_flight, "end_in_flight": end_in_flight, "send_seconds": send_seconds,
     "window_s": round(dt, 3), "window_sent": sent_w, "window_rate": round(sent_w / dt, 1),
     "node_cpu_s": round(n_cpu, 2), "beacon_cpu_s": round(b_cpu, 2),
     "node_pct": round(100 * n_cpu / dt, 1), "beacon_pct": round(100 * b_cpu / dt, 1),
@@ -278,6 +294,9 @@ out = {
     "ratio": round(b_cpu / n_cpu, 3) if n_cpu > 0 else None,
     "beacon_self_pct": round(mean("beacon_cpu_percent"), 1), "send_thread_pct": round(mean("send_cpu_percent"), 1),
     "node_rows_pct": round(mean("node_cpu_percent"), 1),
+    "node_busiest_thread": "%s (tid %d%s)" % (busiest[1], busiest[0], ", main" if busiest[0] == node_pid else ""),
+    "node_busiest_thread_pct": round(100 * busiest[2] / dt, 1),
+    "node_threads_pct": {g: round(100 * v / dt, 1) for g, v in sorted(groups.items(), key=lambda x: -x[1])},
     "inclusion_p99_ms": round(incl.get("p99", 0) / 1000, 1) if incl else None,
     "ack_p99_ms": round(ack.get("p99", 0) / 1000, 1) if ack else None,
     "prefilled": pool.get("prefilled"), "prefill_s": pool.get("prefill_seconds"), "signed": pool.get("produced"),
@@ -291,9 +310,9 @@ EOF
   python3 - "$out/steps.jsonl" <<'EOF' | tee -a "$results"
 import json, sys
 s = [json.loads(l) for l in open(sys.argv[1])][-1]
-print("step rate=%d accepted=%d/%d included=%d node=%.1f%% (%.0f us/tx) beacon=%.1f%% (%.0f us/tx; send thread %.1f%%) ratio=%.3f peak_in_flight=%d ack_p99=%sms inclusion_p99=%sms sustainable=%s load=%s..%s%s"
+print("step rate=%d accepted=%d/%d included=%d node=%.1f%% (%.0f us/tx) beacon=%.1f%% (%.0f us/tx; send thread %.1f%%) ratio=%.3f node_busiest_thread=%.1f%% peak_in_flight=%d ack_p99=%sms inclusion_p99=%sms sustainable=%s load=%s..%s%s"
       % (s["rate"], s["accepted"], s["offered"], s["included"], s["node_pct"], s["node_us_per_tx"],
-         s["beacon_pct"], s["beacon_us_per_tx"], s["send_thread_pct"], s["ratio"], s["peak_in_flight"],
+         s["beacon_pct"], s["beacon_us_per_tx"], s["send_thread_pct"], s["ratio"], s["node_busiest_thread_pct"], s["peak_in_flight"],
          s["ack_p99_ms"], s["inclusion_p99_ms"], "yes" if s["sustainable"] else "NO", s["load_start"], s["load_end"],
          "" if s["signing_outside_window"] else "  [WARNING: signing overlapped the window]"))
 EOF
@@ -310,12 +329,12 @@ python3 - "$out/steps.jsonl" <<'EOF' | tee -a "$results"
 import json, sys
 steps = [json.loads(l) for l in open(sys.argv[1])]
 print()
-print("| offered tx/s | accepted | included | node CPU | node µs/tx | beacon CPU | beacon µs/tx | send thread | beacon/node | peak in flight | ack p99 | incl. p99 | sustainable | load avg (1 min) start→end |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| offered tx/s | accepted | included | node CPU | node's busiest thread | node µs/tx | beacon CPU | beacon µs/tx | send thread | beacon/node | peak in flight | ack p99 | incl. p99 | sustainable | load avg (1 min) start→end |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for s in steps:
-    print("| %s | %s / %s | %s | %.1f%% | %.0f | %.1f%% | %.1f | %.1f%% | **%.3f** | %d | %.2f s | %.1f s | %s | %s → %s |" % (
+    print("| %s | %s / %s | %s | %.1f%% | %.1f%% | %.0f | %.1f%% | %.1f | %.1f%% | **%.3f** | %d | %.2f s | %.1f s | %s | %s → %s |" % (
         format(s["rate"], ","), format(s["accepted"], ","), format(s["offered"], ","), format(s["included"], ","),
-        s["node_pct"], s["node_us_per_tx"], s["beacon_pct"], s["beacon_us_per_tx"], s["send_thread_pct"],
+        s["node_pct"], s["node_busiest_thread_pct"], s["node_us_per_tx"], s["beacon_pct"], s["beacon_us_per_tx"], s["send_thread_pct"],
         s["ratio"], s["peak_in_flight"], s["ack_p99_ms"] / 1000, s["inclusion_p99_ms"] / 1000, "yes" if s["sustainable"] else "no",
         s["load_start"].split()[0], s["load_end"].split()[0]))
 print()
@@ -333,10 +352,18 @@ if good:
     print("realnode.node_us_per_tx_at_highest=%.1f" % best["node_us_per_tx"])
     print("realnode.beacon_us_per_tx_at_highest=%.1f" % best["beacon_us_per_tx"])
     print("realnode.ratio_at_highest=%.3f" % best["ratio"])
+    print("realnode.node_threads_at_highest=%s" % ",".join("%s:%.1f%%" % kv for kv in best["node_threads_pct"].items()))
     print("realnode.goal_ratio=0.25 (%s)" % ("met" if best["ratio"] <= 0.25 else "NOT met"))
     if below:
         print("# note: lower steps were not sustainable: %s" % ", ".join(str(s["rate"]) for s in below))
-    if best["rate"] == steps[-1]["rate"] and best is steps[-1]:
+    nxt = [s for s in steps if s["rate"] > best["rate"]]
+    if nxt:
+        n = nxt[0]
+        why = [w for w, bad in (("accepted < 99%% of offered", not n["accepted_ok"]), ("included < 99%% of accepted", not n["included_ok"]),
+               ("broadcasts piled up (peak in flight %d, %d at the end of sending, %d unanswered)" % (n["peak_in_flight"], n["end_in_flight"], n["unanswered"]), n["piled_up"])) if bad]
+        print("# the next step, %d tx/s: %s; node %.1f%% of a core, its main thread %.1f%%" % (
+            n["rate"], "; ".join(why) or "sustainable", n["node_pct"], n["node_threads_pct"].get("main", 0)))
+    if best is steps[-1]:
         print("# note: the highest step offered was sustained: the node's limit is above it")
 else:
     print("realnode.highest_sustainable_rate=none")

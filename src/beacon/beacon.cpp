@@ -983,7 +983,13 @@ class runner : public tx_sender {
       if (const sent_record* r = rec_.on_included(t.id, at)) {
         ++ours;
         tally_included(*r, at);
-        if (!r->order_creates.empty()) learn_orders(*r, t.orders_created);
+        if (!r->order_creates.empty()) {
+          if (t.orders_created.empty()) {
+            ask_open_orders(*r);  // witness_node's get_block carries no operation_results
+          } else {
+            learn_orders(*r, t.orders_created);
+          }
+        }
       } else if (included_by_notice_.erase(t.id) != 0) {
         ++ours;  // broadcast_transaction_with_callback told us first
       }
@@ -1016,9 +1022,13 @@ class runner : public tx_sender {
     included_by_notice_.insert(tid);
     if (!r->order_creates.empty()) {
       const auto* trx = args[0].as_object().if_contains("trx");
-      if (trx == nullptr || !trx->is_object()) return;
-      const auto* results = trx->as_object().if_contains("operation_results");
-      if (results == nullptr || !results->is_array()) return;
+      const auto* results = trx != nullptr && trx->is_object()
+                                ? trx->as_object().if_contains("operation_results")
+                                : nullptr;
+      if (results == nullptr || !results->is_array() || results->as_array().empty()) {
+        ask_open_orders(*r);  // witness_node sends no operation_results
+        return;
+      }
       std::vector<std::pair<std::uint32_t, protocol::limit_order_id_type>> created;
       for (std::size_t i = 0; i < results->as_array().size(); ++i) {
         // [1, "1.7.N"]: the new order's id.
@@ -1180,8 +1190,53 @@ class runner : public tx_sender {
       const std::vector<std::pair<std::uint32_t, protocol::limit_order_id_type>>& created) {
     for (const auto& [op_index, account_index] : r.order_creates) {
       for (const auto& [result_index, order] : created) {
-        if (result_index == op_index) orders_.add(account_index, order);
+        if (result_index == op_index && orders_seen_.insert(order.instance).second)
+          orders_.add(account_index, order);
       }
+    }
+  }
+
+  // witness_node's get_block (and its inclusion notices) carry empty operation_results, so the
+  // ids of new orders are read from the sellers' open orders instead (get_full_accounts, on the
+  // watcher's connection, off the send path): every open order not seen before becomes
+  // cancellable. Runs on the send thread; at most one question per account in flight.
+  void ask_open_orders(const sent_record& r) {
+    for (const auto& [op_index, account_index] : r.order_creates) {
+      if (!asking_orders_.insert(account_index).second) continue;
+      const std::string id = "1.2." + std::to_string((*setup_.accounts)[account_index].id.instance);
+      watcher_->async_call(
+          "database", "get_full_accounts", {json::array{json::value(id)}, false},
+          [this, account_index](rpc::call_result res) {
+            std::vector<protocol::limit_order_id_type> open;
+            if (res.ok() && res.value().is_array() && !res.value().as_array().empty()) {
+              const auto& entry = res.value().as_array()[0];
+              const json::value* full =
+                  entry.is_array() && entry.as_array().size() == 2 ? &entry.as_array()[1] : nullptr;
+              const json::value* orders =
+                  full && full->is_object() ? full->as_object().if_contains("limit_orders")
+                                            : nullptr;
+              if (orders != nullptr && orders->is_array()) {
+                for (const auto& o : orders->as_array()) {
+                  const auto* oid = o.is_object() ? o.as_object().if_contains("id") : nullptr;
+                  if (oid == nullptr || !oid->is_string()) continue;
+                  try {
+                    protocol::limit_order_id_type order;
+                    order.instance = protocol::parse_object_id(oid->as_string(), 1, 7);
+                    open.push_back(order);
+                  } catch (const std::exception&) {
+                  }
+                }
+              }
+            } else if (!res.ok()) {
+              ++bad_answers_;
+            }
+            asio::post(io_, [this, account_index, open = std::move(open)] {
+              asking_orders_.erase(account_index);
+              for (const auto& order : open) {
+                if (orders_seen_.insert(order.instance).second) orders_.add(account_index, order);
+              }
+            });
+          });
     }
   }
 
@@ -1332,6 +1387,10 @@ class runner : public tx_sender {
   run_recorder rec_;
   reference_block_cell head_;
   open_orders orders_;
+  // Send thread only: order ids ever made cancellable, and accounts whose open orders are being
+  // read (ask_open_orders).
+  std::unordered_set<std::uint64_t> orders_seen_;
+  std::unordered_set<std::uint32_t> asking_orders_;
   id_registry ids_;
   std::optional<tx_factory> factory_;
   presign_options pool_options_;

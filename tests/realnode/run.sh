@@ -41,7 +41,8 @@ if ! tn_loopback_only; then
     exec unshare --user --map-root-user --net -- bash "${BASH_SOURCE[0]}" "$bin"
   fi
 fi
-ip link set lo up
+ip link set lo up 2>/dev/null || true
+ip -o link show lo | grep -q '[<,]UP[,>]' || { echo "FAIL: cannot bring lo up" >&2; exit 2; }
 tn_loopback_only || { echo "FAIL: network devices other than lo; refusing" >&2; exit 2; }
 
 if [[ -n ${BTS_REALNODE_WORK:-} ]]; then
@@ -87,13 +88,33 @@ stop_pid() {  # PID [SECONDS]: TERM, wait up to SECONDS (default 10), then KILL
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+# stop_tree PID: PID and all its descendants (by parent pid), TERM, then KILL after 5 s.
+descendants() {
+  local c
+  for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done
+}
+stop_tree() {
+  local pids p deadline
+  pids="$1 $(descendants "$1" | tr '\n' ' ')"
+  for p in $pids; do kill -TERM "$p" 2>/dev/null; done
+  deadline=$((SECONDS + 5))
+  for p in $pids; do
+    while kill -0 "$p" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    kill -KILL "$p" 2>/dev/null
+  done
+  wait "$1" 2>/dev/null
+  return 0
+}
 cleanup() {
   local rc=$? pid
   trap - EXIT TERM INT
+  set +e  # every stop below is attempted
   [[ -n ${watchdog_pid:-} ]] && kill "$watchdog_pid" 2>/dev/null
+  [[ -n ${step_pid:-} ]] && stop_tree "$step_pid"  # interrupted during a step: its commands first
   while read -r pid; do [[ -n $pid ]] && stop_pid "$pid" 5; done <"$extra_pids_file"
   tn_stop
   if ((failed > 0 || rc != 0)) || [[ -n $keep_work ]]; then
+    rm -f "$work/bin/bts-infra" "$work/testnet/bin/witness_node"  # the copies: ~500 MB
     echo "work directory kept: $work" >&2
   else
     rm -rf "$work"
@@ -101,10 +122,22 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'echo "FAIL: interrupted (suite limit ${SUITE_LIMIT}s or a signal)" >&2; exit 124' TERM INT
+interrupted() {
+  echo "FAIL ${STEP:-suite}: interrupted (suite limit ${SUITE_LIMIT} s, or a signal)" >&3
+  failed=$((failed + 1))
+  echo "$passed passed, $failed failed"
+  exit 124
+}
+trap interrupted TERM INT
 # The watchdog: bounded even if a step's own timeout failed.
-( sleep "$SUITE_LIMIT"; kill -TERM $$ 2>/dev/null ) &
+(
+  trap 'kill "$sleep_pid" 2>/dev/null; exit 0' TERM
+  sleep "$SUITE_LIMIT" &
+  sleep_pid=$!
+  wait "$sleep_pid" && kill -TERM $$ 2>/dev/null
+) &
 watchdog_pid=$!
+step_pid=""
 
 # ok MESSAGE / fail MESSAGE inside a step (fail ends the step).
 ok() { echo "ok $STEP: $*" | tee -a "$work/steps/$STEP.result" >&3; }
@@ -117,7 +150,12 @@ run_step() {
   local result=$work/steps/$STEP.result rc=0 t0=$SECONDS
   : >"$result"
   echo "--- $STEP ($((SECONDS - suite_start)) s into the suite)" >&2
-  ("$@") >"$work/steps/$STEP.log" 2>&1 || rc=$?
+  # In the background and waited for, so that the suite's TERM trap runs at once (the cleanup
+  # then stops the step's processes).
+  ("$@") >"$work/steps/$STEP.log" 2>&1 &
+  step_pid=$!
+  wait "$step_pid" || rc=$?
+  step_pid=""
   if grep -q '^FAIL' "$result"; then
     failed=$((failed + 1))
   elif ((rc != 0)); then
@@ -180,11 +218,12 @@ wait_accounts() {
   done
 }
 
-# cancels_on_chain FILE: limit_order_cancel operations (type 2) in the accounts' history (a1).
-cancels_on_chain() {
+# ops_on_chain FILE TYPE: operations of TYPE (1 limit_order_create, 2 limit_order_cancel) in
+# the history of FILE's accounts (a1's history API, at most 100 per account).
+ops_on_chain() {
   local name total=0 n
   while read -r name; do
-    n=$(curl -s -m 3 -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"call\",\"params\":[\"history\",\"get_account_history_operations\",[\"$name\",2,\"1.11.0\",\"1.11.0\",100]]}" \
+    n=$(curl -s -m 3 -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"call\",\"params\":[\"history\",\"get_account_history_operations\",[\"$name\",$2,\"1.11.0\",\"1.11.0\",100]]}" \
       "http://127.0.0.1:${TN_RPC_PORTS[1]}" | jq '.result | length' 2>/dev/null)
     total=$((total + ${n:-0}))
   done < <(awk '!/^#/ && NF {print $1}' "$1")
@@ -274,7 +313,9 @@ import re, sys
 src, dst, preset = sys.argv[1:4]
 text = open(src).read()
 loads = {
-    "real-user-activity": "load: {kind: constant, rate: 10}\nduration: 12s",
+    # 400 transactions: those signed once the first orders are known (after the 256 signed
+    # before the start) cancel real orders.
+    "real-user-activity": "load: {kind: constant, rate: 20}\nduration: 20s",
     "max-transfer-one-node": "load: {search: {start: 4, step: 4, step_duration: 4s, max: 12, hold: 3s, settle: 3s}}",
     "max-transfer-many-nodes": "load: {search: {start: 4, step: 4, step_duration: 4s, max: 12, hold: 3s, settle: 3s}}",
     "max-limit-order-many-nodes": "load: {search: {start: 4, step: 4, step_duration: 4s, max: 12, hold: 3s, settle: 3s}}",
@@ -303,8 +344,8 @@ step_preset() {
     max-transfer-one-node) node_flags 1 ;;
     *) node_flags 0 1 2 ;;
   esac
-  local cancels_before
-  cancels_before=$(cancels_on_chain "$accounts")
+  local cancels_before creates_before
+  cancels_before=$(ops_on_chain "$accounts" 2); creates_before=$(ops_on_chain "$accounts" 1)
   timeout 150 "$bin" beacon run --scenario "$scen" "${NODE_FLAGS[@]}" --accounts "$accounts" \
     --out "$dir" --store "$store" --name "rn-$preset" --quiet >"$work/$preset.out" ||
     fail "beacon run exited $? ($(tail -1 "$work/steps/$STEP.log"))"
@@ -329,13 +370,23 @@ step_preset() {
   esac
   if grep -q limit_order_cancel "$scen"; then
     # The cancels must reach the chain: the beacon learns its orders' ids from their inclusion.
-    local cancels fallbacks
+    local cancels creates fallbacks
     sleep 2  # the last block's history
-    cancels=$(( $(cancels_on_chain "$accounts") - cancels_before ))
+    cancels=$(( $(ops_on_chain "$accounts" 2) - cancels_before ))
+    creates=$(( $(ops_on_chain "$accounts" 1) - creates_before ))
     fallbacks=$(j "$dir/manifest.json" '.factory.cancel_fallbacks // 0')
-    ((cancels > 0)) || fail "$RUN_NUMBERS; but no limit_order_cancel reached the chain" \
-      "($fallbacks cancels fell back to transfers: no order id learnt from the node)"
-    extra+=" cancels on chain $cancels, fallbacks $fallbacks;"
+    ((creates > 0)) || fail "$RUN_NUMBERS; but no limit_order_create in the accounts' history"
+    # A cancel can only name an order known when it was signed: transactions from the pool that
+    # was filled before the clock started (pool.prefilled) fall back to transfers by design.
+    # Those signed during the run must cancel real orders (ids learnt from the node).
+    local sent prefilled
+    sent=$(j "$s" .totals.sent); prefilled=$(j "$dir/manifest.json" '.pool.prefilled // 0')
+    if ((sent > prefilled)); then
+      ((cancels > 0)) || fail "$RUN_NUMBERS; $creates limit_order_creates but no limit_order_cancel" \
+        "on chain: all $fallbacks cancels fell back to transfers (no order id learnt from the node)"
+    fi
+    extra+=" on chain $creates order creates, $cancels cancels ($fallbacks fell back to transfers;"
+    extra+=" $prefilled of $sent sent were signed before the start);"
   fi
   ok "$RUN_NUMBERS;$extra node cpu peak $(j "$s" '.cpu_percent.node_peak // "-"')%," \
     "schedule lag p99 $(( $(j "$s" '.latency_us.schedule_lag.p99 // 0') / 1000 )) ms"
@@ -421,9 +472,11 @@ EOF
   local beacons
   beacons=$(j "$work/runs/fleet/summary.json" .beacons)
   [[ $beacons == 2 ]] || fail "summary says $beacons beacons"
-  local cancels
-  cancels=$(( $(cancels_on_chain "$work/fleet-a.txt") + $(cancels_on_chain "$work/fleet-b.txt") ))
-  ok "run $id completed, 2 beacons over 3 nodes: $RUN_NUMBERS; cancels on chain $cancels"
+  local cancels creates
+  cancels=$(( $(ops_on_chain "$work/fleet-a.txt" 2) + $(ops_on_chain "$work/fleet-b.txt" 2) ))
+  creates=$(( $(ops_on_chain "$work/fleet-a.txt" 1) + $(ops_on_chain "$work/fleet-b.txt" 1) ))
+  ok "run $id completed, 2 beacons over 3 nodes: $RUN_NUMBERS; on chain $creates order creates," \
+    "$cancels cancels"
 }
 
 # tn_pick_free FROM: a free loopback port from FROM up.
