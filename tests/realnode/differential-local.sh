@@ -13,18 +13,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
-if [[ ${BTS_DIFF_IN_NETNS:-} != 1 ]]; then
-  # Re-run this script in a fresh network namespace: only loopback, no route anywhere else.
-  export BTS_DIFF_IN_NETNS=1
-  exec unshare --net bash "$0" "$@"
-fi
-
-ip link set lo up
-# Refuse to start the real node if anything but loopback is visible.
-if ip -o link show | awk -F': ' '{print $2}' | grep -vqx 'lo'; then
-  echo "differential-local: network namespace has interfaces other than lo; refusing" >&2
-  exit 1
-fi
+# Only loopback, no route anywhere else (re-executes this script under `unshare --net`).
+# shellcheck source=tests/realnode/testnet.sh
+source "$here/testnet.sh"
+tn_enter_loopback_netns "$0" "$@"
 
 bin=${1:-$root/build/bin/bts-infra}
 [[ $# -gt 0 ]] && shift

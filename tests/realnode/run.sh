@@ -27,23 +27,7 @@ bin=${1:?usage: tests/realnode/run.sh BTS_INFRA_BINARY}
 source "$here/testnet.sh"
 
 # --- a loopback-only network namespace, or refuse --------------------------------------------
-if ! tn_loopback_only; then
-  if [[ -n ${BTS_REALNODE_NETNS:-} ]]; then
-    echo "FAIL: still not in a loopback-only network namespace after unshare; refusing to start witness_node" >&2
-    ip -o link show >&2 || true
-    exit 2
-  fi
-  command -v unshare >/dev/null || { echo "FAIL: unshare (util-linux) missing" >&2; exit 2; }
-  export BTS_REALNODE_NETNS=1
-  if [[ $(id -u) -eq 0 ]]; then
-    exec unshare --net -- bash "${BASH_SOURCE[0]}" "$bin"
-  else
-    exec unshare --user --map-root-user --net -- bash "${BASH_SOURCE[0]}" "$bin"
-  fi
-fi
-ip link set lo up 2>/dev/null || true
-ip -o link show lo | grep -q '[<,]UP[,>]' || { echo "FAIL: cannot bring lo up" >&2; exit 2; }
-tn_loopback_only || { echo "FAIL: network devices other than lo; refusing" >&2; exit 2; }
+tn_enter_loopback_netns "${BASH_SOURCE[0]}" "$bin"
 
 if [[ -n ${BTS_REALNODE_WORK:-} ]]; then
   work=$BTS_REALNODE_WORK; keep_work=1

@@ -44,6 +44,31 @@ tn_loopback_only() {
   [[ -n $devs && $devs == lo ]]
 }
 
+# tn_enter_loopback_netns SCRIPT [ARGS...]: makes sure the calling script runs in a network
+# namespace whose only device is loopback, with lo up. Outside one it re-executes SCRIPT under
+# `unshare --net` (with a user namespace when not root) and never returns; inside, it brings lo up
+# and returns; if other devices are still visible there, it refuses (exit 2).
+tn_enter_loopback_netns() {
+  local script=${1:?tn_enter_loopback_netns SCRIPT [ARGS...]}
+  shift
+  if ! tn_loopback_only; then
+    if [[ -n ${TN_IN_NETNS:-} ]]; then
+      echo "FAIL: network devices other than lo after unshare; refusing to start witness_node" >&2
+      ip -o link show >&2 || true
+      exit 2
+    fi
+    command -v unshare >/dev/null || { echo "FAIL: unshare (util-linux) missing" >&2; exit 2; }
+    export TN_IN_NETNS=1
+    if [[ $(id -u) -eq 0 ]]; then
+      exec unshare --net -- bash "$script" "$@"
+    fi
+    exec unshare --user --map-root-user --net -- bash "$script" "$@"
+  fi
+  ip link set lo up 2>/dev/null || true
+  ip -o link show lo | grep -q '[<,]UP[,>]' || { echo "FAIL: cannot bring lo up" >&2; exit 2; }
+  tn_loopback_only || { echo "FAIL: network devices other than lo; refusing" >&2; exit 2; }
+}
+
 # tn_unpack_witness_node: sets TN_WITNESS_NODE to a runnable witness_node in $TN_DIR/bin.
 # $BTS_WITNESS_NODE may name the binary or its .xz; default ../shared/real-node/witness_node.xz
 # relative to the repository root.
