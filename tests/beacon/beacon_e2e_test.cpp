@@ -193,6 +193,23 @@ TEST_F(e2e, node_cpu_is_sampled_from_the_configured_source) {
   }
 }
 
+// witness_node's get_block has empty operation_results: the beacon reads its new orders' ids from
+// get_full_accounts, so the cancels signed once orders are known cancel real orders.
+TEST_F(e2e, cancels_reach_orders_when_blocks_carry_no_operation_results) {
+  test::fake_node node(defs, 200ms);
+  node.operation_results = false;
+  auto o = options(node.url(), 100, 4s);
+  o.sc.mix = {0, 0, 3, 1};
+  o.sc.order_asset = "BEACON";
+  o.sc.presign_depth = 20;  // most transactions are signed during the run, after orders exist
+  beacon b(o);
+  const beacon_result r = b.run();
+  const auto s = summarize(r);
+  EXPECT_GT(s.sent, 300);
+  EXPECT_EQ(s.rejected, 0);
+  EXPECT_GT(node.cancels.load(), 20u) << "cancels of open orders included";
+}
+
 TEST_F(e2e, stop_request_ends_the_run_cleanly) {
   test::fake_node node(defs, 200ms);
   beacon b(options(node.url(), 100, 60s));

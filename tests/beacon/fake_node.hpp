@@ -4,6 +4,9 @@
 // `block_interval` containing every transaction accepted since the last one, in bitshares-core's
 // get_block form (chain::signed_block JSON, operation_results included).
 //
+// With operation_results = false the blocks carry none, as witness_node's do, and the open
+// orders are listed by get_full_accounts.
+//
 // Broadcasts are decoded with bts_protocol (so malformed JSON is rejected as a node would) and
 // rejected with fc code 10 when expired; `reject_every` rejects every Nth with code 4010007 to
 // exercise the rejection path. No balances, no signature checks: the devnet does those.
@@ -81,6 +84,11 @@ class fake_node {
 
   std::atomic<std::uint64_t> accepted{0}, rejected{0}, included{0};
   std::atomic<std::uint64_t> reject_every{0};
+  // false: blocks carry `"operation_results": []`, as witness_node's get_block does; the ids of
+  // new orders are then only in get_full_accounts' limit_orders.
+  std::atomic<bool> operation_results{true};
+  // limit_order_cancels of an open order (included in a block).
+  std::atomic<std::uint64_t> cancels{0};
   // Acceptance degrades above this many tx/s (0: no limit): a token bucket refilled at this rate
   // holding a tenth of a second of it; a broadcast finding it empty is rejected (fc code
   // 3090000, "node overloaded"), as a node out of capacity would be.
@@ -145,12 +153,16 @@ class fake_node {
         chain::processed_transaction ptx;
         static_cast<protocol::signed_transaction&>(ptx) = protocol::transaction_from_json(t);
         for (const auto& op : ptx.operations) {
-          if (std::holds_alternative<protocol::limit_order_create_operation>(op.value)) {
+          if (const auto* c = op.get_if<protocol::limit_order_create_operation>()) {
+            open_orders_[next_order_] = c->seller.instance;
             ptx.operation_results.emplace_back(chain::object_id_type::make(1, 7, next_order_++));
           } else {
+            if (const auto* x = op.get_if<protocol::limit_order_cancel_operation>())
+              cancels += open_orders_.erase(x->order.instance);
             ptx.operation_results.emplace_back(chain::void_result{});
           }
         }
+        if (!operation_results) ptx.operation_results.clear();
         block.transactions.push_back(std::move(ptx));
       }
       block.transaction_merkle_root = block.calculate_merkle_root();
@@ -210,6 +222,22 @@ class fake_node {
     if (m == "set_block_applied_callback") {
       subscribers_.emplace_back(s, rpc::as_uint64(c.args.at(0)));
       return json_value(nullptr);
+    }
+    if (m == "get_full_accounts") {  // [[id, {"limit_orders": [...]}]], orders only
+      boost::json::array out;
+      for (const auto& n : c.args.at(0).as_array()) {
+        const std::string id(n.as_string());
+        boost::json::array orders;
+        for (const auto& [order, seller] : open_orders_) {
+          if ("1.2." + std::to_string(seller) == id) {
+            orders.push_back(boost::json::value{{"id", "1.7." + std::to_string(order)},
+                                                {"seller", id}});
+          }
+        }
+        out.push_back(boost::json::array{boost::json::value(id),
+                                         boost::json::value{{"limit_orders", std::move(orders)}}});
+      }
+      return json_value(out);
     }
     if (m == "get_block") {
       const auto it = blocks_.find(static_cast<std::uint32_t>(rpc::as_uint64(c.args.at(0))));
@@ -271,6 +299,7 @@ class fake_node {
   std::map<std::uint32_t, std::size_t> block_sizes_;
   protocol::block_id_type previous_id_{0, 0, 0, 100, 0x5a};
   std::uint64_t next_order_ = 1;
+  std::map<std::uint64_t, std::uint64_t> open_orders_;  // order instance -> seller instance
   std::vector<std::pair<std::weak_ptr<rpc::session>, std::uint64_t>> subscribers_;
   double bucket_ = 0;
   std::chrono::steady_clock::time_point bucket_at_{};
