@@ -228,16 +228,12 @@ protocol::share_type fee_schedule::calculate_fee(const protocol::operation& op) 
                                      o.symbol.find('.') != std::string::npos;
           if (sub_asset_fee) {
             fee = parameter(9, "fee");
-          } else switch (o.symbol.size()) {
-            case 3:
-              fee = p("symbol3");
-              break;
-            case 4:
-              fee = p("symbol4");
-              break;
-            default:
-              fee = p("long_symbol");
-              break;
+          } else if (o.symbol.size() == 3) {
+            fee = p("symbol3");
+          } else if (o.symbol.size() == 4) {
+            fee = p("symbol4");
+          } else {
+            fee = p("long_symbol");
           }
           fee += calculate_data_fee(pack_size_of(o), p("price_per_kbyte"));
         } else if constexpr (std::is_same_v<Op, asset_update_operation>) {
