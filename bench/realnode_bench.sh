@@ -8,14 +8,20 @@
 #   bench/realnode_bench.sh [BUILD_DIR]          (default build)
 #
 # Environment:
-#   RATES="500 1000 ..."  offered rates, tx/s, one beacon run each (default 500, 1000 to 2500
-#                         by 250, 3000, 3500, 4000)
+#   RATES="500 1000 ..."  offered rates, tx/s, one beacon run each (default 500 to 2,500 by 500,
+#                         then 2,750 to 3,500 by 250, and 4,000)
 #   STEP_SECONDS=15       seconds of sending per step
 #   STOP_AFTER=2          stop after this many unsustainable steps in a row (0: run every rate)
 #   ACCOUNTS=10           beacon accounts (provisioned once, funded for every step)
+#   CONNECTIONS=8         websocket connections to the node, broadcasts pipelined on each
+#   MAX_IN_FLIGHT=2000    window of unanswered broadcasts (max-transfer-one-node's)
 #   BTS_WITNESS_NODE=F    the witness_node binary (default: unpacked from ../shared/real-node)
 #   BTS_REALNODE_OUT=DIR  where results stay (default BUILD_DIR/realnode-bench)
 #   KEEP=1                keep the node's data directory
+# Why 8 connections, not the max-transfer-one-node preset's 2: witness_node's websocket server
+# stops reading a connection while over 100 calls are pending (fc's websocket.cpp waits in its
+# message handler), so over 2 connections its answers fell behind from about 2,000 tx/s with CPU
+# left over; over 8 it reaches its own limit.
 #
 # How it measures. Each step is one `beacon run --rate R --count R*STEP_SECONDS` with
 # presign_depth = count: the signers sign the whole step before the beacon's clock starts and stop
@@ -27,8 +33,11 @@
 # not the drain after the last send. CPU per transaction = CPU in the window / transactions sent
 # in the window; the same window for both processes. A step is sustainable when >= 99% of offered
 # was accepted, >= 99% of accepted included, and no unanswered broadcasts piled up (none left
-# unanswered or timed out, the in-flight window never near full, sending not later than 1 s
-# behind the schedule).
+# unanswered or timed out, the in-flight window never 90% full, at most half a second of sends in
+# flight when sending ended, sending not later than 1 s behind the schedule). The host is shared:
+# each step also says what other processes used of the CPU in the window (/proc/stat: user,
+# nice, system, irq, softirq less the node and the beacon), the hypervisor's steal time, and the
+# load average (which counts the node and the beacon too).
 #
 # Safety: witness_node runs only inside a network namespace with nothing but loopback (this script
 # re-executes itself under `unshare --net`), with --seed-nodes "[]" and 127.0.0.1 endpoints
@@ -54,7 +63,7 @@ build=${1:-build}
 [[ $build = /* ]] || build=$root/$build
 bin=$build/bin/bts-infra
 [[ -x $bin ]] || { echo "realnode_bench: $bin not built" >&2; exit 1; }
-rates=(${RATES:-500 1000 1250 1500 1750 2000 2250 2500 3000 3500 4000})
+rates=(${RATES:-500 1000 1500 2000 2500 2750 3000 3250 3500 4000})
 step_seconds=${STEP_SECONDS:-15}
 stop_after=${STOP_AFTER:-2}
 n_accounts=${ACCOUNTS:-10}
@@ -62,7 +71,8 @@ out=${BTS_REALNODE_OUT:-$build/realnode-bench}
 p2p_port=15010
 rpc_port=15011
 node_url=ws://127.0.0.1:$rpc_port
-max_in_flight=2000
+connections=${CONNECTIONS:-8}
+max_in_flight=${MAX_IN_FLIGHT:-2000}
 mkdir -p "$out"
 rm -rf "$out"/steps "$out"/steps.jsonl
 mkdir -p "$out/steps"
@@ -111,7 +121,7 @@ say "# network namespace links: $(ip -o link show | awk -F': ' '{print $2}' | xa
 # Genesis: the devnet's built-in one (bitshares-core defaults, nathan a lifetime member) with
 # block_interval 1 and a recent initial_timestamp divisible by 5.
 "$bin" devnet --print-genesis --block-interval 1 > "$tmp/printed.json"
-python3 - "$tmp/printed.json" "$tmp/genesis.json" <<'EOF'
+python3 - "$tmp/printed.json" "$tmp/genesis.json" <<'EOF' | tee -a "$results"
 import json, sys, time, datetime
 g = json.load(open(sys.argv[1]))
 t = int(time.time()) // 5 * 5 - 5
@@ -121,6 +131,7 @@ p = g["initial_parameters"]
 print("# genesis: block_interval %d s, maximum_block_size %d, maximum_transaction_size %d (bitshares-core defaults but the interval)"
       % (p["block_interval"], p["maximum_block_size"], p["maximum_transaction_size"]))
 EOF
+say "# $connections connections, max_in_flight $max_in_flight, $step_seconds s per step, single-transfer transactions"
 
 dev_pub=BTS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV
 dev_wif=5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3
@@ -176,7 +187,7 @@ for rate in "${rates[@]}"; do
 name: realnode-bench
 nodes:
   - url: $node_url
-    connections: 2
+    connections: $connections
 mix: {transfer: 1}
 ops_per_tx: 1
 amount: {kind: uniform, min: 1, max: 100000}
@@ -205,7 +216,8 @@ EOF
       read -r ns 2>/dev/null < "/proc/$node_pid/stat" || true
       nt=  # the node's threads, to tell whether one of them is the limit
       for f in /proc/$node_pid/task/*/stat; do read -r x 2>/dev/null < "$f" && nt+="$x|"; done
-      printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$bs" "$ns" "$nt" "$buf$line" >> "$dir/samples.tsv"
+      read -r cpu 2>/dev/null < /proc/stat || true  # the host: what the other processes used
+      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$bs" "$ns" "$nt" "$cpu" "$buf$line" >> "$dir/samples.tsv"
       buf=
     else
       buf+=$line  # a timeout keeps what it read of a line
@@ -241,12 +253,13 @@ def ticks(stat):
 first = 0      # the window opens at the close of second 0: connections warm, the schedule running
 samples = []
 for ln in open(d + "/samples.tsv"):
-    t, bs, ns, nt, row = ln.rstrip("\n").split("\t", 4)
+    t, bs, ns, nt, cpu, row = ln.rstrip("\n").split("\t", 5)
     threads = {}
     for st in nt.split("|"):
         if st:
             threads[int(st.split()[0])] = (st[st.index("(") + 1:st.rindex(")")], ticks(st))
-    samples.append((float(t), bs, ns, json.loads(row), threads))
+    c = [int(x) for x in cpu.split()[1:]]  # user nice system idle iowait irq softirq steal
+    samples.append((float(t), bs, ns, json.loads(row), threads, sum(c[:3]) + c[5] + c[6], c[7]))
 summary = json.load(open(d + "/summary.json"))
 manifest = json.load(open(d + "/run/manifest.json"))
 rows = [s[3] for s in samples]
@@ -267,6 +280,8 @@ for tid, (name, v) in samples[last][4].items():
         groups[g] = groups.get(g, 0) + (v - samples[first][4][tid][1]) / hz
 b_cpu = (ticks(samples[last][1]) - ticks(samples[first][1])) / hz
 n_cpu = (ticks(samples[last][2]) - ticks(samples[first][2])) / hz
+host_cpu = (samples[last][5] - samples[first][5]) / hz
+steal = (samples[last][6] - samples[first][6]) / hz
 win = rows[first + 1:last + 1]
 sent_w = sum(r["sent"] for r in win)
 tot = summary["totals"]
@@ -292,6 +307,7 @@ out = {
     "node_pct": round(100 * n_cpu / dt, 1), "beacon_pct": round(100 * b_cpu / dt, 1),
     "node_us_per_tx": round(1e6 * n_cpu / sent_w, 1), "beacon_us_per_tx": round(1e6 * b_cpu / sent_w, 1),
     "ratio": round(b_cpu / n_cpu, 3) if n_cpu > 0 else None,
+    "others_pct": round(100 * max(0.0, host_cpu - b_cpu - n_cpu) / dt, 1), "steal_pct": round(100 * steal / dt, 1),
     "beacon_self_pct": round(mean("beacon_cpu_percent"), 1), "send_thread_pct": round(mean("send_cpu_percent"), 1),
     "node_rows_pct": round(mean("node_cpu_percent"), 1),
     "node_busiest_thread": "%s (tid %d%s)" % (busiest[1], busiest[0], ", main" if busiest[0] == node_pid else ""),
@@ -310,10 +326,10 @@ EOF
   python3 - "$out/steps.jsonl" <<'EOF' | tee -a "$results"
 import json, sys
 s = [json.loads(l) for l in open(sys.argv[1])][-1]
-print("step rate=%d accepted=%d/%d included=%d node=%.1f%% (%.0f us/tx) beacon=%.1f%% (%.0f us/tx; send thread %.1f%%) ratio=%.3f node_busiest_thread=%.1f%% peak_in_flight=%d ack_p99=%sms inclusion_p99=%sms sustainable=%s load=%s..%s%s"
+print("step rate=%d accepted=%d/%d included=%d node=%.1f%% (%.0f us/tx) beacon=%.1f%% (%.0f us/tx; send thread %.1f%%) ratio=%.3f node_busiest_thread=%.1f%% peak_in_flight=%d ack_p99=%sms inclusion_p99=%sms sustainable=%s others=%.1f%% steal=%.1f%% load=%s..%s%s"
       % (s["rate"], s["accepted"], s["offered"], s["included"], s["node_pct"], s["node_us_per_tx"],
          s["beacon_pct"], s["beacon_us_per_tx"], s["send_thread_pct"], s["ratio"], s["node_busiest_thread_pct"], s["peak_in_flight"],
-         s["ack_p99_ms"], s["inclusion_p99_ms"], "yes" if s["sustainable"] else "NO", s["load_start"], s["load_end"],
+         s["ack_p99_ms"], s["inclusion_p99_ms"], "yes" if s["sustainable"] else "NO", s["others_pct"], s["steal_pct"], s["load_start"], s["load_end"],
          "" if s["signing_outside_window"] else "  [WARNING: signing overlapped the window]"))
 EOF
   if grep -q '"sustainable": true' <(tail -1 "$out/steps.jsonl"); then fails=0; else fails=$((fails + 1)); fi
@@ -329,14 +345,14 @@ python3 - "$out/steps.jsonl" <<'EOF' | tee -a "$results"
 import json, sys
 steps = [json.loads(l) for l in open(sys.argv[1])]
 print()
-print("| offered tx/s | accepted | included | node CPU | node's busiest thread | node µs/tx | beacon CPU | beacon µs/tx | send thread | beacon/node | peak in flight | ack p99 | incl. p99 | sustainable | load avg (1 min) start→end |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| offered tx/s | accepted | included | node CPU | node's busiest thread | node µs/tx | beacon CPU | beacon µs/tx | send thread | beacon/node | peak in flight | ack p99 | incl. p99 | sustainable | other processes' CPU | steal | load avg (1 min) start→end |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for s in steps:
-    print("| %s | %s / %s | %s | %.1f%% | %.1f%% | %.0f | %.1f%% | %.1f | %.1f%% | **%.3f** | %d | %.2f s | %.1f s | %s | %s → %s |" % (
+    print("| %s | %s / %s | %s | %.1f%% | %.1f%% | %.0f | %.1f%% | %.1f | %.1f%% | **%.3f** | %d | %.2f s | %.1f s | %s | %.1f%% | %.1f%% | %s → %s |" % (
         format(s["rate"], ","), format(s["accepted"], ","), format(s["offered"], ","), format(s["included"], ","),
         s["node_pct"], s["node_busiest_thread_pct"], s["node_us_per_tx"], s["beacon_pct"], s["beacon_us_per_tx"], s["send_thread_pct"],
         s["ratio"], s["peak_in_flight"], s["ack_p99_ms"] / 1000, s["inclusion_p99_ms"] / 1000, "yes" if s["sustainable"] else "no",
-        s["load_start"].split()[0], s["load_end"].split()[0]))
+        s["others_pct"], s["steal_pct"], s["load_start"].split()[0], s["load_end"].split()[0]))
 print()
 # The highest sustainable rate: the highest step that was sustainable (all lower steps too, or it
 # is said).
