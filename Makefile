@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test-deps configure build test test-realnode fuzz bench bench-realnode demo clean format
+.PHONY: all deps test-deps layering configure build test test-realnode fuzz bench bench-realnode demo clean format
 
 all: build
 
@@ -15,6 +15,10 @@ deps:
 
 test-deps:
 	@scripts/install-deps.sh test
+
+# Includes follow the module graph of docs/architecture.md (also a ctest test).
+layering:
+	@scripts/check-layering.sh
 
 configure: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS) >/dev/null
@@ -26,7 +30,7 @@ build: configure
 # Everything: install, build, unit and integration tests (ctest), the bitsharesjs oracle
 # (npm, installed into $(BUILD)/oracle, never committed), and a bounded fuzz run.
 # ctest runs last so that its summary line closes the output.
-test: test-deps build
+test: test-deps layering build
 	@scripts/prepare-oracle.sh $(BUILD)
 	@fuzz/run.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900

@@ -42,11 +42,12 @@
 #include <thread>
 #include <vector>
 
-#include "overseer/agent.hpp"
+#include "control/agent.hpp"
 #include "overseer/api_client.hpp"
 #include "overseer/overseer.hpp"
 
 namespace ov = bts::overseer;
+namespace control = bts::control;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
@@ -180,16 +181,16 @@ int main() try {
   using clock = std::chrono::steady_clock;
   std::atomic<int> rate_seen{0};
   std::atomic<std::int64_t> last_seen_ns{0};
-  std::vector<std::unique_ptr<ov::agent>> fleet;
+  std::vector<std::unique_ptr<control::agent>> fleet;
   for (int i = 0; i < beacons; ++i) {
-    ov::agent_options o;
+    control::agent_options o;
     o.overseer = "ws://127.0.0.1:" + std::to_string(port);
     o.name = "sim-" + std::to_string(i);
     o.token = beacon_token;
-    o.make_runner = ov::simulated_runner({1000ms, 20});
+    o.make_runner = control::simulated_runner({1000ms, 20});
     o.log = [](const std::string&) {};
-    o.on_command = [&](const ov::command& c) {
-      if (std::holds_alternative<ov::change_rate_cmd>(c.body)) {
+    o.on_command = [&](const control::command& c) {
+      if (std::holds_alternative<control::change_rate_cmd>(c.body)) {
         const std::int64_t t = clock::now().time_since_epoch().count();
         std::int64_t prev = last_seen_ns.load();
         while (prev < t && !last_seen_ns.compare_exchange_weak(prev, t)) {
@@ -197,7 +198,7 @@ int main() try {
         rate_seen.fetch_add(1);
       }
     };
-    fleet.push_back(std::make_unique<ov::agent>(io.get_executor(), std::move(o)));
+    fleet.push_back(std::make_unique<control::agent>(io.get_executor(), std::move(o)));
     fleet.back()->start();
   }
 

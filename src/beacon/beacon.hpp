@@ -43,6 +43,15 @@
 // to, step?}, break_point {rate, reason, step, ...}, stop {...}, and with block_watch all_nodes
 // a note {propagated, nodes: [...]} saying whether the run's blocks reached every node.
 //
+// Parts (beacon.cpp wires them): run_setup.hpp (the chain facts read at setup), presign_pool.hpp
+// (signers), send_loop.hpp (the hot path) over broadcaster.hpp (the connections), rate_searcher.hpp
+// (the search), inclusion_tracker.hpp (blocks, matching, order ids), propagation_watch.hpp
+// (all_nodes), node_load_sampling.hpp, run_gauges.hpp and run_result.hpp (result.info, notes).
+//
+// Time: every send time, latency and step boundary comes from beacon_options::clock (default
+// load::real_clock()); the send thread's timers wait for those time points on the steady clock,
+// so the clock must count steady-clock time (tests of the parts use a manual clock).
+//
 // Threads: run() blocks its caller; request_stop() may be called from any thread or a signal
 // handler (it only stores to an atomic); set_rate() from any thread (not a signal handler).
 #pragma once
@@ -57,14 +66,15 @@
 #include <vector>
 
 #include "beacon/chain_context.hpp"
-#include "beacon/scenario.hpp"
+#include "load/clock.hpp"
+#include "scenario/scenario.hpp"
 #include "stats/second_series.hpp"
 #include "store/run_record.hpp"
 
 namespace bts::beacon {
 
 struct beacon_options {
-  scenario sc;
+  scenarios::scenario sc;
   std::string name = "beacon";
   std::vector<account_entry> accounts;
   // After every closed second: that second's row and the run totals so far (output thread).
@@ -80,6 +90,9 @@ struct beacon_options {
   // How long to wait for answers and inclusions after the last send (Ctrl-C: a third of it).
   std::chrono::milliseconds drain_timeout{15'000};
   std::chrono::milliseconds connect_timeout{10'000};
+  // Pacing and measurement time (see "Time" above); nullptr also means load::real_clock().
+  // Not owned; REQUIRES: outlives run().
+  load::clock* clock = &load::real_clock();
 };
 
 struct beacon_result {

@@ -5,6 +5,7 @@
 #include "chain/block.hpp"
 #include "protocol/json.hpp"
 #include "protocol/transaction.hpp"
+#include "protocol/wire.hpp"
 #include "util/hex.hpp"
 #include "util/time.hpp"
 
@@ -14,14 +15,7 @@ namespace {
 
 namespace json = boost::json;
 
-std::size_t varint_size(std::uint64_t v) {
-  std::size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
+using protocol::varint_size;
 
 const protocol::json_read_options lenient{
     protocol::json_read_options::unknown_field_policy::ignore};

@@ -13,6 +13,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/memo.hpp"
 #include "crypto/signature.hpp"
+#include "protocol/wire.hpp"
 #include "util/error.hpp"
 
 namespace bts::beacon {
@@ -24,6 +25,14 @@ std::uint64_t splitmix(std::uint64_t x) {
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
   return x ^ (x >> 31);
+}
+
+// Order creates the transaction no longer holds (operations dropped from index n on) are not
+// remembered as the beacon's orders.
+void forget_orders_beyond(prepared_tx& out, std::size_t n) {
+  while (!out.order_creates.empty() && out.order_creates.back().first >= n) {
+    out.order_creates.pop_back();
+  }
 }
 
 // Accounts whose active authority must sign: the fee payers of the operations, as indexes into
@@ -265,6 +274,46 @@ protocol::operation tx_factory::draw_operation(std::mt19937_64& rng, std::uint64
   return op;
 }
 
+// Draws the transaction's operations (with their fees). ops_per_tx max fills it up to
+// maximum_transaction_size: the packed size is the header and operation count plus each
+// operation's own bytes. bitshares-core (db_block.cpp, _apply_transaction) checks the size of the
+// transaction without its signatures, as the differential test shows witness_node doing, so
+// signatures do not count against the limit.
+void tx_factory::add_operations(protocol::signed_transaction& tx, std::mt19937_64& rng,
+                                std::uint64_t k, prepared_tx& out) const {
+  using namespace protocol;
+  const bool fill = config_.ops.type == ops_per_tx::kind::max;
+  const std::uint32_t count = fill ? max_fill_ops : draw_op_count(rng);
+  tx.operations.reserve(std::min<std::uint32_t>(count, 256));
+  std::vector<std::uint8_t> scratch;
+  std::size_t base = 0, ops_bytes = 0;
+  if (fill) {
+    tx.pack_unsigned(scratch);
+    base = scratch.size() - 1;  // less the 1-byte operation count (0)
+  }
+  for (std::uint32_t i = 0; i < count; ++i) {
+    operation op = draw_operation(rng, k, i, out);
+    const share_type fee = config_.parameters.fees.calculate_fee(op);
+    std::visit([&](auto& body) { body.fee = {fee, config_.core_asset}; }, op.value);
+    tx.operations.push_back(std::move(op));
+    if (!fill) continue;
+    transaction one;
+    one.operations.push_back(tx.operations.back());
+    scratch.clear();
+    one.pack_unsigned(scratch);
+    ops_bytes += scratch.size() - base - 1;
+    const std::size_t n = tx.operations.size();
+    const std::size_t size = base + protocol::varint_size(n) + ops_bytes;
+    if (size > config_.parameters.maximum_transaction_size) {
+      if (n > 1) {
+        tx.operations.pop_back();
+        forget_orders_beyond(out, tx.operations.size());
+      }
+      break;
+    }
+  }
+}
+
 prepared_tx tx_factory::make(std::uint64_t k, std::int64_t now_ns) const {
   using namespace protocol;
   std::mt19937_64 rng(transaction_seed(config_.seed, config_.beacon_name, k));
@@ -278,48 +327,7 @@ prepared_tx tx_factory::make(std::uint64_t k, std::int64_t now_ns) const {
   const std::uint32_t latest = head.head_time + config_.parameters.maximum_time_until_expiration;
   tx.set_expiration(time_point_sec{std::min(expiration, latest)});
 
-  const bool fill = config_.ops.type == ops_per_tx::kind::max;
-  const std::uint32_t count = fill ? max_fill_ops : draw_op_count(rng);
-  tx.operations.reserve(std::min<std::uint32_t>(count, 256));
-  // Filling to maximum_transaction_size: the packed size is the header and operation count
-  // plus each operation's own bytes. bitshares-core (db_block.cpp, _apply_transaction) checks the
-  // size of the transaction without its signatures, as the differential test shows witness_node
-  // doing, so signatures do not count against the limit.
-  std::vector<std::uint8_t> scratch;
-  std::size_t base = 0, ops_bytes = 0;
-  if (fill) {
-    tx.pack_unsigned(scratch);
-    base = scratch.size() - 1;  // less the 1-byte operation count (0)
-  }
-  const auto varint_size = [](std::size_t v) {
-    std::size_t n = 1;
-    while (v >= 128) v >>= 7, ++n;
-    return n;
-  };
-  for (std::uint32_t i = 0; i < count; ++i) {
-    operation op = draw_operation(rng, k, i, out);
-    const share_type fee = config_.parameters.fees.calculate_fee(op);
-    std::visit([&](auto& body) { body.fee = {fee, config_.core_asset}; }, op.value);
-    tx.operations.push_back(std::move(op));
-    if (!fill) continue;
-    transaction one;
-    one.operations.push_back(tx.operations.back());
-    scratch.clear();
-    one.pack_unsigned(scratch);
-    ops_bytes += scratch.size() - base - 1;
-    const std::size_t n = tx.operations.size();
-    const std::size_t size = base + varint_size(n) + ops_bytes;
-    if (size > config_.parameters.maximum_transaction_size) {
-      if (n > 1) {
-        tx.operations.pop_back();
-        while (!out.order_creates.empty() &&
-               out.order_creates.back().first >= tx.operations.size()) {
-          out.order_creates.pop_back();
-        }
-      }
-      break;
-    }
-  }
+  add_operations(tx, rng, k, out);
 
   // One packing serves the size check, the id and the signature digest: `buffer` holds the
   // chain id followed by the packed unsigned transaction (sig_digest = sha256 of all of it,
@@ -343,9 +351,7 @@ prepared_tx tx_factory::make(std::uint64_t k, std::int64_t now_ns) const {
       break;
     tx.operations.pop_back();
     too_large_.fetch_add(1, std::memory_order_relaxed);
-    while (!out.order_creates.empty() && out.order_creates.back().first >= tx.operations.size()) {
-      out.order_creates.pop_back();
-    }
+    forget_orders_beyond(out, tx.operations.size());
   }
 
   for (int attempt = 0;; ++attempt) {

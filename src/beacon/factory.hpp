@@ -35,10 +35,22 @@
 #include <vector>
 
 #include "beacon/chain_context.hpp"
-#include "beacon/scenario.hpp"
+#include "scenario/scenario.hpp"
 #include "protocol/transaction.hpp"
 
 namespace bts::beacon {
+
+// The beacon runs scenarios (scenario/scenario.hpp); their types read unqualified here.
+using scenarios::block_watch;
+using scenarios::int_distribution;
+using scenarios::node_endpoint;
+using scenarios::operation_mix;
+using scenarios::ops_per_tx;
+using scenarios::price_distribution;
+using scenarios::rate_search;
+using scenarios::scenario;
+using scenarios::search_thresholds;
+using scenarios::spread_kind;
 
 // A signed transaction ready for the wire.
 struct prepared_tx {
@@ -130,6 +142,8 @@ class tx_factory {
   protocol::operation draw_operation(std::mt19937_64& rng, std::uint64_t k, std::uint32_t op_index,
                                      prepared_tx& out) const;
   std::uint32_t draw_op_count(std::mt19937_64& rng) const;
+  void add_operations(protocol::signed_transaction& tx, std::mt19937_64& rng, std::uint64_t k,
+                      prepared_tx& out) const;
   std::int64_t draw_amount(std::mt19937_64& rng) const;
 
   std::string_view key_text(const crypto::public_key& k) const;

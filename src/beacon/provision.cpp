@@ -196,37 +196,30 @@ void claim_genesis_balances(node_session& n, const provision_options& o,
   report.claimed = static_cast<std::uint32_t>(found.size());
 }
 
-}  // namespace
-
-provision_report provision(const provision_options& o) {
-  provision_report report;
-  report.accounts_file = o.accounts_out;
-  if (o.count == 0) throw input_error("--count", "must be > 0");
-
+// The registrar's key: the first line of the WIF file that is not empty or a # comment.
+crypto::private_key read_registrar_key(const provision_options& o) {
   std::string wif;
-  {
-    std::ifstream f(o.registrar_wif_file);
-    if (!f)
-      throw input_error("--registrar-wif-file " + o.registrar_wif_file,
-                        std::string("cannot open: ") + std::strerror(errno));
-    std::string line;
-    while (std::getline(f, line)) {
-      line = trim(line);
-      if (!line.empty() && line[0] != '#') {
-        wif = line;
-        break;
-      }
+  std::ifstream f(o.registrar_wif_file);
+  if (!f)
+    throw input_error("--registrar-wif-file " + o.registrar_wif_file,
+                      std::string("cannot open: ") + std::strerror(errno));
+  std::string line;
+  while (std::getline(f, line)) {
+    line = trim(line);
+    if (!line.empty() && line[0] != '#') {
+      wif = line;
+      break;
     }
   }
-  crypto::private_key registrar_key = [&] {
-    try {
-      return crypto::private_key::from_wif(wif);
-    } catch (const input_error& e) {
-      throw input_error("--registrar-wif-file " + o.registrar_wif_file, e.problem());
-    }
-  }();
+  try {
+    return crypto::private_key::from_wif(wif);
+  } catch (const input_error& e) {
+    throw input_error("--registrar-wif-file " + o.registrar_wif_file, e.problem());
+  }
+}
 
-  // Keys of accounts made before.
+// Keys of accounts made before (the accounts file, if it exists).
+std::map<std::string, crypto::private_key> known_keys(const provision_options& o) {
   std::map<std::string, crypto::private_key> known;
   if (std::filesystem::exists(o.accounts_out)) {
     std::ifstream f(o.accounts_out);
@@ -234,18 +227,15 @@ provision_report provision(const provision_options& o) {
     text << f.rdbuf();
     for (auto& e : parse_accounts(text.str(), o.accounts_out)) known.emplace(e.name, e.key);
   }
+  return known;
+}
 
-  node_session n(o);
-  const json::value reg = n.db("lookup_account_names", {json::array{json::value(o.registrar)}});
-  const auto registrar_id = account_id(reg.as_array().at(0));
-  if (!registrar_id)
-    throw input_error("--registrar", "account " + o.registrar + " not found on " + o.node);
-
-  claim_genesis_balances(n, o, *registrar_id, registrar_key, report);
-
-  // Choose N names: existing ones with known keys, free ones to create.
+// Chooses N names: existing ones with known keys, free ones to create (appended to to_create).
+std::vector<account_entry> choose_accounts(node_session& n, const provision_options& o,
+                                           const std::map<std::string, crypto::private_key>& known,
+                                           std::vector<account_entry>& to_create,
+                                           provision_report& report) {
   std::vector<account_entry> chosen;
-  std::vector<account_entry> to_create;
   for (std::uint32_t i = 0; chosen.size() < o.count && i < o.count * 4 + 100; ++i) {
     const std::string name = o.name_prefix + std::to_string(i);
     const json::value found = n.db("lookup_account_names", {json::array{json::value(name)}});
@@ -262,31 +252,123 @@ provision_report provision(const provision_options& o) {
       to_create.push_back({name, key});
     }
   }
+  return chosen;
+}
+
+void create_accounts(node_session& n, std::uint64_t registrar_id,
+                     const crypto::private_key& registrar_key,
+                     const std::vector<account_entry>& to_create, provision_report& report) {
+  if (to_create.empty()) return;
+  std::vector<protocol::operation> ops;
+  for (const auto& a : to_create) {
+    protocol::account_create_operation op;
+    op.registrar.instance = registrar_id;
+    op.referrer.instance = registrar_id;
+    op.name = a.name;
+    const auto pub = a.key.get_public_key();
+    op.owner.weight_threshold = 1;
+    op.owner.key_auths.insert({pub, 1});
+    op.active = op.owner;
+    op.options.memo_key = pub;
+    ops.push_back(op);
+  }
+  n.broadcast(std::move(ops), registrar_key);
+  n.wait_for("the new accounts", [&] {
+    const json::value last =
+        n.db("lookup_account_names", {json::array{json::value(to_create.back().name)}});
+    return account_id(last.as_array().at(0)).has_value();
+  });
+  report.created = static_cast<std::uint32_t>(to_create.size());
+}
+
+// Tops up every account holding less than half of `fund` to `fund`.
+void fund_accounts(node_session& n, const provision_options& o, std::uint64_t registrar_id,
+                   const crypto::private_key& registrar_key, const std::vector<std::uint64_t>& ids,
+                   provision_report& report) {
+  std::vector<protocol::operation> transfers;
+  std::size_t last_funded = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto bal = balance_of(n, ids[i], 0);
+    if (bal < o.fund / 2) {
+      protocol::transfer_operation t;
+      t.from.instance = registrar_id;
+      t.to.instance = ids[i];
+      t.amount = {o.fund - bal, protocol::asset_id_type{0}};
+      transfers.push_back(t);
+      last_funded = i;
+    }
+  }
+  if (transfers.empty()) return;
+  report.funded = static_cast<std::uint32_t>(transfers.size());
+  n.broadcast(std::move(transfers), registrar_key);
+  n.wait_for("the funding transfers",
+             [&] { return balance_of(n, ids[last_funded], 0) >= o.fund / 2; });
+}
+
+// The test asset, created if missing and issued to every account holding none.
+void issue_test_asset(node_session& n, const provision_options& o, std::uint64_t registrar_id,
+                      const crypto::private_key& registrar_key,
+                      const std::vector<std::uint64_t>& ids, provision_report& report) {
+  auto lookup = [&]() -> std::optional<std::uint64_t> {
+    const json::value a = n.db("lookup_asset_symbols", {json::array{json::value(o.asset_symbol)}});
+    const auto& v = a.as_array().at(0);
+    if (!v.is_object()) return std::nullopt;
+    return protocol::parse_object_id(json::value_to<std::string>(v.as_object().at("id")), 1, 3);
+  };
+  auto asset = lookup();
+  if (!asset) {
+    protocol::asset_create_operation op;
+    op.issuer.instance = registrar_id;
+    op.symbol = o.asset_symbol;
+    op.precision = 5;
+    op.common_options.core_exchange_rate = {{1, protocol::asset_id_type{0}},
+                                            {1, protocol::asset_id_type{1}}};
+    op.common_options.description = "bts-infra beacon test asset";
+    n.broadcast({op}, registrar_key);
+    n.wait_for("asset " + o.asset_symbol, [&] { return lookup().has_value(); });
+    asset = lookup();
+    report.asset_created = true;
+  }
+  std::vector<protocol::operation> issues;
+  std::size_t last = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (balance_of(n, ids[i], *asset) == 0) {
+      protocol::asset_issue_operation op;
+      op.issuer.instance = registrar_id;
+      op.asset_to_issue = {o.asset_issue, protocol::asset_id_type{*asset}};
+      op.issue_to_account.instance = ids[i];
+      issues.push_back(op);
+      last = i;
+    }
+  }
+  if (issues.empty()) return;
+  report.issued = static_cast<std::uint32_t>(issues.size());
+  n.broadcast(std::move(issues), registrar_key);
+  n.wait_for("the asset issues", [&] { return balance_of(n, ids[last], *asset) > 0; });
+}
+
+}  // namespace
+
+provision_report provision(const provision_options& o) {
+  provision_report report;
+  report.accounts_file = o.accounts_out;
+  if (o.count == 0) throw input_error("--count", "must be > 0");
+  const crypto::private_key registrar_key = read_registrar_key(o);
+  const std::map<std::string, crypto::private_key> known = known_keys(o);
+
+  node_session n(o);
+  const json::value reg = n.db("lookup_account_names", {json::array{json::value(o.registrar)}});
+  const auto registrar_id = account_id(reg.as_array().at(0));
+  if (!registrar_id)
+    throw input_error("--registrar", "account " + o.registrar + " not found on " + o.node);
+
+  claim_genesis_balances(n, o, *registrar_id, registrar_key, report);
+
+  std::vector<account_entry> to_create;
+  const std::vector<account_entry> chosen = choose_accounts(n, o, known, to_create, report);
   // Write the file before broadcasting: keys of accounts about to exist must never be lost.
   write_accounts_file(o.accounts_out, chosen);
-
-  if (!to_create.empty()) {
-    std::vector<protocol::operation> ops;
-    for (const auto& a : to_create) {
-      protocol::account_create_operation op;
-      op.registrar.instance = *registrar_id;
-      op.referrer.instance = *registrar_id;
-      op.name = a.name;
-      const auto pub = a.key.get_public_key();
-      op.owner.weight_threshold = 1;
-      op.owner.key_auths.insert({pub, 1});
-      op.active = op.owner;
-      op.options.memo_key = pub;
-      ops.push_back(op);
-    }
-    n.broadcast(std::move(ops), registrar_key);
-    n.wait_for("the new accounts", [&] {
-      const json::value last =
-          n.db("lookup_account_names", {json::array{json::value(to_create.back().name)}});
-      return account_id(last.as_array().at(0)).has_value();
-    });
-    report.created = static_cast<std::uint32_t>(to_create.size());
-  }
+  create_accounts(n, *registrar_id, registrar_key, to_create, report);
 
   // Ids of every chosen account.
   std::vector<std::uint64_t> ids;
@@ -296,69 +378,8 @@ provision_report provision(const provision_options& o) {
     if (!id) throw input_error(o.node, "account " + a.name + " did not appear");
     ids.push_back(*id);
   }
-
-  // Funding.
-  std::vector<protocol::operation> transfers;
-  std::size_t last_funded = 0;
-  for (std::size_t i = 0; i < chosen.size(); ++i) {
-    const auto bal = balance_of(n, ids[i], 0);
-    if (bal < o.fund / 2) {
-      protocol::transfer_operation t;
-      t.from.instance = *registrar_id;
-      t.to.instance = ids[i];
-      t.amount = {o.fund - bal, protocol::asset_id_type{0}};
-      transfers.push_back(t);
-      last_funded = i;
-    }
-  }
-  if (!transfers.empty()) {
-    report.funded = static_cast<std::uint32_t>(transfers.size());
-    n.broadcast(std::move(transfers), registrar_key);
-    n.wait_for("the funding transfers",
-               [&] { return balance_of(n, ids[last_funded], 0) >= o.fund / 2; });
-  }
-
-  // The test asset, issued to every account holding none.
-  if (!o.asset_symbol.empty()) {
-    auto lookup = [&]() -> std::optional<std::uint64_t> {
-      const json::value a =
-          n.db("lookup_asset_symbols", {json::array{json::value(o.asset_symbol)}});
-      const auto& v = a.as_array().at(0);
-      if (!v.is_object()) return std::nullopt;
-      return protocol::parse_object_id(json::value_to<std::string>(v.as_object().at("id")), 1, 3);
-    };
-    auto asset = lookup();
-    if (!asset) {
-      protocol::asset_create_operation op;
-      op.issuer.instance = *registrar_id;
-      op.symbol = o.asset_symbol;
-      op.precision = 5;
-      op.common_options.core_exchange_rate = {{1, protocol::asset_id_type{0}},
-                                              {1, protocol::asset_id_type{1}}};
-      op.common_options.description = "bts-infra beacon test asset";
-      n.broadcast({op}, registrar_key);
-      n.wait_for("asset " + o.asset_symbol, [&] { return lookup().has_value(); });
-      asset = lookup();
-      report.asset_created = true;
-    }
-    std::vector<protocol::operation> issues;
-    std::size_t last = 0;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      if (balance_of(n, ids[i], *asset) == 0) {
-        protocol::asset_issue_operation op;
-        op.issuer.instance = *registrar_id;
-        op.asset_to_issue = {o.asset_issue, protocol::asset_id_type{*asset}};
-        op.issue_to_account.instance = ids[i];
-        issues.push_back(op);
-        last = i;
-      }
-    }
-    if (!issues.empty()) {
-      report.issued = static_cast<std::uint32_t>(issues.size());
-      n.broadcast(std::move(issues), registrar_key);
-      n.wait_for("the asset issues", [&] { return balance_of(n, ids[last], *asset) > 0; });
-    }
-  }
+  fund_accounts(n, o, *registrar_id, registrar_key, ids, report);
+  if (!o.asset_symbol.empty()) issue_test_asset(n, o, *registrar_id, registrar_key, ids, report);
   return report;
 }
 

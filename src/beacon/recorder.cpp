@@ -40,13 +40,11 @@ void run_recorder::close_second(time_point end) {
   current_.in_flight = static_cast<std::int64_t>(in_flight_);
   if (fill_gauges_) fill_gauges_(current_, end);
   current_.set_latency(window_);
-  totals_.offered += current_.offered;
-  totals_.expired += current_.expired;
-  totals_.disconnects += current_.disconnects;
-  totals_.reconnects += current_.reconnects;
-  totals_.pool_misses += current_.pool_misses;
-  totals_.in_flight = current_.in_flight;
-  totals_.pool_depth = current_.pool_depth;
+  // totals_ already holds the live counts (sent, answers, inclusions); the closed seconds' sum
+  // brings in the rest (offered, pool misses, expiries, connectivity).
+  closed_.add(current_);
+  static_cast<stats::counters&>(totals_) = closed_;
+  for (const auto& g : stats::count_gauge_fields) totals_.*(g.member) = current_.*(g.member);
   series_.insert(current_);
   if (on_row_) on_row_(series_.rows().back());
   window_.reset();

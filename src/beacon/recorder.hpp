@@ -25,6 +25,7 @@
 
 #include "beacon/factory.hpp"
 #include "load/clock.hpp"
+#include "stats/counters.hpp"
 #include "stats/second_series.hpp"
 
 namespace bts::beacon {
@@ -84,7 +85,8 @@ class run_recorder {
   // Transactions sent and not yet answered; accepted and not yet seen included.
   std::size_t in_flight() const { return in_flight_; }
   std::size_t awaiting_inclusion() const { return awaiting_inclusion_; }
-  // Run totals so far (for the progress line).
+  // Run totals so far (for the progress line): the closed seconds' counters, plus the open
+  // second's sends, answers and inclusions as they happen; gauges of the last closed second.
   const stats::second_row& totals() const { return totals_; }
 
  private:
@@ -102,6 +104,7 @@ class run_recorder {
   bool finished_ = false;
   stats::second_row current_;
   stats::second_row totals_;
+  stats::counters closed_;  // every closed second's counters, summed
   stats::latency_set window_;
   stats::latency_set cumulative_;
   stats::second_series series_;

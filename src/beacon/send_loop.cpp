@@ -37,6 +37,8 @@ send_loop::poll_result send_loop::poll() {
           case load::sequencer::state::waiting:
             return {wait::until, seq_.next_intended()};
           case load::sequencer::state::window_full:
+            wake_on_answer_ = true;
+            if (observer_ != nullptr) observer_->on_window_full();
             return {wait::answer};
           case load::sequencer::state::paused:
             return {wait::until, clock_.now() + std::chrono::milliseconds(10)};
@@ -60,11 +62,17 @@ send_loop::poll_result send_loop::poll() {
     const time_point actual = clock_.now();
     rec_.on_sent(*tx, turn.intended, actual);
     ++sent_;
+    if (observer_ != nullptr) observer_->on_sent(turn.intended, actual);
     const protocol::transaction_id_type id = tx->id;
     sending_intended_ = turn.intended;
-    sender_.send(*tx, [this, id](ack_outcome outcome) {
+    sender_.send(*tx, [this, id, intended = turn.intended](ack_outcome outcome) {
       rec_.on_ack(id, outcome, clock_.now());
       if (seq_.in_flight() > 0) seq_.release();
+      if (observer_ != nullptr) observer_->on_answer(intended, outcome);
+      if (wake_on_answer_) {
+        wake_on_answer_ = false;
+        if (wake_) wake_();
+      }
     });
   }
 }

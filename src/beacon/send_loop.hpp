@@ -6,7 +6,8 @@
 //   for (;;) {
 //     auto r = loop.poll();                       // sends everything due now
 //     if (r.what == send_loop::wait::until) sleep/timer until r.at;
-//     if (r.what == send_loop::wait::answer) wait for the sender to complete a send;
+//     if (r.what == send_loop::wait::answer) wait for the sender to complete a send
+//                                            (set_wake: the loop says when one did);
 //     if (r.what == send_loop::wait::pool) retry shortly (the signers are behind);
 //     if (r.what == send_loop::wait::done) break;
 //   }
@@ -15,8 +16,12 @@
 // the window full goes out late with its original intended time, so the lag is measured. A turn
 // that finds the pool empty counts one pool miss (a beacon bottleneck) however long it waits.
 //
+// An observer (set_observer; the rate search, rate_searcher.hpp) sees every send with its
+// intended time, every answer, and every poll that found the window full; without one the loop
+// does no more than a null check per send for it.
+//
 // Threads: one thread (the event loop) owns the loop, the sequencer and the recorder. The
-// sender's completion must run on that thread too.
+// sender's completion must run on that thread too, as do the observer's and wake's calls.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +41,19 @@ class tx_sender {
  public:
   virtual ~tx_sender() = default;
   virtual void send(prepared_tx& tx, std::function<void(ack_outcome)> done) = 0;
+};
+
+// Sees the loop's sends (set_observer). Called on the loop's thread, during poll() or a send's
+// completion; must not call back into the loop's poll().
+class send_observer {
+ public:
+  virtual ~send_observer() = default;
+  // A turn due at `intended` went to the sender at `actual`.
+  virtual void on_sent(load::clock::time_point intended, load::clock::time_point actual) = 0;
+  // The answer to the send whose turn was due at `intended`.
+  virtual void on_answer(load::clock::time_point intended, const ack_outcome& outcome) = 0;
+  // poll() returned wait::answer: a send was due and the in-flight window was full.
+  virtual void on_window_full() = 0;
 };
 
 // Pops the oldest valid pre-signed transaction, nullopt when none is ready.
@@ -76,6 +94,12 @@ class send_loop {
   time_point sending_intended() const { return sending_intended_; }
   std::uint64_t pool_misses() const { return pool_misses_; }
 
+  // nullptr (the default): none. REQUIRES: `o` outlives the loop or is replaced first.
+  void set_observer(send_observer* o) { observer_ = o; }
+  // After poll() returned wait::answer, the next answer calls `wake` (once, after the answer
+  // was recorded and its window slot freed), so the caller knows when to poll again.
+  void set_wake(std::function<void()> wake) { wake_ = std::move(wake); }
+
  private:
   bool schedule_done();
 
@@ -91,6 +115,9 @@ class send_loop {
   std::uint64_t sent_ = 0;
   std::uint64_t pool_misses_ = 0;
   time_point sending_intended_{};
+  send_observer* observer_ = nullptr;
+  std::function<void()> wake_;
+  bool wake_on_answer_ = false;
 };
 
 }  // namespace bts::beacon

@@ -5,6 +5,7 @@
 
 #include "crypto/hash.hpp"
 #include "crypto/signature.hpp"
+#include "protocol/block_id.hpp"
 
 namespace bts::chain {
 
@@ -32,8 +33,7 @@ digest_type processed_transaction::merkle_digest() const {
 }
 
 std::uint32_t block_header::num_from_id(const block_id_type& id) {
-  return std::uint32_t(id[0]) << 24 | std::uint32_t(id[1]) << 16 | std::uint32_t(id[2]) << 8 |
-         std::uint32_t(id[3]);
+  return protocol::block_num_from_id(id);
 }
 
 digest_type block_header::digest() const {

@@ -10,20 +10,15 @@
 #include "chain/detail/evaluation.hpp"
 #include "chain/detail/validate.hpp"
 #include "crypto/hash.hpp"
+#include "protocol/block_id.hpp"
+#include "protocol/wire.hpp"
 #include "crypto/signature.hpp"
 #include "util/hex.hpp"
 
 namespace bts::chain {
 namespace {
 
-std::size_t varint_size(std::uint64_t v) {
-  std::size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
+using protocol::varint_size;
 
 std::size_t result_packed_size(const operation_result& r) {
   switch (r.which()) {
@@ -213,9 +208,7 @@ processed_transaction database::apply_transaction(const precomputed_transaction&
   if (head_block_num() > 0) {
     if (!(skip & skip_tapos_check)) {
       const auto& summary = block_summaries_[trx.ref_block_num];
-      const std::uint32_t prefix = std::uint32_t(summary[4]) | std::uint32_t(summary[5]) << 8 |
-                                   std::uint32_t(summary[6]) << 16 |
-                                   std::uint32_t(summary[7]) << 24;
+      const std::uint32_t prefix = protocol::ref_block_prefix_from_id(summary);
       if (trx.ref_block_prefix != prefix) {
         throw_assert("trx.ref_block_prefix == tapos_block_summary.block_id._hash[1].value()",
                      "_apply_transaction");

@@ -44,7 +44,7 @@
 #include "beacon/beacon.hpp"
 #include "beacon/chain_context.hpp"
 #include "beacon/provision.hpp"
-#include "beacon/scenario.hpp"
+#include "scenario/scenario.hpp"
 #include "cli/beacon_serve.hpp"
 #include "cli/command.hpp"
 #include "monitor/node_load.hpp"
@@ -139,11 +139,11 @@ int run_beacon(const run_options& opt, io& s) {
     scenario_text = read_file(opt.scenario_file, "--scenario");
     scenario_name = opt.scenario_file;
   } else if (!opt.preset.empty()) {
-    scenario_text = beacon::preset_text(opt.preset);
+    scenario_text = scenarios::preset_text(opt.preset);
     scenario_name = opt.preset;
   }
-  beacon::scenario sc =
-      beacon::parse_scenario(scenario_text, scenario_name.empty() ? "defaults" : scenario_name);
+  scenarios::scenario sc =
+      scenarios::parse_scenario(scenario_text, scenario_name.empty() ? "defaults" : scenario_name);
   // The scenario's `outputs:` list, after the --out flags (docs/outputs.md, "Choosing outputs").
   for (auto& sp : outputs::parse_outputs_yaml(scenario_text,
                                               scenario_name.empty() ? "defaults" : scenario_name)) {
@@ -154,12 +154,12 @@ int run_beacon(const run_options& opt, io& s) {
   if (!opt.nodes.empty()) {
     // The i-th --node takes the place of the scenario's i-th node (keeping its weight and
     // connections, not its node_load); extra ones get the defaults.
-    std::vector<beacon::node_endpoint> nodes;
+    std::vector<scenarios::node_endpoint> nodes;
     for (std::size_t i = 0; i < opt.nodes.size(); ++i) {
       const std::string& n = opt.nodes[i];
       if (n.rfind("ws://", 0) != 0 && n.rfind("wss://", 0) != 0)
         throw input_error("--node", "expected a ws:// or wss:// URL, got \"" + n + "\"");
-      beacon::node_endpoint e;
+      scenarios::node_endpoint e;
       if (i < sc.nodes.size()) {
         e.weight = sc.nodes[i].weight;
         e.connections = sc.nodes[i].connections;
@@ -198,7 +198,7 @@ int run_beacon(const run_options& opt, io& s) {
     sc.count.reset();
   }
   if (!opt.count.empty()) {
-    sc.count = beacon::parse_count(opt.count, "--count");
+    sc.count = scenarios::parse_count(opt.count, "--count");
     sc.duration.reset();
   }
   if (opt.seed) sc.seed = *opt.seed;
@@ -235,7 +235,7 @@ int run_beacon(const run_options& opt, io& s) {
   info.created_at = store::now_unix_ms();
   info.manifest["version"] = BTS_INFRA_VERSION;
   info.manifest["seed"] = sc.seed;
-  info.manifest["rate"] = sc.search ? beacon::describe(*sc.search) : sc.rate.describe();
+  info.manifest["rate"] = sc.search ? scenarios::describe(*sc.search) : sc.rate.describe();
   if (sc.duration) info.manifest["duration"] = load::format_duration(*sc.duration);
   if (sc.count) info.manifest["count"] = *sc.count;
   boost::json::array node_urls;
@@ -497,7 +497,7 @@ command make_beacon_command() {
             s.out << boost::json::serialize(r.to_json()) << "\n";
             return 0;
           }
-          for (const auto& n : beacon::preset_names()) s.out << n << "\n";
+          for (const auto& n : scenarios::preset_names()) s.out << n << "\n";
           return 0;
         };
       }};

@@ -18,6 +18,7 @@
 #include "cli/command.hpp"
 #include "crypto/keys.hpp"
 #include "devnet/devnet.hpp"
+#include "rpc/url.hpp"
 #include "util/error.hpp"
 
 namespace bts::cli {
@@ -58,24 +59,6 @@ API: ws:// and HTTP POST JSON-RPC as witness_node (login, database, network_broa
 GET /metrics (Prometheus) on the same port. See docs/devnet.md for what differs from witness_node.
 )";
 
-std::pair<std::string, std::uint16_t> parse_listen(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    throw input_error("--listen", "expected HOST:PORT, got '" + text + "'");
-  }
-  const std::string host = text.substr(0, colon);
-  unsigned long port = 0;
-  try {
-    std::size_t used = 0;
-    port = std::stoul(text.substr(colon + 1), &used);
-    if (used != text.size() - colon - 1) throw std::invalid_argument("trailing");
-  } catch (const std::exception&) {
-    throw input_error("--listen", "port must be a number, got '" + text.substr(colon + 1) + "'");
-  }
-  if (port > 65535) throw input_error("--listen", "port must be at most 65535");
-  return {host, static_cast<std::uint16_t>(port)};
-}
-
 int run_devnet(const devnet_flags& f, const CLI::App& app, io& s) {
   const bool genesis_flags = app.count("--block-interval") + app.count("--max-block-size") +
                                  app.count("--max-transaction-size") >
@@ -103,7 +86,7 @@ int run_devnet(const devnet_flags& f, const CLI::App& app, io& s) {
     s.out.flush();
     return 0;
   }
-  const auto [host, port] = parse_listen(f.listen);
+  const auto [host, port] = rpc::parse_host_port(f.listen, "--listen");
   o.host = host;
   o.port = port;
   o.nodes = f.nodes;

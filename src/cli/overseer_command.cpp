@@ -32,6 +32,7 @@
 #include <memory>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "beacon/chain_context.hpp"
 #include "cli/beacon_serve.hpp"
@@ -39,8 +40,10 @@
 #include "outputs/elasticsearch.hpp"
 #include "outputs/prometheus.hpp"
 #include "outputs/spec.hpp"
-#include "overseer/agent.hpp"
+#include "beacon/agent_runner.hpp"
+#include "control/agent.hpp"
 #include "overseer/overseer.hpp"
+#include "rpc/url.hpp"
 #include "util/error.hpp"
 
 namespace bts::cli {
@@ -89,13 +92,13 @@ void wait_for_signal() {
 }
 
 // A runner that also feeds its rows into the beacon's /metrics.
-class metered_runner final : public overseer::load_runner {
+class metered_runner final : public control::load_runner {
  public:
-  metered_runner(std::unique_ptr<overseer::load_runner> inner,
+  metered_runner(std::unique_ptr<control::load_runner> inner,
                  std::shared_ptr<outputs::beacon_metrics> metrics, outputs::beacon_scope scope)
       : inner_(std::move(inner)), metrics_(std::move(metrics)), scope_(std::move(scope)) {}
   void prepare() override { inner_->prepare(); }
-  void start(overseer::runner_callbacks cb) override {
+  void start(control::runner_callbacks cb) override {
     cb.on_second = [m = metrics_, scope = scope_,
                     next = std::move(cb.on_second)](stats::second_row row) {
       m->add_row(scope, row);
@@ -108,7 +111,7 @@ class metered_runner final : public overseer::load_runner {
   std::optional<double> rate() const override { return inner_->rate(); }
 
  private:
-  std::unique_ptr<overseer::load_runner> inner_;
+  std::unique_ptr<control::load_runner> inner_;
   std::shared_ptr<outputs::beacon_metrics> metrics_;
   outputs::beacon_scope scope_;
 };
@@ -190,19 +193,8 @@ int serve(const serve_options& o, io& s) {
       es->push(outputs::event_document{run, e});
     };
   }
-  const auto colon = o.listen.rfind(':');
-  if (colon == std::string::npos)
-    throw input_error("--listen", "expected HOST:PORT, got \"" + o.listen + "\"");
-  oo.host = o.listen.substr(0, colon);
-  if (oo.host.size() >= 2 && oo.host.front() == '[')
-    oo.host = oo.host.substr(1, oo.host.size() - 2);
-  try {
-    const long p = std::stol(o.listen.substr(colon + 1));
-    if (p < 0 || p > 65535) throw std::out_of_range("port");
-    oo.port = static_cast<std::uint16_t>(p);
-  } catch (const std::exception&) {
-    throw input_error("--listen", "expected HOST:PORT, got \"" + o.listen + "\"");
-  }
+  std::tie(oo.host, oo.port) = rpc::parse_host_port(o.listen, "--listen");
+  const auto colon = o.listen.rfind(':');  // the host as written (IPv6 in brackets), for URLs
   oo.store = o.store;
   oo.beacon_token = read_token(o.token_file, "BTS_BEACON_TOKEN", "--token-file");
   if (oo.beacon_token.empty()) {
@@ -222,7 +214,7 @@ int serve(const serve_options& o, io& s) {
                            o.listen.substr(0, colon) + ":" + std::to_string(ov.port());
   const std::string ws = std::string(o.tls_cert.empty() ? "ws" : "wss") + "://" +
                          o.listen.substr(0, colon) + ":" + std::to_string(ov.port());
-  s.out << "overseer listening " << http << " control " << ws << overseer::control_path << " store "
+  s.out << "overseer listening " << http << " control " << ws << control::control_path << " store "
         << o.store << std::endl;
   wait_for_signal();
   ov.stop();
@@ -262,7 +254,7 @@ int beacon_serve(const beacon_serve_options& o, io& s) {
     metrics_srv = std::make_unique<outputs::metrics_server>(
         metrics_listen, [metrics] { return metrics->render(); });
   }
-  overseer::agent_options ao;
+  control::agent_options ao;
   ao.overseer = o.overseer;
   ao.name = o.name;
   ao.token = read_token(o.token_file, "BTS_BEACON_TOKEN", "--token-file");
@@ -272,7 +264,7 @@ int beacon_serve(const beacon_serve_options& o, io& s) {
   if (!o.tls_ca_file.empty()) ao.tls = {rpc::tls_verify::ca_file, o.tls_ca_file, ""};
   if (o.tls_insecure) ao.tls.verify = rpc::tls_verify::none;
   if (o.simulate) {
-    ao.make_runner = overseer::simulated_runner();
+    ao.make_runner = control::simulated_runner();
   } else {
     std::vector<beacon::account_entry> accounts;
     if (!o.accounts_env.empty()) {
@@ -284,13 +276,13 @@ int beacon_serve(const beacon_serve_options& o, io& s) {
     } else if (!o.accounts.empty()) {
       accounts = beacon::parse_accounts(read_text(o.accounts, "--accounts"), o.accounts);
     }
-    ao.make_runner = overseer::beacon_runner(std::move(accounts));
+    ao.make_runner = beacon::beacon_runner(std::move(accounts));
   }
   if (metrics_srv) {
     ao.make_runner =
         [inner = std::move(ao.make_runner), metrics, name = o.name](
-            const overseer::configure_cmd& cfg,
-            boost::asio::any_io_executor ex) -> std::unique_ptr<overseer::load_runner> {
+            const control::configure_cmd& cfg,
+            boost::asio::any_io_executor ex) -> std::unique_ptr<control::load_runner> {
       return std::make_unique<metered_runner>(
           inner(cfg, std::move(ex)), metrics,
           outputs::beacon_scope{cfg.run, name, join_nodes(cfg.nodes)});
@@ -302,7 +294,7 @@ int beacon_serve(const beacon_serve_options& o, io& s) {
   auto work = boost::asio::make_work_guard(io);
   std::thread t([&io] { io.run(); });
   {
-    overseer::agent a(io.get_executor(), std::move(ao));
+    control::agent a(io.get_executor(), std::move(ao));
     a.start();
     s.err << "beacon " << o.name << ": serving " << o.overseer << "\n";
     wait_for_signal();

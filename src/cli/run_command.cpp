@@ -11,7 +11,7 @@
 // development key provisions the accounts. With --node every node is asked for its chain id
 // first (they must all agree), and the registrar provisions the accounts on the first node; its
 // key is read from the file by provisioning and never copied, printed or logged. The overseer and
-// the beacons run in this process (overseer::local_run). Progress goes to stderr once a second;
+// the beacons run in this process (local_run). Progress goes to stderr once a second;
 // the result (store, run id, nodes and chain, dashboard, report command) to stdout. Ctrl-C stops
 // the run cleanly, keeping what was measured; a second Ctrl-C stops waiting for the beacons.
 // Exit 0 when the run completed, 130 when it was interrupted, 1 when it failed, 2 for bad input
@@ -38,12 +38,14 @@
 #include <thread>
 #include <vector>
 
-#include "beacon/scenario.hpp"
+#include "scenario/scenario.hpp"
 #include "cli/command.hpp"
 #include "crypto/keys.hpp"
 #include "devnet/devnet.hpp"
 #include "load/rate_profile.hpp"
-#include "overseer/local_run.hpp"
+#include "cli/local_run.hpp"
+#include "rpc/url.hpp"
+#include "stats/json_io.hpp"
 #include "util/error.hpp"
 #include "util/hex.hpp"
 
@@ -190,24 +192,6 @@ struct local_devnet {
   local_devnet& operator=(const local_devnet&) = delete;
 };
 
-std::pair<std::string, std::uint16_t> parse_listen(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-    throw input_error("--listen", "expected HOST:PORT, got \"" + text + "\"");
-  std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  unsigned long port = 0;
-  try {
-    std::size_t used = 0;
-    port = std::stoul(text.substr(colon + 1), &used);
-    if (used != text.size() - colon - 1) throw std::invalid_argument("trailing");
-  } catch (const std::exception&) {
-    throw input_error("--listen", "expected HOST:PORT, got \"" + text + "\"");
-  }
-  if (port > 65535) throw input_error("--listen", "port must be at most 65535");
-  return {host, static_cast<std::uint16_t>(port)};
-}
-
 // A preset name or a scenario file: (source name for messages, text).
 std::pair<std::string, std::string> load_scenario(const std::string& arg) {
   const bool looks_like_file = arg.find('/') != std::string::npos || arg.ends_with(".yaml") ||
@@ -220,7 +204,7 @@ std::pair<std::string, std::string> load_scenario(const std::string& arg) {
     return {arg, s.str()};
   }
   try {
-    return {arg, beacon::preset_text(arg)};
+    return {arg, scenarios::preset_text(arg)};
   } catch (const input_error& e) {
     throw input_error("PRESET", e.problem());
   }
@@ -244,17 +228,7 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
-const json::value* path(const json::object& o, std::initializer_list<const char*> keys) {
-  const json::value* v = nullptr;
-  const json::object* cur = &o;
-  for (const char* k : keys) {
-    if (cur == nullptr) return nullptr;
-    v = cur->if_contains(k);
-    if (v == nullptr) return nullptr;
-    cur = v->is_object() ? &v->as_object() : nullptr;
-  }
-  return v;
-}
+using stats::json::find_path;
 
 std::string text_of(const json::value* v) {
   if (v == nullptr || v->is_null()) return "-";
@@ -295,7 +269,7 @@ int run_local(const run_flags& f, io& s) {
     if (!f.registrar_wif_file.empty()) throw input_error("--registrar-wif-file", devnet_only);
     if (f.registrar_given) throw input_error("--registrar", devnet_only);
   }
-  overseer::local_run_options o;
+  local_run_options o;
   o.scenario_name = source;
   o.scenario_text = text;
   o.beacons = f.beacons;
@@ -312,7 +286,7 @@ int run_local(const run_flags& f, io& s) {
   }
   if (!f.duration.empty()) load::parse_duration(f.duration, "--duration");
   o.duration = f.duration;
-  const auto [host, port] = parse_listen(f.listen);
+  const auto [host, port] = rpc::parse_host_port(f.listen, "--listen");
   o.host = host;
   o.port = port;
   o.out = f.out.empty() ? default_out() : f.out;
@@ -326,7 +300,7 @@ int run_local(const run_flags& f, io& s) {
     o.claim_genesis_balance = true;  // the devnet's genesis allocation waits in 1.15.0
   }
   // Checks the scenario (file:line) before anything starts.
-  beacon::parse_scenario(text, source);
+  scenarios::parse_scenario(text, source);
 
   // Existing nodes: every one answers and all are on one chain, before anything is started or
   // written.
@@ -334,7 +308,7 @@ int run_local(const run_flags& f, io& s) {
   if (real) {
     s.err << "run: checking " << node_urls.size() << (node_urls.size() == 1 ? " node" : " nodes")
           << ": " << join(node_urls, ", ") << std::endl;
-    chain_id = overseer::check_nodes_chain_id(node_urls);
+    chain_id = check_nodes_chain_id(node_urls);
   }
 
   signal_scope signals;
@@ -360,13 +334,13 @@ int run_local(const run_flags& f, io& s) {
                                  : (nodes.size() == 1 ? " devnet endpoint" : " devnet endpoints"));
 
   const std::string listen = f.listen;
-  std::optional<overseer::local_run> lr_storage;
+  std::optional<local_run> lr_storage;
   try {
     lr_storage.emplace(std::move(o));
   } catch (const boost::system::system_error& e) {
     throw input_error("--listen " + listen, "cannot listen: " + e.code().message());
   }
-  overseer::local_run& lr = *lr_storage;
+  local_run& lr = *lr_storage;
   const fs::path out = lr.store_path().parent_path();
   s.err << "run: overseer and dashboard at " << lr.dashboard_url() << " (log " << lr.log_path()
         << ")" << std::endl;
@@ -394,9 +368,9 @@ int run_local(const run_flags& f, io& s) {
   s.err << "run: " << id << " started: " << source << " with " << f.beacons << " beacons over "
         << over << " of chain " << chain_id.substr(0, 8)
         << " (Ctrl-C stops it and keeps what was measured)" << std::endl;
-  const overseer::local_run_result r = lr.wait(
-      [&s](const overseer::local_run_progress& p) {
-        s.err << "run: " << overseer::format_progress(p) << std::endl;
+  const local_run_result r = lr.wait(
+      [&s](const local_run_progress& p) {
+        s.err << "run: " << format_progress(p) << std::endl;
       },
       [] { return stop_requests.load(); });
 
@@ -405,16 +379,16 @@ int run_local(const run_flags& f, io& s) {
   o_ << "run " << id << ": " << r.status << "\n";
   if (!r.summary.empty()) {
     const json::object& sm = r.summary;
-    o_ << "  sent " << text_of(path(sm, {"totals", "sent"})) << "  accepted "
-       << text_of(path(sm, {"totals", "accepted"})) << "  rejected "
-       << text_of(path(sm, {"totals", "rejected"})) << "  unanswered "
-       << text_of(path(sm, {"totals", "unanswered"})) << "  included "
-       << text_of(path(sm, {"totals", "included"})) << "\n";
-    o_ << "  tx/s offered " << text_of(path(sm, {"rates_tx_per_s", "offered"})) << "  accepted "
-       << text_of(path(sm, {"rates_tx_per_s", "accepted"})) << "  included "
-       << text_of(path(sm, {"rates_tx_per_s", "included"})) << "  inclusion ratio "
-       << text_of(path(sm, {"ratios", "inclusion"})) << "\n";
-    if (const json::value* p99 = path(sm, {"latency_us", "inclusion_corrected", "p99"});
+    o_ << "  sent " << text_of(find_path(sm, {"totals", "sent"})) << "  accepted "
+       << text_of(find_path(sm, {"totals", "accepted"})) << "  rejected "
+       << text_of(find_path(sm, {"totals", "rejected"})) << "  unanswered "
+       << text_of(find_path(sm, {"totals", "unanswered"})) << "  included "
+       << text_of(find_path(sm, {"totals", "included"})) << "\n";
+    o_ << "  tx/s offered " << text_of(find_path(sm, {"rates_tx_per_s", "offered"})) << "  accepted "
+       << text_of(find_path(sm, {"rates_tx_per_s", "accepted"})) << "  included "
+       << text_of(find_path(sm, {"rates_tx_per_s", "included"})) << "  inclusion ratio "
+       << text_of(find_path(sm, {"ratios", "inclusion"})) << "\n";
+    if (const json::value* p99 = find_path(sm, {"latency_us", "inclusion_corrected", "p99"});
         p99 != nullptr && p99->is_number()) {
       o_ << "  inclusion latency p99 " << std::fixed << std::setprecision(0)
          << p99->to_number<double>() / 1000.0 << " ms\n";
@@ -478,7 +452,7 @@ command make_run_command() {
                "A preset name (" +
                    [] {
                      std::string k;
-                     for (const auto& n : beacon::preset_names()) k += (k.empty() ? "" : ", ") + n;
+                     for (const auto& n : scenarios::preset_names()) k += (k.empty() ? "" : ", ") + n;
                      return k;
                    }() +
                    ") or a scenario YAML file")

@@ -34,6 +34,7 @@
 #include "uptime/status_server.hpp"
 #include "uptime/store.hpp"
 #include "uptime/tracker.hpp"
+#include "rpc/url.hpp"
 #include "util/error.hpp"
 
 namespace bts::cli {
@@ -55,23 +56,6 @@ std::string env_token(const std::string& var, const std::string& what) {
   const char* v = std::getenv(var.c_str());
   if (!v || !*v) throw input_error(what, "environment variable " + var + " is not set");
   return v;
-}
-
-std::pair<std::string, std::uint16_t> parse_listen(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    throw input_error("--listen", "expected HOST:PORT, got '" + text + "'");
-  }
-  unsigned long port = 0;
-  try {
-    std::size_t used = 0;
-    port = std::stoul(text.substr(colon + 1), &used);
-    if (used != text.size() - colon - 1 || port > 65535) throw std::out_of_range("port");
-  } catch (const std::exception&) {
-    throw input_error(
-        "--listen", "port must be a number from 0 to 65535, got '" + text.substr(colon + 1) + "'");
-  }
-  return {text.substr(0, colon), static_cast<std::uint16_t>(port)};
 }
 
 std::string ms_text(const std::optional<double>& v) {
@@ -127,7 +111,7 @@ int run_check(const uptime_flags& f, io& s) {
 
 int run_serve(const uptime_flags& f, io& s) {
   uptime::uptime_config cfg = uptime::load_config(f.config);
-  const auto [host, port] = parse_listen(f.listen);
+  const auto [host, port] = rpc::parse_host_port(f.listen, "--listen");
   if (f.tls_cert.empty() != f.tls_key.empty())
     throw input_error("--tls-cert", "give both --tls-cert and --tls-key");
   const std::string db = f.db.empty() ? cfg.storage_path : f.db;

@@ -2,23 +2,16 @@
 
 #include "monitor/exposition.hpp"
 #include "monitor/readings.hpp"
+#include "rpc/http_client.hpp"
 #include "util/error.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-
-#include <openssl/ssl.h>
+#include <boost/beast/http/error.hpp>
 
 #include <atomic>
 #include <future>
@@ -29,15 +22,11 @@
 namespace bts::monitor {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
+namespace http = boost::beast::http;
 using boost::system::error_code;
 
 namespace {
 
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 constexpr const char* user_agent = "bts-infra-monitor/" BTS_INFRA_VERSION;
 
 rpc::url parse_http_url(std::string_view text, const std::string& where) {
@@ -129,37 +118,6 @@ using strand_type = asio::strand<asio::any_io_executor>;
 
 enum class failure { none, unreachable, http_status, malformed, process };
 
-// One HTTP GET: a fresh connection per reading (one per second at most, so no keep-alive).
-// Shared with the deadline timer's handler, which may run after the coroutine finished.
-struct http_get : std::enable_shared_from_this<http_get> {
-  http_get(const strand_type& strand, ssl::context* tls_context)
-      : resolver(strand), deadline(strand) {
-    if (tls_context != nullptr) {
-      tls.emplace(strand, *tls_context);
-    } else {
-      plain.emplace(strand);
-    }
-  }
-
-  tcp::socket& socket() { return tls ? beast::get_lowest_layer(*tls).socket() : plain->socket(); }
-
-  // Closes everything; the operation in progress fails.
-  void abort(bool by_timeout) {
-    if (by_timeout) timed_out = true;
-    aborted = true;
-    resolver.cancel();
-    error_code ignored;
-    socket().close(ignored);
-  }
-
-  tcp::resolver resolver;
-  asio::steady_timer deadline;
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
-  bool timed_out = false;
-  bool aborted = false;
-};
-
 struct fetch_result {
   failure fail = failure::none;
   std::string error;
@@ -174,67 +132,34 @@ fetch_result failed(failure f, std::string error) {
   return r;
 }
 
-template <class Stream>
-asio::awaitable<fetch_result> exchange(Stream& stream, http_get& g, const rpc::url& u,
-                                       const sampler_options& o) {
-  const auto broken = [&](const char* step, const error_code& ec) {
-    fetch_result r;
-    r.fail = failure::unreachable;
-    if (g.timed_out) {
-      r.error = std::string(step) + ": timeout after " + std::to_string(o.timeout.count()) + " ms";
-    } else {
-      r.error = std::string(step) + ": " + ec.message();
+// One reading's reply, or why there is none, in the sampler's words.
+fetch_result judge(rpc::http_client_response res, const sampler_options& o) {
+  if (res.failed == rpc::http_phase::read && res.error == http::error::body_limit) {
+    return failed(failure::malformed,
+                  "reply larger than " + std::to_string(o.max_body_bytes) + " bytes");
+  }
+  if (!res.ok()) {
+    if (res.cancelled) return failed(failure::unreachable, "cancelled");
+    const std::string step = rpc::to_string(res.failed);
+    if (res.timed_out) {
+      return failed(failure::unreachable,
+                    step + ": timeout after " + std::to_string(o.timeout.count()) + " ms");
     }
-    return r;
-  };
-  auto [rec, endpoints] =
-      co_await g.resolver.async_resolve(u.host, std::to_string(u.port), tuple_awaitable);
-  if (rec || g.aborted) co_return broken("resolve", rec);
-  auto [cec, ep] = co_await asio::async_connect(g.socket(), endpoints, tuple_awaitable);
-  if (cec || g.aborted) co_return broken("connect", cec);
-  if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
-    const std::string& name = o.tls.server_name.empty() ? u.host : o.tls.server_name;
-    error_code addr_ec;
-    asio::ip::make_address(name, addr_ec);
-    if (addr_ec) SSL_set_tlsext_host_name(stream.native_handle(), name.c_str());
-    if (o.tls.verify != rpc::tls_verify::none) {
-      stream.set_verify_callback(ssl::host_name_verification(name));
-    }
-    auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, tuple_awaitable);
-    if (hec || g.aborted) co_return broken("tls handshake", hec);
+    return failed(failure::unreachable, step + ": " + res.error.message());
   }
-  http::request<http::empty_body> req(http::verb::get, u.target, 11);
-  req.set(http::field::host, u.host_header());
-  req.set(http::field::user_agent, user_agent);
-  req.set(http::field::accept, "text/plain;version=0.0.4");
-  req.set(http::field::connection, "close");
-  if (!o.authorization.empty()) req.set(http::field::authorization, o.authorization);
-  auto [wec, wn] = co_await http::async_write(stream, req, tuple_awaitable);
-  if (wec || g.aborted) co_return broken("write", wec);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(o.max_body_bytes);
-  parser.header_limit(64 * 1024);
-  auto [rdec, rn] = co_await http::async_read(stream, buffer, parser, tuple_awaitable);
-  if (rdec == http::error::body_limit) {
-    co_return failed(failure::malformed,
-                     "reply larger than " + std::to_string(o.max_body_bytes) + " bytes");
+  if (res.status != 200) {
+    std::string e = "HTTP " + std::to_string(res.status) + " " + res.reason;
+    if (res.status == 401 || res.status == 403) e += " (credentials refused)";
+    return failed(failure::http_status, e);
   }
-  if (rdec || g.aborted) co_return broken("read", rdec);
-  auto res = parser.release();
-  if (res.result_int() != 200) {
-    std::string e = "HTTP " + std::to_string(res.result_int()) + " " + std::string(res.reason());
-    if (res.result_int() == 401 || res.result_int() == 403) e += " (credentials refused)";
-    co_return failed(failure::http_status, e);
-  }
-  const auto encoding = res[http::field::content_encoding];
+  const std::string_view encoding = res.header("Content-Encoding");
   if (!encoding.empty() && encoding != "identity") {
-    co_return failed(failure::malformed,
-                     "unsupported Content-Encoding \"" + std::string(encoding) + "\"");
+    return failed(failure::malformed,
+                  "unsupported Content-Encoding \"" + std::string(encoding) + "\"");
   }
   fetch_result ok;
-  ok.body = std::move(res.body());
-  co_return ok;
+  ok.body = std::move(res.body);
+  return ok;
 }
 
 struct sampler_state : std::enable_shared_from_this<sampler_state> {
@@ -248,7 +173,7 @@ struct sampler_state : std::enable_shared_from_this<sampler_state> {
   asio::steady_timer period_timer;
   const load_source source;
   const sampler_options options;
-  std::shared_ptr<ssl::context> tls_context;  // https only, made on first use
+  std::shared_ptr<boost::asio::ssl::context> tls_context;  // https only, made on first use
 
   // Strand only.
   rate_tracker rates;
@@ -257,7 +182,7 @@ struct sampler_state : std::enable_shared_from_this<sampler_state> {
   bool in_flight = false;
   std::uint64_t epoch = 0;  // bumped by stop(): a reading of an older epoch is dropped
   std::vector<node_load_sampler::callback> waiters;
-  std::shared_ptr<http_get> current;
+  std::shared_ptr<rpc::http_client> current;  // the reading in flight
   bool periodic = false;
   std::uint64_t period_generation = 0;
   std::chrono::milliseconds period{1000};
@@ -389,6 +314,8 @@ struct sampler_state : std::enable_shared_from_this<sampler_state> {
     }
   }
 
+  // One HTTP GET: a fresh connection per reading (one per second at most, so no keep-alive),
+  // options.timeout from resolve to the last byte.
   asio::awaitable<fetch_result> fetch() {
     const rpc::url& u = source.endpoint;
     if (u.tls() && !tls_context) {
@@ -398,25 +325,28 @@ struct sampler_state : std::enable_shared_from_this<sampler_state> {
         co_return failed(failure::unreachable, e.what());
       }
     }
-    auto g = std::make_shared<http_get>(strand, u.tls() ? tls_context.get() : nullptr);
-    current = g;
-    g->deadline.expires_after(options.timeout);
-    g->deadline.async_wait([weak = std::weak_ptr<http_get>(g)](const error_code& ec) {
-      if (ec) return;
-      if (auto live = weak.lock()) live->abort(true);
-    });
-    // Not a conditional expression with co_await in both arms: GCC 12 destroys the result twice.
-    fetch_result r;
-    if (g->tls) {
-      r = co_await exchange(*g->tls, *g, u, options);
-    } else {
-      r = co_await exchange(*g->plain, *g, u, options);
+    rpc::http_client_options h;
+    h.endpoint = u;
+    h.user_agent = user_agent;
+    if (u.tls()) {
+      h.tls = tls_context;
+      h.server_name = options.tls.server_name;
+      h.name_check = options.tls.verify != rpc::tls_verify::none ? rpc::tls_name_check::required
+                                                                  : rpc::tls_name_check::none;
     }
-    g->deadline.cancel();
-    error_code ignored;
-    g->socket().close(ignored);
-    if (g->aborted && !g->timed_out && r.fail == failure::unreachable) r.error = "cancelled";
-    co_return r;
+    h.body_limit = options.max_body_bytes;
+    h.header_limit = 64 * 1024;
+    auto client = std::make_shared<rpc::http_client>(strand, std::move(h));
+    current = client;
+    rpc::http_client_request req;
+    req.target = u.target;
+    req.headers.emplace_back("Accept", "text/plain;version=0.0.4");
+    if (!options.authorization.empty()) {
+      req.headers.emplace_back("Authorization", options.authorization);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+    rpc::http_client_response res = co_await client->request(std::move(req), deadline);
+    co_return judge(std::move(res), options);
   }
 
   // REQUIRES: on the strand.
@@ -447,7 +377,7 @@ struct sampler_state : std::enable_shared_from_this<sampler_state> {
     period_timer.cancel();
     ++epoch;
     waiters.clear();
-    if (current) current->abort(false);
+    if (current) current->close();
   }
 };
 

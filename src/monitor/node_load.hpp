@@ -106,6 +106,12 @@ struct load_source {
 //   --node-load: unknown source "exporter:..." (expected node_exporter:URL, metrics:URL,
 //   http(s)://..., proc:PID or proc:/path/to/pidfile)
 // Credentials in the URL ("user:pass@host") are rejected: they would show in process lists.
+// A node (its URL as a scenario names it) and where its load is read.
+struct named_source {
+  std::string node;
+  load_source load;
+};
+
 load_source parse_load_source(std::string_view spec, const std::string& where = "node load source");
 
 struct sampler_options {

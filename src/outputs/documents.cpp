@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "stats/counters.hpp"
 #include "stats/json_io.hpp"
 #include "util/error.hpp"
 
@@ -240,24 +241,15 @@ json::object stats_mappings() {
   p["record"] = type("keyword");
   p["second"] = type("long");
   p["beacons"] = type("long");
-  for (const char* counter : {"offered", "sent", "accepted", "rejected", "included", "ops_sent",
-                              "ops_included", "bytes_sent", "pool_misses", "expired", "timeouts",
-                              "disconnects", "reconnects", "in_flight", "pool_depth"}) {
-    p[counter] = type("long");
-  }
+  for (const auto& c : stats::counter_fields) p[c.key] = type("long");
+  for (const auto& g : stats::count_gauge_fields) p[g.key] = type("long");
   p["rejected_by_reason"] = json::object{{"type", "object"}, {"dynamic", true}};
-  for (const char* cpu : {"beacon_cpu_percent", "send_cpu_percent", "node_cpu_percent"}) {
-    p[cpu] = type("float");
-  }
+  for (const auto& c : stats::cpu_gauge_fields) p[c.key] = type("float");
   // In a "second" record node_load is kept as the row has it but not indexed (its objects are
   // keyed by node URLs); the "node_load" records carry each node's members as fields.
   p["node_load"] = json::object{{"type", "object"}, {"enabled", false}};
   p["node"] = type("keyword");
-  for (const char* f : {"cpu_percent", "cpu_cores"}) p[f] = type("float");
-  for (const char* f : {"memory_bytes", "net_rx_bytes_per_s", "net_tx_bytes_per_s",
-                        "disk_read_bytes_per_s", "disk_write_bytes_per_s"}) {
-    p[f] = type("long");
-  }
+  for (const auto& f : stats::node_load_fields) p[f.key] = type(f.bytes ? "long" : "float");
   json::object digest;
   for (const char* f : {"count", "min", "p50", "p90", "p99", "p999", "max"})
     digest[f] = type("long");

@@ -22,10 +22,10 @@
 #include <thread>
 #include <variant>
 
-#include "outputs/detail/http_client.hpp"
+#include "outputs/detail/es_client.hpp"
 #include "outputs/detail/spool.hpp"
 #include "rpc/backoff.hpp"
-#include "rpc/detail/base64.hpp"
+#include "util/base64.hpp"
 #include "rpc/tls.hpp"
 #include "rpc/url.hpp"
 #include "util/error.hpp"
@@ -85,7 +85,7 @@ struct elasticsearch_output::impl : std::enable_shared_from_this<impl> {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::thread thread;
   std::optional<detail::spool> spool;
-  std::optional<detail::http_client> client;
+  std::optional<detail::es_client> client;
   asio::steady_timer signal{io};
   server_info server;
 
@@ -454,12 +454,12 @@ void elasticsearch_output::start() {
   while (m.shown_url.size() > 1 && m.shown_url.back() == '/') m.shown_url.pop_back();
   check_index_prefix(o.prefix, o.where);
 
-  detail::http_client_options h;
+  detail::es_client_options h;
   h.endpoint = m.endpoint;
   h.connect_timeout = o.connect_timeout;
   h.request_timeout = o.request_timeout;
   if (!o.user.empty()) {
-    h.authorization = "Basic " + rpc::detail::base64_encode(o.user + ":" + o.password);
+    h.authorization = "Basic " + base64_encode(o.user + ":" + o.password);
   }
   try {
     if (m.endpoint.tls()) {

@@ -11,6 +11,8 @@
 #include <cmath>
 #include <thread>
 
+#include "rpc/url.hpp"
+#include "stats/counters.hpp"
 #include "util/error.hpp"
 
 namespace bts::outputs {
@@ -201,28 +203,11 @@ double cpu_ratio(double percent) { return std::round(percent * 1e6) / 1e8; }
 
 void scope_metrics::add_row(const stats::second_row& row, bool with_latency) {
   stats::second_row& t = totals;
-  t.offered += row.offered;
-  t.sent += row.sent;
-  t.accepted += row.accepted;
-  t.rejected += row.rejected;
-  for (const auto& [k, v] : row.rejected_by_reason) t.rejected_by_reason[k] += v;
-  t.included += row.included;
-  t.ops_sent += row.ops_sent;
-  t.ops_included += row.ops_included;
-  t.bytes_sent += row.bytes_sent;
-  t.pool_misses += row.pool_misses;
-  t.expired += row.expired;
-  t.timeouts += row.timeouts;
-  t.disconnects += row.disconnects;
-  t.reconnects += row.reconnects;
+  t.add(row);
   if (row.second >= last_second) {
     t.second = row.second;
     t.beacons = row.beacons;
-    t.in_flight = row.in_flight;
-    t.pool_depth = row.pool_depth;
-    t.beacon_cpu_percent = row.beacon_cpu_percent;
-    t.send_cpu_percent = row.send_cpu_percent;
-    t.node_cpu_percent = row.node_cpu_percent;
+    static_cast<stats::gauges&>(t) = row;
     t.node_load = row.node_load;  // a node missing from the last row drops out
     last_second = row.second;
   }
@@ -244,50 +229,34 @@ void scope_metrics::write(exposition_builder& b, std::string_view prefix,
                           const metric_labels& labels) const {
   const std::string p(prefix);
   const stats::second_row& t = totals;
-  auto counter = [&](const char* name, const char* help, std::int64_t v) {
-    b.add(p + name, "counter", help, labels, static_cast<double>(v));
+  auto counter = [&](std::string_view name, std::string_view help, std::int64_t v) {
+    b.add(p + std::string(name), "counter", help, labels, static_cast<double>(v));
   };
-  auto gauge = [&](const char* name, const char* help, double v) {
-    b.add(p + name, "gauge", help, labels, v);
+  auto gauge = [&](std::string_view name, std::string_view help, double v) {
+    b.add(p + std::string(name), "gauge", help, labels, v);
   };
   gauge("_last_second", "Last second of the run reported (0 is the run's first second).",
         static_cast<double>(last_second));
-  counter("_tx_offered_total", "Transactions the schedule made due.", t.offered);
-  counter("_tx_sent_total", "Transactions broadcast to a node.", t.sent);
-  counter("_tx_accepted_total", "Broadcasts the node accepted.", t.accepted);
-  for (const auto& [code, v] : t.rejected_by_reason) {
-    metric_labels l = labels;
-    l.emplace_back("code", code);
-    b.add(p + "_tx_rejected_total", "counter",
-          "Broadcasts the node rejected, by reason (fc:<code> or a category).", l,
-          static_cast<double>(v));
+  for (const auto& c : stats::counter_fields) {
+    if (!c.by_reason) {
+      counter(c.prometheus, c.help, t.*(c.member));
+      continue;
+    }
+    for (const auto& [code, v] : t.rejected_by_reason) {  // one sample per reason, no total
+      metric_labels l = labels;
+      l.emplace_back("code", code);
+      b.add(p + std::string(c.prometheus), "counter", c.help, l, static_cast<double>(v));
+    }
   }
-  counter("_tx_included_total", "Transactions seen included in a block.", t.included);
-  counter("_ops_sent_total", "Operations in the transactions broadcast.", t.ops_sent);
-  counter("_ops_included_total", "Operations in the transactions included.", t.ops_included);
-  counter("_sent_bytes_total", "Serialized bytes of the transactions broadcast.", t.bytes_sent);
-  counter("_pool_misses_total", "Sends that found no pre-signed transaction ready.", t.pool_misses);
-  counter("_tx_expired_total", "Pre-signed transactions dropped unsent because they expired.",
-          t.expired);
-  counter("_broadcast_timeouts_total", "Broadcasts with no answer in time.", t.timeouts);
-  counter("_node_disconnects_total", "Node connections lost (or failed to connect).",
-          t.disconnects);
-  counter("_node_reconnects_total", "Node connections re-established.", t.reconnects);
-  gauge("_in_flight", "Broadcasts sent and not yet answered.", static_cast<double>(t.in_flight));
-  gauge("_pool_depth", "Pre-signed transactions ready to send.", static_cast<double>(t.pool_depth));
+  for (const auto& g : stats::count_gauge_fields) {
+    gauge(g.prometheus, g.help, static_cast<double>(t.*(g.member)));
+  }
   if (prefix.ends_with("_run")) {
     gauge("_beacons", "Beacons merged into the run's last second.", static_cast<double>(t.beacons));
   }
-  auto ratio = cpu_ratio;
-  if (t.beacon_cpu_percent)
-    gauge("_cpu_ratio", "Beacon process CPU, in cores (1 = one core busy).",
-          ratio(*t.beacon_cpu_percent));
-  if (t.send_cpu_percent)
-    gauge("_send_thread_cpu_ratio", "The beacon's send thread CPU, in cores.",
-          ratio(*t.send_cpu_percent));
-  if (t.node_cpu_percent)
-    gauge("_node_cpu_ratio", "CPU of the node(s) under test, in cores.",
-          ratio(*t.node_cpu_percent));
+  for (const auto& c : stats::cpu_gauge_fields) {
+    if (const auto& v = t.*(c.member)) gauge(c.prometheus, c.help, cpu_ratio(*v));
+  }
   struct hist {
     stats::latency_kind kind;
     const char* name;
@@ -334,34 +303,15 @@ void scope_metrics::write_node_load(exposition_builder& b, std::string_view pref
     if (!replaced) l.emplace_back("node", url);
     per_node.push_back(std::move(l));
   }
-  struct member {
-    std::optional<double> stats::node_load_row::*field;
-    const char* name;
-    const char* help;
-    bool percent;  // % of one core, written as cores
-  };
-  static const member members[] = {
-      {&stats::node_load_row::cpu_percent, "_node_load_cpu_ratio",
-       "CPU of the node under test (host or process), in cores (1 = one core busy).", true},
-      {&stats::node_load_row::cpu_cores, "_node_load_cpu_cores",
-       "Cores of the node's host (node_exporter) or process.", false},
-      {&stats::node_load_row::memory_bytes, "_node_load_memory_bytes",
-       "Memory of the node: used by the host (node_exporter) or resident in the process.", false},
-      {&stats::node_load_row::net_rx_bytes_per_s, "_node_load_network_receive_bytes_per_second",
-       "Bytes the node's host received per second.", false},
-      {&stats::node_load_row::net_tx_bytes_per_s, "_node_load_network_transmit_bytes_per_second",
-       "Bytes the node's host sent per second.", false},
-      {&stats::node_load_row::disk_read_bytes_per_s, "_node_load_disk_read_bytes_per_second",
-       "Bytes the node's host read from disk per second.", false},
-      {&stats::node_load_row::disk_write_bytes_per_s, "_node_load_disk_written_bytes_per_second",
-       "Bytes the node's host wrote to disk per second.", false},
-  };
   const std::string p(prefix);
-  for (const member& m : members) {
+  for (const auto& m : stats::node_load_fields) {
     std::size_t i = 0;
     for (const auto& [url, load] : loads) {
-      const std::optional<double>& v = load.*(m.field);
-      if (v) b.add(p + m.name, "gauge", m.help, per_node[i], m.percent ? cpu_ratio(*v) : *v);
+      const std::optional<double>& v = load.*(m.member);
+      if (v) {
+        b.add(p + std::string(m.prometheus), "gauge", m.help, per_node[i],
+              m.percent ? cpu_ratio(*v) : *v);
+      }
       ++i;
     }
   }
@@ -410,22 +360,6 @@ rpc::http_response metrics_response(const rpc::http_request_info& req,
   return r;
 }
 
-std::pair<std::string, std::uint16_t> parse_listen(const std::string& text,
-                                                   const std::string& flag) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-    throw input_error(flag, "expected HOST:PORT, got \"" + text + "\"");
-  std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  const std::string port = text.substr(colon + 1);
-  unsigned long p = 0;
-  auto r = std::from_chars(port.data(), port.data() + port.size(), p);
-  if (r.ec != std::errc() || r.ptr != port.data() + port.size() || p > 65535)
-    throw input_error(flag, "expected HOST:PORT, got \"" + text + "\"");
-  return {host, static_cast<std::uint16_t>(p)};
-}
-
 struct metrics_server::impl {
   boost::asio::io_context io;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
@@ -437,7 +371,7 @@ struct metrics_server::impl {
 metrics_server::metrics_server(const std::string& listen, std::function<std::string()> render,
                                const std::string& flag)
     : impl_(std::make_unique<impl>()) {
-  auto [host, port] = parse_listen(listen, flag);
+  auto [host, port] = rpc::parse_host_port(listen, flag);
   impl_->host = host;
   rpc::server_options o;
   o.host = host;

@@ -156,8 +156,4 @@ class metrics_server {
   std::unique_ptr<impl> impl_;
 };
 
-// "HOST:PORT" ("[::1]:9464" for IPv6) split; throws input_error(flag, ...).
-std::pair<std::string, std::uint16_t> parse_listen(const std::string& text,
-                                                   const std::string& flag);
-
 }  // namespace bts::outputs

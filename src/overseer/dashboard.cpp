@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "beacon/scenario.hpp"
+#include "scenario/scenario.hpp"
 #include "overseer/overseer.hpp"
 #include "overseer/pages.hpp"
 #include "web/assets.hpp"
@@ -21,7 +21,7 @@ std::string page_html() {
   const web::asset* a = web::find_asset("dashboard-page.html");
   if (a == nullptr) return "<!doctype html><title>bts-infra overseer</title>dashboard missing\n";
   boost::json::array names;
-  for (const auto& n : beacon::preset_names()) names.emplace_back(n);
+  for (const auto& n : scenarios::preset_names()) names.emplace_back(n);
   std::string html(a->body);
   const auto at = html.find(presets_marker);
   if (at != std::string::npos) {

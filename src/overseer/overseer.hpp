@@ -13,7 +13,7 @@
 // A refused connection (missing or wrong token) gets HTTP 401 and one log line naming the peer
 // address, never the token.
 //
-// Runs: a run is created from a scenario (beacon::scenario YAML), assigning the chosen beacons
+// Runs: a run is created from a scenario (scenarios::scenario YAML), assigning the chosen beacons
 // to the scenario's nodes round robin and splitting a constant rate evenly. Beacons stream one
 // row per second; each row is stored per beacon (once per (run, beacon, second)) before it is
 // acknowledged, and second N of the merged series is written once every beacon expected in
@@ -27,8 +27,18 @@
 // into their run and resend the rows that were not acknowledged; rows stored before are
 // ignored, seconds not yet merged are merged from the stored per-beacon rows.
 //
-// Threads: the overseer owns one network thread (the rpc server and timers) and one store
-// thread (the only writer of the store). Public members may be called from any thread.
+// Threads: the overseer owns one network thread (the rpc server and timers), one store thread
+// (the only writer of the store) and two API worker threads (http_api.hpp). Nothing slow runs
+// on the network thread or under the lock beacon traffic takes (detail/core.hpp): an HTTP
+// request is answered from a worker, and create_run checks the node_load sources and waits for
+// the store without that lock, so heartbeats and stats never wait for a run creation. Public
+// members may be called from any thread; create_run, flush and the store snapshots block the
+// caller (never call them from the network thread).
+//
+// Inside (src/overseer/): control_session.hpp (one beacon's control messages), run_merger.hpp
+// (merged series, run ends, restore), plan_run.hpp (a run's beacons, nodes, rates and manifest,
+// a pure function), http_api.hpp (the HTTP adapter over the members below), detail/core.hpp
+// (the shared state and its locks).
 #pragma once
 
 #include <boost/json.hpp>
@@ -42,7 +52,7 @@
 #include <string>
 #include <vector>
 
-#include "overseer/protocol.hpp"
+#include "control/protocol.hpp"
 
 namespace bts::overseer::detail {
 struct scrape_state;
@@ -51,6 +61,8 @@ struct scrape_state;
 #include "store/results_store.hpp"
 
 namespace bts::overseer {
+
+using control::unix_us;
 
 struct overseer_options {
   std::string host = "127.0.0.1";

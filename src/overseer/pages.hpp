@@ -1,9 +1,9 @@
 // The overseer's GET pages beside the JSON API: the live dashboard (dashboard.cpp) and the
-// Prometheus /metrics exposition (metrics.cpp). overseer::impl::on_http asks each in turn and
-// answers with the first that claims the path.
+// Prometheus /metrics exposition (metrics.cpp). http_api asks each in turn and answers with the
+// first that claims the path.
 //
-// Threads: called on the overseer's network thread; they read the overseer through its public
-// snapshot members only.
+// Threads: called on the API's worker threads (http_api.hpp), never the network thread; they
+// read the overseer through its public snapshot members only.
 #pragma once
 
 #include <optional>

@@ -4,16 +4,14 @@
 #include <string>
 
 #include "crypto/signature.hpp"
+#include "protocol/block_id.hpp"
 #include "util/hex.hpp"
 
 namespace bts::protocol {
 
 void transaction::set_reference_block(const block_id_type& block_id) {
-  const std::uint32_t block_num = std::uint32_t(block_id[0]) << 24 | std::uint32_t(block_id[1]) << 16 |
-                                  std::uint32_t(block_id[2]) << 8 | std::uint32_t(block_id[3]);
-  ref_block_num = static_cast<std::uint16_t>(block_num & 0xffff);
-  ref_block_prefix = std::uint32_t(block_id[4]) | std::uint32_t(block_id[5]) << 8 |
-                     std::uint32_t(block_id[6]) << 16 | std::uint32_t(block_id[7]) << 24;
+  ref_block_num = static_cast<std::uint16_t>(block_num_from_id(block_id) & 0xffff);
+  ref_block_prefix = ref_block_prefix_from_id(block_id);
 }
 
 void transaction::pack_unsigned(std::vector<std::uint8_t>& out) const {

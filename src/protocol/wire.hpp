@@ -33,6 +33,17 @@ struct unsigned_int {
   friend bool operator==(const unsigned_int&, const unsigned_int&) = default;
 };
 
+// How many bytes writer::write_varint(v) appends (1 for v < 128, up to 10), for computing a
+// packed size without packing.
+constexpr std::size_t varint_size(std::uint64_t v) {
+  std::size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
 // Appends bytes to a caller-owned buffer (reuse the buffer to avoid allocations).
 class writer {
  public:

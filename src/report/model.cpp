@@ -12,6 +12,7 @@
 #include "report/detail/blocks.hpp"
 #include "report/detail/format.hpp"
 #include "report/report.hpp"
+#include "stats/counters.hpp"
 #include "stats/json_io.hpp"
 #include "stats/latency_histogram.hpp"
 #include "stats/run_summary.hpp"
@@ -91,26 +92,17 @@ json::array spectrum_json(const stats::latency_histogram& h) {
   return points;
 }
 
-// The node_load members the report shows: their names in series.node_load, their peak's name
-// in per_node, and whether they are bytes (whole numbers) or a CPU percentage (2 decimals).
-struct load_member {
-  const char* series_key;
-  const char* peak_key;
-  std::optional<double> stats::node_load_row::*member;
-  bool bytes;
-};
-constexpr std::array<load_member, 6> load_members = {{
-    {"cpu_percent", "cpu_peak_percent", &stats::node_load_row::cpu_percent, false},
-    {"memory_bytes", "memory_peak_bytes", &stats::node_load_row::memory_bytes, true},
-    {"net_rx_bytes_per_s", "net_rx_peak_bytes_per_s", &stats::node_load_row::net_rx_bytes_per_s,
-     true},
-    {"net_tx_bytes_per_s", "net_tx_peak_bytes_per_s", &stats::node_load_row::net_tx_bytes_per_s,
-     true},
-    {"disk_read_bytes_per_s", "disk_read_peak_bytes_per_s",
-     &stats::node_load_row::disk_read_bytes_per_s, true},
-    {"disk_write_bytes_per_s", "disk_write_peak_bytes_per_s",
-     &stats::node_load_row::disk_write_bytes_per_s, true},
-}};
+// series.node_load's columns and per_node's peaks: the node_load members with a report_peak.
+const std::vector<const stats::node_load_field*>& load_members() {
+  static const std::vector<const stats::node_load_field*> members = [] {
+    std::vector<const stats::node_load_field*> v;
+    for (const auto& f : stats::node_load_fields) {
+      if (!f.report_peak.empty()) v.push_back(&f);
+    }
+    return v;
+  }();
+  return members;
+}
 
 json::value load_value(const std::optional<double>& v, bool bytes) {
   if (!v) return nullptr;
@@ -141,23 +133,38 @@ json::object node_load_series(const stats::second_series& series, const node_pea
   json::object out;
   for (const auto& [url, unused] : nodes) {
     (void)unused;
-    std::array<json::array, load_members.size()> columns;
+    const auto& members = load_members();
+    std::vector<json::array> columns(members.size());
     for (auto& c : columns) c.reserve(rows.size());
     for (const auto& r : rows) {
       const auto it = r.node_load.find(url);
-      for (std::size_t i = 0; i < load_members.size(); ++i) {
-        const auto& m = load_members[i];
+      for (std::size_t i = 0; i < members.size(); ++i) {
+        const auto& m = *members[i];
         columns[i].emplace_back(it == r.node_load.end()
                                     ? json::value(nullptr)
                                     : load_value(it->second.*(m.member), m.bytes));
       }
     }
     json::object one;
-    for (std::size_t i = 0; i < load_members.size(); ++i)
-      one[load_members[i].series_key] = std::move(columns[i]);
+    for (std::size_t i = 0; i < members.size(); ++i) one[members[i]->key] = std::move(columns[i]);
     out[url] = std::move(one);
   }
   return out;
+}
+
+// The counters report.json's series shows, in its column order (counter_field::report_column).
+const std::vector<const stats::counter_field*>& report_columns() {
+  static const std::vector<const stats::counter_field*> columns = [] {
+    std::vector<const stats::counter_field*> v;
+    for (const auto& c : stats::counter_fields) {
+      if (c.report_column > 0) v.push_back(&c);
+    }
+    std::sort(v.begin(), v.end(), [](const auto* a, const auto* b) {
+      return a->report_column < b->report_column;
+    });
+    return v;
+  }();
+  return columns;
 }
 
 // Per-second arrays (column-oriented, as plots want them). Latencies of a second without
@@ -183,23 +190,13 @@ json::object series_json(const stats::second_series& series, const node_peaks& n
   json::object s;
   s["second"] = column([](const stats::second_row& r) { return r.second; });
   s["beacons"] = column([](const stats::second_row& r) { return r.beacons; });
-  s["offered"] = column([](const stats::second_row& r) { return r.offered; });
-  s["sent"] = column([](const stats::second_row& r) { return r.sent; });
-  s["accepted"] = column([](const stats::second_row& r) { return r.accepted; });
-  s["rejected"] = column([](const stats::second_row& r) { return r.rejected; });
-  s["included"] = column([](const stats::second_row& r) { return r.included; });
-  s["ops_sent"] = column([](const stats::second_row& r) { return r.ops_sent; });
-  s["ops_included"] = column([](const stats::second_row& r) { return r.ops_included; });
-  s["bytes_sent"] = column([](const stats::second_row& r) { return r.bytes_sent; });
-  s["timeouts"] = column([](const stats::second_row& r) { return r.timeouts; });
-  s["pool_misses"] = column([](const stats::second_row& r) { return r.pool_misses; });
-  s["expired"] = column([](const stats::second_row& r) { return r.expired; });
-  s["disconnects"] = column([](const stats::second_row& r) { return r.disconnects; });
-  s["in_flight"] = column([](const stats::second_row& r) { return r.in_flight; });
-  s["pool_depth"] = column([](const stats::second_row& r) { return r.pool_depth; });
-  s["beacon_cpu_percent"] = cpu(&stats::second_row::beacon_cpu_percent);
-  s["send_cpu_percent"] = cpu(&stats::second_row::send_cpu_percent);
-  s["node_cpu_percent"] = cpu(&stats::second_row::node_cpu_percent);
+  for (const stats::counter_field* c : report_columns()) {
+    s[c->key] = column([c](const stats::second_row& r) { return r.*(c->member); });
+  }
+  for (const auto& g : stats::count_gauge_fields) {
+    s[g.key] = column([&g](const stats::second_row& r) { return r.*(g.member); });
+  }
+  for (const auto& c : stats::cpu_gauge_fields) s[c.key] = cpu(c.member);
   s["node_load"] = node_load_series(series, nodes);
   using D = stats::latency_digest;
   json::object lat_us;
@@ -227,14 +224,12 @@ json::object series_json(const stats::second_series& series, const node_peaks& n
       return it == r.rejected_by_reason.end() ? 0 : it->second;
     });
   }
-  auto add_if_any = [&](const char* label, std::int64_t stats::second_row::*m) {
+  for (const stats::counter_field* c : report_columns()) {
+    if (c->error_label.empty()) continue;
+    const auto m = c->member;
     bool any = std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return r.*m > 0; });
-    if (any) errors[label] = column([&](const stats::second_row& r) { return r.*m; });
-  };
-  add_if_any("timeouts (no answer)", &stats::second_row::timeouts);
-  add_if_any("pool misses", &stats::second_row::pool_misses);
-  add_if_any("expired unsent", &stats::second_row::expired);
-  add_if_any("disconnects", &stats::second_row::disconnects);
+    if (any) errors[c->error_label] = column([&](const stats::second_row& r) { return r.*m; });
+  }
   s["errors"] = std::move(errors);
   return s;
 }
@@ -254,20 +249,11 @@ json::object summary_of(const store::run_record& run, const stats::latency_set& 
   return stats::to_json(stats::summarize(run.merged, cumulative, o));
 }
 
-const json::value* path(const json::object& o, std::initializer_list<const char*> keys) {
-  const json::value* v = nullptr;
-  const json::object* cur = &o;
-  for (const char* k : keys) {
-    if (cur == nullptr) return nullptr;
-    v = cur->if_contains(k);
-    if (v == nullptr) return nullptr;
-    cur = v->if_object();
-  }
-  return v;
-}
+using stats::json::find_path;
 
-std::optional<double> number_at(const json::object& o, std::initializer_list<const char*> keys) {
-  const json::value* v = path(o, keys);
+std::optional<double> number_at(const json::object& o,
+                                std::initializer_list<std::string_view> keys) {
+  const json::value* v = find_path(o, keys);
   if (v == nullptr) return std::nullopt;
   if (v->is_int64()) return static_cast<double>(v->as_int64());
   if (v->is_uint64()) return static_cast<double>(v->as_uint64());
@@ -275,7 +261,7 @@ std::optional<double> number_at(const json::object& o, std::initializer_list<con
   return std::nullopt;
 }
 
-std::int64_t int_at(const json::object& o, std::initializer_list<const char*> keys) {
+std::int64_t int_at(const json::object& o, std::initializer_list<std::string_view> keys) {
   return static_cast<std::int64_t>(number_at(o, keys).value_or(0));
 }
 
@@ -290,7 +276,8 @@ json::array losses(const json::object& summary) {
   if (rejected > 0) {
     std::string s = detail::thousands(rejected) + " of " + detail::thousands(sent) +
                     " sent transactions were rejected";
-    if (const auto* by = path(summary, {"totals", "rejected_by_reason"}); by && by->is_object()) {
+    if (const auto* by = find_path(summary, {"totals", "rejected_by_reason"});
+        by && by->is_object()) {
       std::vector<std::pair<std::int64_t, std::string>> top;
       for (const auto& kv : by->as_object()) {
         top.emplace_back(kv.value().is_int64() ? kv.value().as_int64() : 0, std::string(kv.key()));
@@ -539,27 +526,20 @@ json::value p2p_limit(const store::run_record& run, const json::object& blocks, 
   return o;
 }
 
-struct counters {
-  std::int64_t seconds = 0, offered = 0, sent = 0, accepted = 0, rejected = 0, included = 0,
-               pool_misses = 0, timeouts = 0, disconnects = 0;
+// A beacon's totals: its counters summed over its seconds, and its CPU peaks.
+struct beacon_totals : stats::counters {
+  std::int64_t seconds = 0;
   std::optional<double> beacon_cpu, send_cpu, node_cpu;
 };
 
-counters count(const stats::second_series& s) {
-  counters c;
+beacon_totals count(const stats::second_series& s) {
+  beacon_totals c;
   auto peak = [](std::optional<double>& p, const std::optional<double>& v) {
     if (v && (!p || *v > *p)) p = v;
   };
   for (const auto& r : s.rows()) {
     ++c.seconds;
-    c.offered += r.offered;
-    c.sent += r.sent;
-    c.accepted += r.accepted;
-    c.rejected += r.rejected;
-    c.included += r.included;
-    c.pool_misses += r.pool_misses;
-    c.timeouts += r.timeouts;
-    c.disconnects += r.disconnects;
+    c.add(r);
     peak(c.beacon_cpu, r.beacon_cpu_percent);
     peak(c.send_cpu, r.send_cpu_percent);
     peak(c.node_cpu, r.node_cpu_percent);
@@ -602,7 +582,7 @@ json::array per_beacon(const store::run_record& run, double duration) {
     std::string source;
     const std::string scope = series == &run.merged ? std::string() : n;
     const stats::latency_set h = merged_histograms(run, scope, *series, source);
-    const counters c = count(*series);
+    const beacon_totals c = count(*series);
     o["recorded"] = true;
     o["seconds"] = c.seconds;
     o["offered"] = c.offered;
@@ -725,8 +705,10 @@ json::array per_node(const store::run_record& run, const node_peaks& peaks) {
     const stats::node_load_row none;
     const stats::node_load_row& l = p == peaks.end() ? none : p->second;
     o["load_measured"] = p != peaks.end() && !p->second.empty();
-    for (const auto& m : load_members) o[m.peak_key] = load_value(l.*(m.member), m.bytes);
-    o["cpu_cores"] = load_value(l.cpu_cores, false);
+    for (const auto* m : load_members()) o[m->report_peak] = load_value(l.*(m->member), m->bytes);
+    for (const auto& m : stats::node_load_fields) {  // sizes, not loads: no peak (cpu_cores)
+      if (m.report_peak.empty()) o[m.key] = load_value(l.*(m.member), m.bytes);
+    }
     out.emplace_back(std::move(o));
   }
   return out;
@@ -740,9 +722,9 @@ std::string lower(std::string s) {
 json::object verdict_json(const json::object& summary, const json::value& search,
                           std::int64_t rows) {
   json::object v;
-  const bool valid = path(summary, {"verdict", "valid_for_throughput"}) &&
-                     path(summary, {"verdict", "valid_for_throughput"})->is_bool() &&
-                     path(summary, {"verdict", "valid_for_throughput"})->as_bool();
+  const bool valid = find_path(summary, {"verdict", "valid_for_throughput"}) &&
+                     find_path(summary, {"verdict", "valid_for_throughput"})->is_bool() &&
+                     find_path(summary, {"verdict", "valid_for_throughput"})->as_bool();
   v["valid_for_throughput"] = valid;
   const double included = number_at(summary, {"rates_tx_per_s", "included"}).value_or(0);
   const double duration = number_at(summary, {"duration_seconds"}).value_or(0);
@@ -799,9 +781,9 @@ json::object verdict_json(const json::object& summary, const json::value& search
     }
   }
   v["headline"] = headline;
-  const json::value* reasons = path(summary, {"verdict", "invalid_reasons"});
+  const json::value* reasons = find_path(summary, {"verdict", "invalid_reasons"});
   v["invalid_reasons"] = reasons && reasons->is_array() ? *reasons : json::array{};
-  const json::value* notes = path(summary, {"verdict", "notes"});
+  const json::value* notes = find_path(summary, {"verdict", "notes"});
   v["notes"] = notes && notes->is_array() ? *notes : json::array{};
   v["losses"] = losses(summary);
   return v;
@@ -929,16 +911,16 @@ json::object comparison_row(const json::object& run) {
   c["id"] = run.at("id");
   c["scenario"] = run.at("facts").as_object().at("scenario");
   c["duration_seconds"] = run.at("facts").as_object().at("duration_seconds");
-  c["target_rate"] = path(s, {"rates_tx_per_s", "target"}) ? *path(s, {"rates_tx_per_s", "target"})
-                                                           : json::value(nullptr);
+  const json::value* target = find_path(s, {"rates_tx_per_s", "target"});
+  c["target_rate"] = target ? *target : json::value(nullptr);
   c["offered_rate"] =
       stats::json::rounded(number_at(s, {"rates_tx_per_s", "offered"}).value_or(0), 2);
   c["sent_rate"] =
       stats::json::rounded(number_at(s, {"rates_tx_per_s", "achieved"}).value_or(0), 2);
   c["included_rate"] =
       stats::json::rounded(number_at(s, {"rates_tx_per_s", "included"}).value_or(0), 2);
-  c["inclusion_ratio"] =
-      path(s, {"ratios", "inclusion"}) ? *path(s, {"ratios", "inclusion"}) : json::value(nullptr);
+  const json::value* inclusion = find_path(s, {"ratios", "inclusion"});
+  c["inclusion_ratio"] = inclusion ? *inclusion : json::value(nullptr);
   c["rejected"] = int_at(s, {"totals", "rejected"});
   c["ack_corrected_p99_us"] = p("ack_corrected", "p99");
   c["inclusion_corrected_p50_us"] = p("inclusion_corrected", "p50");

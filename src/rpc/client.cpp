@@ -37,7 +37,7 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
       : strand_(asio::make_strand(executor)),
         options_(std::move(options)),
         endpoint_(parse_url(options_.url)),
-        clock_(options_.time ? *options_.time : clock::steady()),
+        clock_(options_.time ? *options_.time : util::real_clock()),
         backoff_(options_.backoff, seed_from(options_)),
         sleep_timer_(strand_),
         signal_timer_(strand_),
@@ -184,7 +184,7 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
 
   struct slot {
     call_handler handler;
-    clock::time_point deadline{};
+    util::clock::time_point deadline{};
     bool live = false;
     bool held = false;
   };
@@ -352,7 +352,7 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
 
   asio::awaitable<void> sweep([[maybe_unused]] std::shared_ptr<client_impl> self) {
     const auto step =
-        std::min<clock::duration>(options_.timeout_resolution, clock_.poll_interval());
+        std::min<util::clock::duration>(options_.timeout_resolution, clock_.poll_interval());
     while (!deadlines_.empty() || !default_deadlines_.empty()) {
       expire_due();
       if (deadlines_.empty() && default_deadlines_.empty()) break;
@@ -363,7 +363,7 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
   }
 
   void expire_due() {
-    const clock::time_point now = clock_.now();
+    const util::clock::time_point now = clock_.now();
     std::vector<call_handler> expired;
     // Calls with the default timeout: a FIFO; answered calls at its front are dropped too,
     // so it stays about as long as the number of calls in flight.
@@ -414,10 +414,10 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
   }
 
   // Waits `d` on the injectable clock; returns early when closed.
-  asio::awaitable<void> sleep_for(clock::duration d) {
-    const clock::time_point until = clock_.now() + d;
+  asio::awaitable<void> sleep_for(util::clock::duration d) {
+    const util::clock::time_point until = clock_.now() + d;
     while (phase_ != phase::closed) {
-      const clock::time_point now = clock_.now();
+      const util::clock::time_point now = clock_.now();
       if (now >= until) break;
       sleep_timer_.expires_after(std::min(until - now, clock_.poll_interval()));
       co_await sleep_timer_.async_wait(tuple_awaitable);
@@ -613,7 +613,7 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
 
   // ---- state (strand only) ------------------------------------------------------------------
 
-  const clock& clock_;
+  const util::clock& clock_;
   std::shared_ptr<asio::ssl::context> tls_;
   backoff backoff_;
   connect_hook hook_;  // set before start(), then read-only
@@ -630,8 +630,8 @@ class client_impl final : public transport_sink, public std::enable_shared_from_
 
   std::deque<slot> slots_;  // slot i is request id base_id_ + i
   std::uint64_t base_id_ = 0;
-  std::deque<std::pair<clock::time_point, std::uint64_t>> default_deadlines_;  // FIFO
-  std::vector<std::pair<clock::time_point, std::uint64_t>> deadlines_;         // min-heap
+  std::deque<std::pair<util::clock::time_point, std::uint64_t>> default_deadlines_;  // FIFO
+  std::vector<std::pair<util::clock::time_point, std::uint64_t>> deadlines_;         // min-heap
   bool sweeping_ = false;
   std::deque<held_request> held_;
   std::vector<std::string> spare_;

@@ -28,11 +28,11 @@
 #pragma once
 
 #include "rpc/backoff.hpp"
-#include "rpc/clock.hpp"
 #include "rpc/counters.hpp"
 #include "rpc/json_rpc.hpp"
 #include "rpc/tls.hpp"
 #include "rpc/url.hpp"
+#include "util/clock.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -73,9 +73,10 @@ struct client_options {
   // "user:password@" in the URL adds HTTP Basic authorization, which bitshares-core uses as
   // login credentials.
   std::vector<std::pair<std::string, std::string>> headers;
-  // Time source for call timeouts and backoff; nullptr means clock::steady(). Not owned;
+  // Time source for call timeouts and backoff; nullptr means util::real_clock(). Tests pass a
+  // util::manual_clock (deadlines are re-read every poll_interval()). Not owned;
   // REQUIRES: outlives the client.
-  const clock* time = nullptr;
+  const util::clock* time = nullptr;
   // How often deadlines are checked while calls are pending (timeout precision).
   std::chrono::milliseconds timeout_resolution{10};
 };

@@ -17,6 +17,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include <strings.h>
+#include <atomic>
 #include <future>
 #include <mutex>
 #include <unordered_map>
@@ -451,10 +452,14 @@ class http_connection final : public connection_base,
       bump(st_->counters.http_requests);
       const bool keep_alive = req.keep_alive();
       http::response<http::string_body> res;
+      const bool has_http = st_->options.http || st_->options.http_async;
       const bool post_to_http =
-          st_->options.http && st_->options.post_to_http && st_->options.post_to_http(info);
+          has_http && st_->options.post_to_http && st_->options.post_to_http(info);
       if (req.method() == http::verb::post && !post_to_http) {
         res = co_await handle_post(std::move(info), req.version(), keep_alive);
+      } else if (st_->options.http_async) {
+        http_response answer = co_await guarded_async_http(std::move(info));
+        res = to_beast(std::move(answer), req.version(), keep_alive);
       } else if (st_->options.http) {
         res = to_beast(guarded_http(info), req.version(), keep_alive);
       } else {
@@ -526,6 +531,29 @@ class http_connection final : public connection_base,
       return http_response{
           500, "text/plain", std::string("internal error: ") + e.what() + "\n", {}};
     }
+  }
+
+  // As guarded_http, for http_async: completes on this connection's strand with the
+  // first response given. A plain function (no coroutine frame): GCC 12 double-destroys
+  // awaitables co_awaited inside try blocks of coroutines like this one.
+  asio::awaitable<http_response> guarded_async_http(http_request_info info) {
+    auto initiate = [st = st_, info = std::move(info)](auto handler) mutable {
+      auto h = std::make_shared<decltype(handler)>(std::move(handler));
+      auto once = std::make_shared<std::atomic<bool>>(false);
+      http_responder respond = [h, once](http_response r) {
+        if (once->exchange(true)) return;
+        auto ex = asio::get_associated_executor(*h);
+        asio::post(ex, [h, r = std::move(r)]() mutable { (*h)(std::move(r)); });
+      };
+      try {
+        st->options.http_async(std::move(info), respond);
+      } catch (const std::exception& e) {
+        respond(http_response{
+            500, "text/plain", std::string("internal error: ") + e.what() + "\n", {}});
+      }
+    };
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(http_response)>(
+        std::move(initiate), asio::use_awaitable);
   }
 
   asio::awaitable<bool> write(http::response<http::string_body> res) {

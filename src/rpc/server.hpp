@@ -112,6 +112,13 @@ using rpc_handler =
     std::function<asio::awaitable<call_result>(std::shared_ptr<session>, rpc_request)>;
 // Serves non-POST HTTP requests. Runs on the connection's strand; must not block for long.
 using http_handler = std::function<http_response(const http_request_info&)>;
+// The same, answered later: the handler is called on the connection's
+// strand, must return at once, and calls `respond` once, from any thread, when the answer is
+// ready (e.g. after a worker thread did slow work). Other connections are served meanwhile;
+// this one reads its next request once the answer is written. A handler that throws before
+// responding gets a 500, as `http` does; calls of `respond` after the first are ignored.
+using http_responder = std::function<void(http_response)>;
+using async_http_handler = std::function<void(http_request_info, http_responder respond)>;
 // Returns nullopt to let the request through, or the response to refuse it with (the
 // connection is closed after it).
 using auth_hook = std::function<std::optional<http_response>(const http_request_info&)>;
@@ -129,6 +136,7 @@ struct server_options {
   std::optional<tls_server_options> tls;
   rpc_handler handler;  // nullptr: every request gets -32601
   http_handler http;    // nullptr: 404 for non-POST requests
+  async_http_handler http_async;  // if set, used instead of `http`
   // POSTs for which this returns true go to `http` instead of JSON-RPC (e.g. a JSON API under
   // /api/ next to JSON-RPC on /). nullptr: every POST is JSON-RPC.
   std::function<bool(const http_request_info&)> post_to_http;

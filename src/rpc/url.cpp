@@ -94,6 +94,26 @@ url parse_url(std::string_view text) {
   return u;
 }
 
+std::pair<std::string, std::uint16_t> parse_host_port(std::string_view text,
+                                                      const std::string& flag) {
+  const std::string quoted = "\"" + std::string(text) + "\"";
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+    throw input_error(flag, "expected HOST:PORT, got " + quoted);
+  }
+  std::string_view host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string_view port = text.substr(colon + 1);
+  unsigned long value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size() || value > 65535) {
+    throw input_error(flag, "expected HOST:PORT with a port from 0 to 65535, got " + quoted);
+  }
+  return {std::string(host), static_cast<std::uint16_t>(value)};
+}
+
 std::string url::host_header() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   if (port != default_port(scheme)) h += ":" + std::to_string(port);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace bts::rpc {
 
@@ -29,5 +30,13 @@ struct url {
 // Throws bts::input_error("url", "...") naming the problem, e.g.
 //   url: unsupported scheme "ftp" in "ftp://x" (expected ws, wss, http or https)
 url parse_url(std::string_view text);
+
+// A listening address as the --listen flags take it: "HOST:PORT", the last ':' separating the
+// port, IPv6 in brackets ("[::1]:9464"; the host comes back without them), PORT 0 to 65535
+// (0: an ephemeral port). Returns {host, port}.
+// Throws bts::input_error(flag, "expected HOST:PORT, got \"TEXT\"") (or "... with a port from
+// 0 to 65535, ...") for an empty host or port, or a port that is not such a number.
+std::pair<std::string, std::uint16_t> parse_host_port(std::string_view text,
+                                                      const std::string& flag);
 
 }  // namespace bts::rpc

@@ -167,6 +167,19 @@ const boost::json::value& get(const boost::json::object& o, std::string_view key
   return *v;
 }
 
+const boost::json::value* find_path(const boost::json::object& o,
+                                    std::initializer_list<std::string_view> keys) {
+  const boost::json::value* v = nullptr;
+  const boost::json::object* cur = &o;
+  for (std::string_view k : keys) {
+    if (cur == nullptr) return nullptr;
+    v = find(*cur, k);
+    if (v == nullptr) return nullptr;
+    cur = v->if_object();
+  }
+  return v;
+}
+
 std::int64_t get_int(const boost::json::object& o, std::string_view key, const std::string& where) {
   const auto r = int_of(get(o, key, where));
   if (!r) throw input_error(member_path(where, key), "expected an integer");

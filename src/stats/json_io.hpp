@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,11 @@ std::optional<std::string> get_optional_string(const boost::json::object& o, std
                                                const std::string& where);
 
 bool get_bool(const boost::json::object& o, std::string_view key, const std::string& where);
+
+// The member at o[keys[0]][keys[1]]..., or nullptr when one is absent or a value on the way is
+// not an object. For reading documents whose shape is not checked (a stored summary).
+const boost::json::value* find_path(const boost::json::object& o,
+                                    std::initializer_list<std::string_view> keys);
 
 // The member itself; throws when absent.
 const boost::json::value& get(const boost::json::object& o, std::string_view key,

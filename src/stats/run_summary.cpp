@@ -133,19 +133,6 @@ void consistency_notes(const second_series& merged, run_summary& s) {
   if (s.sent == 0) s.notes.push_back("no transaction was sent");
 }
 
-boost::json::object digest_json(const latency_digest& d) {
-  boost::json::object o;
-  o["count"] = d.count;
-  o["min"] = d.min;
-  o["p50"] = d.p50;
-  o["p90"] = d.p90;
-  o["p99"] = d.p99;
-  o["p999"] = d.p999;
-  o["max"] = d.max;
-  o["mean"] = d.mean;
-  return o;
-}
-
 }  // namespace
 
 run_summary summarize(const second_series& merged, const latency_set& cumulative,
@@ -160,20 +147,7 @@ run_summary summarize(const second_series& merged, const latency_set& cumulative
   }
   for (const auto& r : merged.rows()) {
     s.beacons = std::max(s.beacons, r.beacons);
-    s.offered += r.offered;
-    s.sent += r.sent;
-    s.accepted += r.accepted;
-    s.rejected += r.rejected;
-    for (const auto& [reason, n] : r.rejected_by_reason) s.rejected_by_reason[reason] += n;
-    s.included += r.included;
-    s.ops_sent += r.ops_sent;
-    s.ops_included += r.ops_included;
-    s.bytes_sent += r.bytes_sent;
-    s.pool_misses += r.pool_misses;
-    s.expired += r.expired;
-    s.timeouts += r.timeouts;
-    s.disconnects += r.disconnects;
-    s.reconnects += r.reconnects;
+    s.add(r);
   }
   s.unanswered = s.sent - s.accepted - s.rejected;
 
@@ -224,23 +198,15 @@ boost::json::object to_json(const run_summary& s) {
   o["beacons"] = s.beacons;
 
   boost::json::object totals;
-  totals["offered"] = s.offered;
-  totals["sent"] = s.sent;
-  totals["accepted"] = s.accepted;
-  totals["rejected"] = s.rejected;
-  totals["unanswered"] = s.unanswered;
-  boost::json::object reasons_by;
-  for (const auto& [reason, n] : s.rejected_by_reason) reasons_by[reason] = n;
-  totals["rejected_by_reason"] = std::move(reasons_by);
-  totals["included"] = s.included;
-  totals["ops_sent"] = s.ops_sent;
-  totals["ops_included"] = s.ops_included;
-  totals["bytes_sent"] = s.bytes_sent;
-  totals["pool_misses"] = s.pool_misses;
-  totals["expired"] = s.expired;
-  totals["timeouts"] = s.timeouts;
-  totals["disconnects"] = s.disconnects;
-  totals["reconnects"] = s.reconnects;
+  for (const auto& c : counter_fields) {
+    totals[c.key] = s.*(c.member);
+    if (c.by_reason) {  // "rejected", then "unanswered" and the reasons
+      totals["unanswered"] = s.unanswered;
+      boost::json::object reasons_by;
+      for (const auto& [reason, n] : s.rejected_by_reason) reasons_by[reason] = n;
+      totals["rejected_by_reason"] = std::move(reasons_by);
+    }
+  }
   o["totals"] = std::move(totals);
 
   boost::json::object rates;
@@ -262,7 +228,8 @@ boost::json::object to_json(const run_summary& s) {
   o["cpu_percent"] = std::move(cpu);
 
   boost::json::object latency;
-  for (latency_kind k : all_latency_kinds) latency[name(k)] = digest_json(s[k]);
+  // No hdr: the summary's digests carry none (the histograms are stored next to it).
+  for (latency_kind k : all_latency_kinds) latency[name(k)] = to_json(s[k]);
   o["latency_us"] = std::move(latency);
   return o;
 }

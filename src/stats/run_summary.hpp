@@ -45,27 +45,12 @@ struct summary_options {
   validity_thresholds thresholds;
 };
 
-struct run_summary {
+// The counters (stats::counters, the base) are the run's totals.
+struct run_summary : counters {
   double duration_seconds = 0;
   std::int64_t seconds = 0;  // rows in the series
   std::int64_t beacons = 0;  // most beacons seen in one second
-
-  // Totals; counters as in second_row.
-  std::int64_t offered = 0;
-  std::int64_t sent = 0;
-  std::int64_t accepted = 0;
-  std::int64_t rejected = 0;
   std::int64_t unanswered = 0;  // sent - accepted - rejected
-  std::map<std::string, std::int64_t> rejected_by_reason;
-  std::int64_t included = 0;
-  std::int64_t ops_sent = 0;
-  std::int64_t ops_included = 0;
-  std::int64_t bytes_sent = 0;
-  std::int64_t pool_misses = 0;
-  std::int64_t expired = 0;
-  std::int64_t timeouts = 0;
-  std::int64_t disconnects = 0;
-  std::int64_t reconnects = 0;
 
   // Rates in tx/s over duration_seconds.
   std::optional<double> target_rate;

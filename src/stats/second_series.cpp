@@ -13,59 +13,10 @@ constexpr std::array<std::string_view, latency_kind_count> kind_names = {
     "schedule_lag", "ack_corrected", "ack_uncorrected", "inclusion_corrected",
     "inclusion_uncorrected"};
 
-// Members that merge by summing, in JSON order (in_flight is a gauge, but beacons' in-flight
-// counts add up too). The rest are handled by hand.
-struct counter_field {
-  std::string_view key;
-  std::int64_t second_row::*member;
-};
-constexpr std::array<counter_field, 14> summed_fields = {{
-    {"offered", &second_row::offered},
-    {"sent", &second_row::sent},
-    {"accepted", &second_row::accepted},
-    {"rejected", &second_row::rejected},
-    {"included", &second_row::included},
-    {"ops_sent", &second_row::ops_sent},
-    {"ops_included", &second_row::ops_included},
-    {"bytes_sent", &second_row::bytes_sent},
-    {"pool_misses", &second_row::pool_misses},
-    {"expired", &second_row::expired},
-    {"timeouts", &second_row::timeouts},
-    {"disconnects", &second_row::disconnects},
-    {"reconnects", &second_row::reconnects},
-    {"in_flight", &second_row::in_flight},
-}};
-
-struct cpu_field {
-  std::string_view key;
-  std::optional<double> second_row::*member;
-};
-constexpr std::array<cpu_field, 3> cpu_fields = {{
-    {"beacon_cpu_percent", &second_row::beacon_cpu_percent},
-    {"send_cpu_percent", &second_row::send_cpu_percent},
-    {"node_cpu_percent", &second_row::node_cpu_percent},
-}};
-
 boost::json::value optional_number(const std::optional<double>& v) {
   if (!v) return nullptr;
   return json::rounded(*v, 2);
 }
-
-// node_load_row members in JSON order, and their rounding (bytes to whole bytes).
-struct load_field {
-  std::string_view key;
-  std::optional<double> node_load_row::*member;
-  int decimals;
-};
-constexpr std::array<load_field, 7> load_fields = {{
-    {"cpu_percent", &node_load_row::cpu_percent, 2},
-    {"cpu_cores", &node_load_row::cpu_cores, 2},
-    {"memory_bytes", &node_load_row::memory_bytes, 0},
-    {"net_rx_bytes_per_s", &node_load_row::net_rx_bytes_per_s, 0},
-    {"net_tx_bytes_per_s", &node_load_row::net_tx_bytes_per_s, 0},
-    {"disk_read_bytes_per_s", &node_load_row::disk_read_bytes_per_s, 0},
-    {"disk_write_bytes_per_s", &node_load_row::disk_write_bytes_per_s, 0},
-}};
 
 boost::json::array node_load_to_json(const std::map<std::string, node_load_row>& loads) {
   boost::json::array a;
@@ -73,14 +24,14 @@ boost::json::array node_load_to_json(const std::map<std::string, node_load_row>&
   for (const auto& [node, l] : loads) {
     boost::json::object o;
     o["node"] = node;
-    for (const auto& f : load_fields) {
+    for (const auto& f : node_load_fields) {
       const auto& v = l.*(f.member);
       if (!v) {
         o[f.key] = nullptr;
-      } else if (f.decimals == 0) {
+      } else if (f.bytes) {
         o[f.key] = static_cast<std::int64_t>(std::llround(*v));
       } else {
-        o[f.key] = json::rounded(*v, f.decimals);
+        o[f.key] = json::rounded(*v, 2);
       }
     }
     a.emplace_back(std::move(o));
@@ -98,7 +49,7 @@ std::map<std::string, node_load_row> node_load_from_json(const boost::json::valu
     std::string node = json::get_string(o, "node", item_where);
     if (node.empty()) throw input_error(json::member_path(item_where, "node"), "is empty");
     node_load_row l;
-    for (const auto& f : load_fields) {
+    for (const auto& f : node_load_fields) {
       l.*(f.member) = json::get_optional_number(o, f.key, item_where);
       if (l.*(f.member) && *(l.*(f.member)) < 0) {
         throw input_error(json::member_path(item_where, f.key), "is negative");
@@ -117,7 +68,9 @@ std::optional<double> max_of(const std::optional<double>& a, const std::optional
   return std::max(*a, *b);
 }
 
-boost::json::object digest_to_json(const latency_digest& d) {
+}  // namespace
+
+boost::json::object to_json(const latency_digest& d) {
   boost::json::object o;
   o["count"] = d.count;
   o["min"] = d.min;
@@ -130,6 +83,8 @@ boost::json::object digest_to_json(const latency_digest& d) {
   if (!d.hdr.empty()) o["hdr"] = d.hdr;
   return o;
 }
+
+namespace {
 
 latency_digest digest_from_json(const boost::json::value& v, const std::string& where) {
   const auto& o = json::as_object(v, where);
@@ -167,27 +122,15 @@ void merge_latency(latency_set& set, const second_row& row) {
   }
 }
 
+// Merges `from` into `to` as beacons of one second merge (see second_row).
 void add_counters(second_row& to, const second_row& from) {
-  for (const auto& c : summed_fields) to.*(c.member) += from.*(c.member);
-  for (const auto& [reason, n] : from.rejected_by_reason) to.rejected_by_reason[reason] += n;
-  to.pool_depth += from.pool_depth;
-  for (const auto& c : cpu_fields) to.*(c.member) = max_of(to.*(c.member), from.*(c.member));
+  to.add(from);
+  for (const auto& g : count_gauge_fields) to.*(g.member) += from.*(g.member);
+  for (const auto& c : cpu_gauge_fields) to.*(c.member) = max_of(to.*(c.member), from.*(c.member));
   for (const auto& [node, l] : from.node_load) to.node_load[node].merge(l);
 }
 
 }  // namespace
-
-bool node_load_row::empty() const {
-  for (const auto& f : load_fields) {
-    if (this->*(f.member)) return false;
-  }
-  return true;
-}
-
-void node_load_row::merge(const node_load_row& other) {
-  for (const auto& f : load_fields)
-    this->*(f.member) = max_of(this->*(f.member), other.*(f.member));
-}
 
 std::string_view name(latency_kind k) { return kind_names[static_cast<std::size_t>(k)]; }
 
@@ -237,19 +180,19 @@ boost::json::object to_json(const second_row& row) {
   boost::json::object o;
   o["second"] = row.second;
   o["beacons"] = row.beacons;
-  for (const auto& c : summed_fields) {
+  for (const auto& c : counter_fields) {
     o[c.key] = row.*(c.member);
-    if (c.key == "rejected") {
+    if (c.by_reason) {
       boost::json::object reasons;
       for (const auto& [reason, n] : row.rejected_by_reason) reasons[reason] = n;
       o["rejected_by_reason"] = std::move(reasons);
     }
   }
-  o["pool_depth"] = row.pool_depth;
-  for (const auto& c : cpu_fields) o[c.key] = optional_number(row.*(c.member));
+  for (const auto& g : count_gauge_fields) o[g.key] = row.*(g.member);
+  for (const auto& c : cpu_gauge_fields) o[c.key] = optional_number(row.*(c.member));
   if (!row.node_load.empty()) o["node_load"] = node_load_to_json(row.node_load);
   boost::json::object latency;
-  for (latency_kind k : all_latency_kinds) latency[name(k)] = digest_to_json(row[k]);
+  for (latency_kind k : all_latency_kinds) latency[name(k)] = to_json(row[k]);
   o["latency_us"] = std::move(latency);
   return o;
 }
@@ -259,14 +202,16 @@ second_row row_from_json(const boost::json::value& v, const std::string& where) 
   second_row row;
   row.second = json::get_count(o, "second", where);
   row.beacons = json::get_count(o, "beacons", where);
-  for (const auto& c : summed_fields) row.*(c.member) = json::get_count(o, c.key, where);
+  for (const auto& c : counter_fields) row.*(c.member) = json::get_count(o, c.key, where);
   const std::string reasons_where = json::member_path(where, "rejected_by_reason");
   for (const auto& m : json::as_object(json::get(o, "rejected_by_reason", where), reasons_where)) {
     const std::string key(m.key());
     row.rejected_by_reason[key] = json::as_count(m.value(), json::member_path(reasons_where, key));
   }
-  row.pool_depth = json::get_count(o, "pool_depth", where);
-  for (const auto& c : cpu_fields) row.*(c.member) = json::get_optional_number(o, c.key, where);
+  for (const auto& g : count_gauge_fields) row.*(g.member) = json::get_count(o, g.key, where);
+  for (const auto& c : cpu_gauge_fields) {
+    row.*(c.member) = json::get_optional_number(o, c.key, where);
+  }
   if (const auto* loads = o.if_contains("node_load"); loads && !loads->is_null()) {
     row.node_load = node_load_from_json(*loads, json::member_path(where, "node_load"));
   }
@@ -364,8 +309,7 @@ second_row totals(const second_series& series) {
   }
   if (!series.empty()) {
     t.second = series.rows().front().second;
-    t.in_flight = series.rows().back().in_flight;
-    t.pool_depth = series.rows().back().pool_depth;
+    for (const auto& g : count_gauge_fields) t.*(g.member) = series.rows().back().*(g.member);
   }
   t.set_latency(merged);
   return t;

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "stats/counters.hpp"
 #include "stats/latency_histogram.hpp"
 
 namespace bts::stats {
@@ -82,55 +83,17 @@ struct latency_digest {
   friend bool operator==(const latency_digest&, const latency_digest&) = default;
 };
 
-// The load of one node under test at the end of a second, as the beacon's node_load source read
-// it (monitor/node_load.hpp). Every field is null when the source does not give it or the
-// reading failed or is older than 3 s. Merged (several beacons sampling the same node, or the
-// seconds of a run folded into totals): each field's maximum.
-struct node_load_row {
-  std::optional<double> cpu_percent;  // % of one core (2 busy cores = 200)
-  std::optional<double> cpu_cores;    // cores the host (node_exporter) or process has
-  std::optional<double> memory_bytes;  // used (node_exporter) or resident (process) bytes
-  std::optional<double> net_rx_bytes_per_s;
-  std::optional<double> net_tx_bytes_per_s;
-  std::optional<double> disk_read_bytes_per_s;
-  std::optional<double> disk_write_bytes_per_s;
-
-  bool empty() const;
-  // Each member becomes the maximum of the two (null only when both are).
-  void merge(const node_load_row& other);
-  friend bool operator==(const node_load_row&, const node_load_row&) = default;
-};
+// node_load_row: stats/counters.hpp.
 
 // One second of a run. Counters count events that happened during the second; gauges are read
 // at its end. For a merged row (many beacons) counters and in-flight/pool gauges are sums, CPU
 // figures are the maximum over the merged rows (the busiest beacon or node shows), latencies are
 // recomputed from merged histograms.
-struct second_row {
+struct second_row : counters, gauges {
   std::int64_t second = 0;   // whole seconds since the run's start: 0 covers [start, start+1s)
   std::int64_t beacons = 1;  // how many beacons' rows were merged into this one
 
-  // Counters.
-  std::int64_t offered = 0;   // sends the schedule made due (unlimited mode: equal to sent)
-  std::int64_t sent = 0;      // broadcasts written to a node
-  std::int64_t accepted = 0;  // answers: accepted by the node
-  std::int64_t rejected = 0;  // answers: rejected (by reason below)
-  std::map<std::string, std::int64_t> rejected_by_reason;  // "fc:<code>" or a category; sums to rejected
-  std::int64_t included = 0;  // seen in a block
-  std::int64_t ops_sent = 0;
-  std::int64_t ops_included = 0;
-  std::int64_t bytes_sent = 0;
-  std::int64_t pool_misses = 0;  // sends that found no pre-signed transaction ready
-  std::int64_t expired = 0;      // pre-signed transactions dropped unsent because they expired
-  std::int64_t timeouts = 0;     // broadcasts with no answer in time (they stay unanswered)
-  std::int64_t disconnects = 0;
-  std::int64_t reconnects = 0;
-
-  // Gauges.
-  std::int64_t in_flight = 0;   // sent, not yet answered
-  std::int64_t pool_depth = 0;  // pre-signed transactions ready
-  std::optional<double> beacon_cpu_percent;  // whole beacon process, % of one core
-  std::optional<double> send_cpu_percent;    // the send thread, % of one core
-  std::optional<double> node_cpu_percent;    // the node(s) the beacon sends to, % of one core
+  // Counters and gauges: the bases (stats/counters.hpp, which names them for every output).
   // Each measured node's load, by node URL (as the scenario names it). Empty when no node is
   // measured; JSON "node_load": [{"node": URL, ...}] sorted by URL, absent when empty.
   std::map<std::string, node_load_row> node_load;
@@ -150,6 +113,8 @@ struct second_row {
 };
 
 boost::json::object to_json(const second_row& row);
+// {"count", "min", "p50", "p90", "p99", "p999", "max", "mean"} and "hdr" when carried.
+boost::json::object to_json(const latency_digest& d);
 // Throws bts::input_error naming `where` (e.g. "series.jsonl:12") and the member.
 second_row row_from_json(const boost::json::value& v, const std::string& where);
 

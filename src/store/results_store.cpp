@@ -6,7 +6,7 @@
 #include <unordered_map>
 
 #include "stats/json_io.hpp"
-#include "store/detail/sqlite.hpp"
+#include "store/sqlite.hpp"
 #include "util/error.hpp"
 #include "util/time.hpp"
 
@@ -143,8 +143,8 @@ std::string hex32(std::int64_t v) {
   return buf;
 }
 
-std::int64_t pragma_int(detail::connection& c, const char* sql) {
-  detail::statement s(c, sql);
+std::int64_t pragma_int(sqlite::connection& c, const char* sql) {
+  sqlite::statement s(c, sql);
   return s.step() ? s.column_int(0) : 0;
 }
 
@@ -208,23 +208,23 @@ const std::string& insert_histograms_sql() {
 }  // namespace
 
 struct results_store::impl {
-  detail::connection db;
+  sqlite::connection db;
   bool writable;
   bool batch_open = false;
   // Prepared statements kept for the connection's life, by their SQL text's address (string
   // literals only).
-  std::unordered_map<const char*, std::unique_ptr<detail::statement>> statements;
+  std::unordered_map<const char*, std::unique_ptr<sqlite::statement>> statements;
 
   // A cached statement, reset when the returned guard goes (no read left open).
   struct cached_statement {
-    detail::statement& s;
+    sqlite::statement& s;
     ~cached_statement() { s.reset(); }
-    detail::statement* operator->() { return &s; }
-    detail::statement& operator*() { return s; }
+    sqlite::statement* operator->() { return &s; }
+    sqlite::statement& operator*() { return s; }
   };
   cached_statement cached(const char* sql) {
     auto& p = statements[sql];
-    if (!p) p = std::make_unique<detail::statement>(db, sql);
+    if (!p) p = std::make_unique<sqlite::statement>(db, sql);
     p->reset();
     return {*p};
   }
@@ -267,7 +267,7 @@ struct results_store::impl {
     }
     std::vector<std::string> tables;
     {
-      detail::statement s(db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
+      sqlite::statement s(db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
       while (s.step()) tables.push_back(s.column_text(0));
     }
     if (app == 0 && tables.empty()) {
@@ -282,12 +282,12 @@ struct results_store::impl {
   }
 
   void migrate() {
-    detail::transaction t(db);
+    sqlite::transaction t(db);
     const std::int64_t current = pragma_int(db, "PRAGMA user_version");  // re-read under the lock
     for (const auto& m : migrations) {
       if (m.version <= current) continue;
       db.exec(m.sql);
-      detail::statement s(db,
+      sqlite::statement s(db,
                           "INSERT INTO schema_migrations(version, description, applied_at) "
                           "VALUES (?, ?, ?)");
       s.bind(1, std::int64_t{m.version}).bind(2, m.description).bind(3, now_unix_ms());
@@ -373,7 +373,7 @@ std::string results_store::create_run(run_info info) {
   impl_->require_writable();
   check_manifest(info.manifest);
   if (info.created_at == 0) info.created_at = now_unix_ms();
-  detail::transaction t(impl_->db);
+  sqlite::transaction t(impl_->db);
   if (info.id.empty()) {
     std::string base = id_stamp(info.created_at);
     const std::string tail = slug(info.name.empty() ? info.scenario_name : info.name);
@@ -386,7 +386,7 @@ std::string results_store::create_run(run_info info) {
       throw input_error("run id", "\"" + info.id + "\" is already used in " + impl_->file());
     }
   }
-  detail::statement s(impl_->db,
+  sqlite::statement s(impl_->db,
                       "INSERT INTO runs(id, name, scenario_name, scenario_text, manifest, "
                       "created_at, started_at, ended_at, status) VALUES (?,?,?,?,?,?,?,?,?)");
   s.bind(1, info.id)
@@ -406,9 +406,9 @@ std::string results_store::create_run(run_info info) {
 void results_store::put_beacon(const std::string& run, const beacon_info& beacon) {
   impl_->require_writable();
   check_beacon_name(beacon.name, "beacon name");
-  detail::transaction t(impl_->db);
+  sqlite::transaction t(impl_->db);
   impl_->require_run(run);
-  detail::statement s(impl_->db,
+  sqlite::statement s(impl_->db,
                       "INSERT INTO beacons(run_id, name, info) VALUES (?,?,?) "
                       "ON CONFLICT(run_id, name) DO UPDATE SET info = excluded.info");
   s.bind(1, run).bind(2, beacon.name).bind(3, stats::json::write(beacon.info));
@@ -418,7 +418,7 @@ void results_store::put_beacon(const std::string& run, const beacon_info& beacon
 
 void results_store::start_run(const std::string& run, unix_ms at) {
   impl_->require_writable();
-  detail::statement s(impl_->db, "UPDATE runs SET status = 'running', started_at = ? WHERE id = ?");
+  sqlite::statement s(impl_->db, "UPDATE runs SET status = 'running', started_at = ? WHERE id = ?");
   s.bind(1, at).bind(2, run);
   s.step();
   if (sqlite3_changes(impl_->db.get()) == 0) throw impl_->not_found(run);
@@ -433,7 +433,7 @@ std::size_t results_store::append_seconds(const std::string& run,
       throw input_error("second", "must be >= 0, got " + std::to_string(r.row.second));
     }
   }
-  detail::transaction t(impl_->db);
+  sqlite::transaction t(impl_->db);
   impl_->require_run(run);
   auto insert_row_guard = impl_->cached(
       "INSERT INTO seconds(run_id, beacon, second, row) VALUES (?,?,?,?) "
@@ -443,9 +443,9 @@ std::size_t results_store::append_seconds(const std::string& run,
       "INSERT INTO cumulative(run_id, beacon, kind, as_of_second, hdr) VALUES (?,?,?,?,?) "
       "ON CONFLICT(run_id, beacon, kind) DO UPDATE SET as_of_second = excluded.as_of_second, "
       "hdr = excluded.hdr WHERE excluded.as_of_second > cumulative.as_of_second");
-  detail::statement& insert_row = *insert_row_guard;
-  detail::statement& insert_hdr = *insert_hdr_guard;
-  detail::statement& upsert_cumulative = *upsert_cumulative_guard;
+  sqlite::statement& insert_row = *insert_row_guard;
+  sqlite::statement& insert_hdr = *insert_hdr_guard;
+  sqlite::statement& upsert_cumulative = *upsert_cumulative_guard;
   std::size_t added = 0;
   for (const auto& r : records) {
     insert_row.reset();
@@ -493,13 +493,13 @@ std::size_t results_store::append_blocks(const std::string& run,
     if (b.block_num < 0)
       throw input_error("block_num", "must be >= 0, got " + std::to_string(b.block_num));
   }
-  detail::transaction t(impl_->db);
+  sqlite::transaction t(impl_->db);
   impl_->require_run(run);
   auto insert_guard = impl_->cached(
       "INSERT INTO blocks(run_id, block_num, time, witness, transactions, "
       "operations, bytes, run_transactions, max_block_size) "
       "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
-  detail::statement& insert = *insert_guard;
+  sqlite::statement& insert = *insert_guard;
   std::size_t added = 0;
   for (const auto& b : blocks) {
     insert.reset();
@@ -537,10 +537,10 @@ std::optional<std::int64_t> results_store::last_second(const std::string& run,
 void results_store::add_event(const std::string& run, const event& e) {
   impl_->require_writable();
   check_scope(e.beacon, "event beacon");
-  detail::transaction t(impl_->db);
+  sqlite::transaction t(impl_->db);
   impl_->require_run(run);
   auto g = impl_->cached("INSERT INTO events(run_id, time, kind, beacon, data) VALUES (?,?,?,?,?)");
-  detail::statement& s = *g;
+  sqlite::statement& s = *g;
   s.bind(1, run)
       .bind(2, e.time)
       .bind(3, name(e.kind))
@@ -557,7 +557,7 @@ void results_store::finish_run(const std::string& run, run_status status, unix_m
     throw input_error("status", "a finished run is completed, stopped or failed, not " +
                                     std::string(name(status)));
   }
-  detail::statement s(impl_->db,
+  sqlite::statement s(impl_->db,
                       "UPDATE runs SET status = ?, ended_at = ?, summary = ? WHERE id = ?");
   s.bind(1, name(status)).bind(2, ended_at).bind(3, stats::json::write(summary)).bind(4, run);
   s.step();
@@ -566,7 +566,7 @@ void results_store::finish_run(const std::string& run, run_status status, unix_m
 
 namespace {
 
-run_info info_from(detail::statement& s, const std::string& file) {
+run_info info_from(sqlite::statement& s, const std::string& file) {
   run_info info;
   info.id = s.column_text(0);
   const std::string where = file + ": run \"" + info.id + "\"";
@@ -590,7 +590,7 @@ constexpr const char* run_columns =
 }  // namespace
 
 std::vector<run_info> results_store::list_runs() {
-  detail::statement s(impl_->db, (std::string("SELECT ") + run_columns +
+  sqlite::statement s(impl_->db, (std::string("SELECT ") + run_columns +
                                   " FROM runs ORDER BY created_at DESC, id DESC")
                                      .c_str());
   std::vector<run_info> out;
@@ -707,7 +707,7 @@ run_record results_store::load_run(const std::string& id, const load_options& op
 
   run_record rec;
   {
-    detail::statement s(
+    sqlite::statement s(
         impl_->db,
         (std::string("SELECT ") + run_columns + ", summary FROM runs WHERE id = ?").c_str());
     s.bind(1, id);
@@ -719,7 +719,7 @@ run_record results_store::load_run(const std::string& id, const load_options& op
     }
   }
   {
-    detail::statement s(impl_->db, "SELECT name, info FROM beacons WHERE run_id = ? ORDER BY name");
+    sqlite::statement s(impl_->db, "SELECT name, info FROM beacons WHERE run_id = ? ORDER BY name");
     s.bind(1, id);
     while (s.step()) {
       const std::string where = file + ": beacon \"" + s.column_text(0) + "\"";
@@ -738,7 +738,7 @@ run_record results_store::load_run(const std::string& id, const load_options& op
     sql += " WHERE s.run_id = ?";
     if (!options.per_beacon) sql += " AND s.beacon = ''";
     sql += " ORDER BY s.beacon, s.second";
-    detail::statement s(impl_->db, sql.c_str());
+    sqlite::statement s(impl_->db, sql.c_str());
     s.bind(1, id);
     std::string beacon;
     stats::second_series* series = nullptr;
@@ -762,7 +762,7 @@ run_record results_store::load_run(const std::string& id, const load_options& op
     }
   }
   {
-    detail::statement s(impl_->db,
+    sqlite::statement s(impl_->db,
                         "SELECT beacon, kind, hdr FROM cumulative WHERE run_id = ? AND "
                         "(? OR beacon = '')");
     s.bind(1, id).bind(2, std::int64_t{options.per_beacon});
@@ -773,7 +773,7 @@ run_record results_store::load_run(const std::string& id, const load_options& op
     }
   }
   {
-    detail::statement s(
+    sqlite::statement s(
         impl_->db,
         "SELECT time, kind, beacon, data FROM events WHERE run_id = ? ORDER BY time, id");
     s.bind(1, id);
@@ -790,7 +790,7 @@ run_record results_store::load_run(const std::string& id, const load_options& op
     }
   }
   {
-    detail::statement s(
+    sqlite::statement s(
         impl_->db,
         "SELECT block_num, time, witness, transactions, operations, bytes, run_transactions, "
         "max_block_size FROM blocks WHERE run_id = ? ORDER BY block_num");

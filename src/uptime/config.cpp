@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <tuple>
 
 #include "rpc/url.hpp"
 #include "util/error.hpp"
@@ -86,14 +87,9 @@ void parse_url_into(const context& c, const YAML::Node& n, const std::string& fi
     const auto colon = rest.rfind(':');
     if (colon == std::string::npos || colon == 0)
       c.fail(n, field, "expected tcp://HOST:PORT, got \"" + e.url + "\"");
-    e.host = rest.substr(0, colon);
-    if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']')
-      e.host = e.host.substr(1, e.host.size() - 2);
     try {
-      std::size_t used = 0;
-      const unsigned long p = std::stoul(rest.substr(colon + 1), &used);
-      if (used != rest.size() - colon - 1 || p == 0 || p > 65535) throw std::out_of_range("port");
-      e.port = static_cast<std::uint16_t>(p);
+      std::tie(e.host, e.port) = rpc::parse_host_port(rest, field);
+      if (e.port == 0) throw std::out_of_range("port");
     } catch (const std::exception&) {
       c.fail(n, field,
              "expected tcp://HOST:PORT with a port from 1 to 65535, got \"" + e.url + "\"");

@@ -7,7 +7,7 @@
 #include <chrono>
 
 #include "rpc/client.hpp"
-#include "rpc/detail/base64.hpp"
+#include "util/base64.hpp"
 #include "rpc/url.hpp"
 #include "util/time.hpp"
 
@@ -344,7 +344,7 @@ asio::awaitable<probe_result> probe(const endpoint_config& e) {
     if (!e.es.username.empty()) {
       req.headers.emplace_back(
           "Authorization",
-          "Basic " + rpc::detail::base64_encode(e.es.username + ":" + e.es.password));
+          "Basic " + base64_encode(e.es.username + ":" + e.es.password));
     }
     fo.request = req;
   }

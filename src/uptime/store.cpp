@@ -4,12 +4,12 @@
 #include <limits>
 #include <map>
 
-#include "store/detail/sqlite.hpp"
+#include "store/sqlite.hpp"
 
 namespace bts::uptime {
 namespace {
 
-using store::detail::statement;
+using store::sqlite::statement;
 constexpr std::int64_t hour_ms = 3'600'000;
 
 std::optional<std::int64_t> to_us(const std::optional<double>& ms) {
@@ -50,7 +50,7 @@ INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', 1);
 }  // namespace
 
 uptime_store::uptime_store(const std::filesystem::path& path)
-    : db_(std::make_unique<store::detail::connection>(
+    : db_(std::make_unique<store::sqlite::connection>(
           path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX)) {
   sqlite3_busy_timeout(db_->get(), 5000);
   db_->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
@@ -60,7 +60,7 @@ uptime_store::uptime_store(const std::filesystem::path& path)
 uptime_store::~uptime_store() = default;
 
 void uptime_store::record(const std::string& key, const stored_result& r) {
-  store::detail::transaction tx(*db_);
+  store::sqlite::transaction tx(*db_);
   statement ins(*db_,
                 "INSERT INTO results(endpoint, ts_ms, state, response_us, dns_us, tcp_us, tls_us, "
                 "ws_us, call_us,"
@@ -246,7 +246,7 @@ std::int64_t uptime_store::rollup_count() const {
 std::int64_t uptime_store::roll_up(std::int64_t now_ms, std::int64_t retention_ms) {
   const std::int64_t cutoff = (now_ms - retention_ms) / hour_ms * hour_ms;
   if (cutoff <= raw_from()) return 0;
-  store::detail::transaction tx(*db_);
+  store::sqlite::transaction tx(*db_);
   statement del(*db_, "DELETE FROM results WHERE ts_ms < ?");
   del.bind(1, cutoff);
   del.step();

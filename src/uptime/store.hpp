@@ -16,7 +16,7 @@
 
 #include "uptime/state.hpp"
 
-namespace bts::store::detail {
+namespace bts::store::sqlite {
 class connection;
 }
 
@@ -103,7 +103,7 @@ class uptime_store {
 
  private:
   std::int64_t raw_from() const;
-  std::unique_ptr<store::detail::connection> db_;
+  std::unique_ptr<store::sqlite::connection> db_;
 };
 
 }  // namespace bts::uptime

@@ -15,11 +15,13 @@
 #include "beacon/beacon.hpp"
 #include "beacon/factory.hpp"
 #include "beacon/fake_node.hpp"
-#include "beacon/scenario.hpp"
+#include "scenario/scenario.hpp"
 #include "util/error.hpp"
 
 namespace bts::beacon {
 namespace {
+
+using namespace scenarios;
 
 using namespace std::chrono_literals;
 namespace json = boost::json;

@@ -23,10 +23,10 @@
 #include <thread>
 #include <vector>
 
-#include "beacon/scenario.hpp"
+#include "scenario/scenario.hpp"
 #include "cli/command.hpp"
 #include "devnet/devnet.hpp"
-#include "overseer/local_run.hpp"
+#include "cli/local_run.hpp"
 #include "store/results_store.hpp"
 #include "support/cli_run.hpp"
 #include "util/error.hpp"
@@ -245,9 +245,9 @@ TEST(RunCommand, ScenarioNodesAreReplaced) {
       "duration: 12s\nseed: 5\n";
   const std::vector<std::string> nodes = {"ws://127.0.0.1:1", "ws://127.0.0.1:2",
                                           "ws://127.0.0.1:3"};
-  const std::string text = overseer::replace_scenario_nodes(yaml, nodes, "mine.yaml");
-  const beacon::scenario sc = beacon::parse_scenario(text, "mine.yaml");
-  const beacon::scenario before = beacon::parse_scenario(yaml, "mine.yaml");
+  const std::string text = replace_scenario_nodes(yaml, nodes, "mine.yaml");
+  const scenarios::scenario sc = scenarios::parse_scenario(text, "mine.yaml");
+  const scenarios::scenario before = scenarios::parse_scenario(yaml, "mine.yaml");
   ASSERT_EQ(sc.nodes.size(), 3u) << text;
   EXPECT_EQ(sc.nodes[0].url, nodes[0]);
   EXPECT_EQ(sc.nodes[0].connections, 2);
@@ -265,14 +265,14 @@ TEST(RunCommand, ScenarioNodesAreReplaced) {
   EXPECT_EQ(sc.seed, 5u);
 
   // JSON is YAML too; a scenario without nodes gets them.
-  const beacon::scenario js = beacon::parse_scenario(
-      overseer::replace_scenario_nodes("{\"name\": \"j\", \"seed\": 3}", nodes, "j.json"),
+  const scenarios::scenario js = scenarios::parse_scenario(
+      replace_scenario_nodes("{\"name\": \"j\", \"seed\": 3}", nodes, "j.json"),
       "j.json");
   EXPECT_EQ(js.nodes.size(), 3u);
   EXPECT_EQ(js.seed, 3u);
 
   try {
-    overseer::replace_scenario_nodes("- a\n- b\n", nodes, "list.yaml");
+    replace_scenario_nodes("- a\n- b\n", nodes, "list.yaml");
     ADD_FAILURE() << "a list is not a scenario";
   } catch (const input_error& e) {
     EXPECT_EQ(std::string(e.what()), "list.yaml: expected a mapping of scenario fields");

@@ -14,6 +14,7 @@
 #include <regex>
 #include <sstream>
 
+#include "rpc/url.hpp"
 #include "stats/latency_histogram.hpp"
 #include "util/error.hpp"
 
@@ -393,6 +394,30 @@ TEST(PrometheusServer, BadListenAddressIsOneError) {
   } catch (const input_error& e) {
     EXPECT_NE(std::string(e.what()).find("--metrics-listen"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("cannot listen"), std::string::npos) << e.what();
+  }
+}
+
+// The --listen flags of every command share this parser (rpc/url.hpp).
+TEST(PrometheusServer, ListenAddressIsHostColonPort) {
+  using P = std::pair<std::string, std::uint16_t>;
+  EXPECT_EQ(rpc::parse_host_port("127.0.0.1:9464", "--x"), (P{"127.0.0.1", 9464}));
+  EXPECT_EQ(rpc::parse_host_port("[::1]:0", "--x"), (P{"::1", 0}));
+  EXPECT_EQ(rpc::parse_host_port("localhost:65535", "--x"), (P{"localhost", 65535}));
+  auto error = [](const std::string& text) {
+    try {
+      rpc::parse_host_port(text, "--x");
+    } catch (const input_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error("nohostport"), "--x: expected HOST:PORT, got \"nohostport\"");
+  EXPECT_EQ(error(":80"), "--x: expected HOST:PORT, got \":80\"");
+  EXPECT_EQ(error("h:"), "--x: expected HOST:PORT, got \"h:\"");
+  for (const char* bad : {"h:65536", "h:-1", "h: 80", "h:80x", "h:+80"}) {
+    EXPECT_EQ(error(bad),
+              "--x: expected HOST:PORT with a port from 0 to 65535, got \"" + std::string(bad) +
+                  "\"");
   }
 }
 

@@ -23,13 +23,15 @@
 #include <string>
 #include <thread>
 
-#include "beacon/scenario.hpp"
-#include "overseer/agent.hpp"
+#include "scenario/scenario.hpp"
+#include "control/agent.hpp"
 #include "overseer/overseer.hpp"
 #include "web/assets.hpp"
 
 namespace bts::overseer {
 namespace {
+
+using namespace control;
 
 namespace asio = boost::asio;
 
@@ -112,7 +114,7 @@ TEST_F(DashboardTest, PageIsHtmlWithPresets) {
   const boost::json::value presets =
       boost::json::parse(r.body.substr(a + open.size(), b - a - open.size()));
   boost::json::array want;
-  for (const auto& n : beacon::preset_names()) want.emplace_back(n);
+  for (const auto& n : scenarios::preset_names()) want.emplace_back(n);
   EXPECT_EQ(presets, boost::json::value(want));
   EXPECT_FALSE(want.empty());
   // No resource from elsewhere: every src/href is local.

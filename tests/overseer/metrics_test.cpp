@@ -16,13 +16,15 @@
 #include <sstream>
 #include <thread>
 
-#include "overseer/agent.hpp"
+#include "control/agent.hpp"
 #include "overseer/api_client.hpp"
 #include "overseer/overseer.hpp"
 #include "support/eventually.hpp"
 
 namespace bts::overseer {
 namespace {
+
+using namespace control;
 
 namespace json = boost::json;
 using namespace std::chrono_literals;

@@ -13,7 +13,7 @@
 #include <mutex>
 #include <thread>
 
-#include "overseer/agent.hpp"
+#include "control/agent.hpp"
 #include "overseer/api_client.hpp"
 #include "rpc/blocking_client.hpp"
 #include "store/results_store.hpp"
@@ -23,6 +23,8 @@
 
 namespace bts::overseer {
 namespace {
+
+using namespace control;
 
 namespace json = boost::json;
 using namespace std::chrono_literals;

@@ -3,6 +3,7 @@
 
 #include <random>
 
+#include "protocol/block_id.hpp"
 #include "protocol/transaction.hpp"
 #include "util/hex.hpp"
 
@@ -52,6 +53,29 @@ TEST(Wire, FixedWidthIntegersAreLittleEndian) {
   EXPECT_EQ(hex_of(std::uint8_t{7}), "07");
   EXPECT_EQ(decode_hex<std::int64_t>("00f2052a01000000"), 5000000000);
   EXPECT_EQ(decode_hex<std::uint16_t>("f685"), 34294);
+}
+
+TEST(Wire, VarintSizeIsWhatWriteVarintAppends) {
+  for (std::uint64_t v : {0ull, 1ull, 127ull, 128ull, 16383ull, 16384ull, 2097151ull,
+                          2097152ull, 0xffffffffull, 0x7fffffffffffffffull, ~0ull}) {
+    std::vector<std::uint8_t> out;
+    writer(out).write_varint(v);
+    EXPECT_EQ(varint_size(v), out.size()) << v;
+  }
+  EXPECT_EQ(varint_size(127), 1u);
+  EXPECT_EQ(varint_size(128), 2u);
+  EXPECT_EQ(varint_size(~0ull), 10u);
+}
+
+TEST(Wire, BlockIdGivesBlockNumberAndTaposPrefix) {
+  block_id_type id{};
+  from_hex_exact("0089f1a2b3c4d5e6000000000000000000000000", id);
+  EXPECT_EQ(block_num_from_id(id), 0x0089f1a2u);
+  EXPECT_EQ(ref_block_prefix_from_id(id), 0xe6d5c4b3u);
+  transaction tx;
+  tx.set_reference_block(id);
+  EXPECT_EQ(tx.ref_block_num, 0xf1a2);
+  EXPECT_EQ(tx.ref_block_prefix, 0xe6d5c4b3u);
 }
 
 TEST(Wire, BoolStringsBytesOptionalsVectors) {

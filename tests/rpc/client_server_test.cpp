@@ -8,7 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 namespace bts::rpc::test {
 namespace {
@@ -162,7 +165,7 @@ TEST_F(ClientServer, ThrowingCallbacksAreCountedAndDoNotStopTheConnection) {
 
 TEST_F(ClientServer, PerCallTimeoutFiresOnTheInjectedClock) {
   server s(server_io.executor(), service.options());
-  manual_clock time;
+  util::manual_clock time;
   client_options o = ws_options(s.port());
   o.time = &time;
   o.call_timeout = std::chrono::milliseconds(5'000);
@@ -360,6 +363,49 @@ TEST_F(ClientServer, HttpPostJsonRpcOnTheSamePort) {
   EXPECT_NE(h.body.find(R"({"id":3,"result":[]})"), std::string::npos) << h.body;
 }
 
+// http_async: the answer comes later, from another thread; meanwhile other connections are
+// served; a second respond is ignored; a handler that throws before responding gives a 500.
+TEST_F(ClientServer, AsyncHttpHandlerAnswersLaterWhileOthersAreServed) {
+  server_options so = service.options();
+  std::mutex mu;
+  std::vector<std::thread> workers;
+  std::atomic<bool> slow_answered{false};
+  so.http_async = [&](http_request_info req, http_responder respond) {
+    if (req.target == "/boom") throw std::runtime_error("boom");
+    std::lock_guard lock(mu);
+    workers.emplace_back([&slow_answered, respond, target = req.target] {
+      if (target == "/slow") std::this_thread::sleep_for(std::chrono::milliseconds(600));
+      slow_answered = slow_answered || target == "/slow";
+      respond(http_response{200, "text/plain", "answer " + target + "\n", {}});
+      respond(http_response{500, "text/plain", "second\n", {}});  // ignored
+    });
+  };
+  server s(server_io.executor(), so);
+  raw_http_response slow;
+  std::thread slow_client([&] {
+    slow = raw_http(s.port(), "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // While /slow is being worked on: a websocket call and another HTTP request are answered.
+  client c(client_io.executor(), ws_options(s.port()));
+  c.start();
+  const call_result r = call_sync(c, "database", "get_chain_id");
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  const raw_http_response quick =
+      raw_http(s.port(), "GET /quick HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(quick.status, 200u);
+  EXPECT_EQ(quick.body, "answer /quick\n");
+  EXPECT_FALSE(slow_answered.load()) << "the slow answer should still be pending";
+  slow_client.join();
+  EXPECT_EQ(slow.status, 200u);
+  EXPECT_EQ(slow.body, "answer /slow\n");
+  const raw_http_response boom =
+      raw_http(s.port(), "GET /boom HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(boom.status, 500u);
+  std::lock_guard lock(mu);
+  for (auto& w : workers) w.join();
+}
+
 TEST_F(ClientServer, HttpClientReconnectsWhenTheServerDropsKeepAlive) {
   auto first = std::make_unique<server>(server_io.executor(), service.options());
   const std::uint16_t port = first->port();
@@ -414,7 +460,7 @@ TEST_F(ClientServer, AuthHookRejectsBadTokens) {
 
 TEST_F(ClientServer, CountersAddUp) {
   auto first = std::make_unique<server>(server_io.executor(), service.options());
-  manual_clock time;
+  util::manual_clock time;
   client_options o = ws_options(first->port());
   o.time = &time;
   o.reconnect = false;

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <future>
 
-#include "rpc/detail/base64.hpp"
+#include "util/base64.hpp"
 #include "uptime/config.hpp"
 #include "uptime/probe.hpp"
 #include "uptime/status_server.hpp"
@@ -172,7 +172,7 @@ TEST(Elasticsearch, UpToDateIndexIsUpWithTheLagAndBasicAuthSent) {
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].target, "/bitshares-*/_search");
   EXPECT_EQ(reqs[0].header("Authorization"),
-            "Basic " + rpc::detail::base64_encode("reader:s3cret-pw"));
+            "Basic " + base64_encode("reader:s3cret-pw"));
   const json::value q = json::parse(reqs[0].body);
   EXPECT_EQ(q.at("size").as_int64(), 1);
   EXPECT_EQ(q.at("sort").at(0).at("block_data.block_num").at("order").as_string(), "desc");

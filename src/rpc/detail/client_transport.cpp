@@ -1,6 +1,6 @@
 #include "rpc/detail/client_transport.hpp"
 
-#include "rpc/detail/base64.hpp"
+#include "util/base64.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -4,47 +4,32 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "rpc/http_client.hpp"
+
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include <ctime>
 #include <memory>
-#include <variant>
 
 namespace bts::uptime::detail {
 namespace {
 
 namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
-namespace http = boost::beast::http;
-using tcp = asio::ip::tcp;
-using namespace asio::experimental::awaitable_operators;
-using clock_type = std::chrono::steady_clock;
 
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
-
-double ms_since(clock_type::time_point t) {
-  return std::chrono::duration<double, std::milli>(clock_type::now() - t).count();
-}
-
-ssl::context& tls_context() {
+const std::shared_ptr<ssl::context>& tls_context() {
   // Verification runs (against the system store) but never refuses the handshake: a probe
-  // reports an untrusted or expired certificate instead of failing to see it.
-  static ssl::context* ctx = [] {
-    auto* c = new ssl::context(ssl::context::tls_client);
+  // reports an untrusted or expired certificate instead of failing to see it (the host name
+  // check is recorded too: rpc::tls_name_check::recorded).
+  static const auto* ctx = new std::shared_ptr<ssl::context>([] {
+    auto c = std::make_shared<ssl::context>(ssl::context::tls_client);
     boost::system::error_code ec;
     c->set_default_verify_paths(ec);
     c->set_verify_mode(ssl::verify_none);
     return c;
-  }();
+  }());
   return *ctx;
 }
 
@@ -104,124 +89,89 @@ certificate_info describe(SSL* s) {
 
 std::string timeout_text(const char* phase) { return std::string(phase) + ": timed out"; }
 
+// The probe's words for a failed phase: "dns: ...", "http request: timed out".
+std::string failure_text(const rpc::http_client_response& r) {
+  const char* phase = "";
+  switch (r.failed) {
+    case rpc::http_phase::none:
+      return {};
+    case rpc::http_phase::resolve:
+      phase = "dns";
+      break;
+    case rpc::http_phase::connect:
+      phase = "connect";
+      break;
+    case rpc::http_phase::tls_handshake:
+      phase = "tls handshake";
+      break;
+    case rpc::http_phase::write:
+    case rpc::http_phase::read:
+      phase = "http request";
+      break;
+  }
+  if (r.timed_out) return timeout_text(phase);
+  return std::string(phase) + ": " + r.error.message();
+}
+
+bool has_header(const rpc::http_headers& headers, std::string_view name) {
+  for (const auto& [k, v] : headers) {
+    if (boost::beast::iequals(k, name)) return true;
+  }
+  return false;
+}
+
+rpc::http_client_request http_request_of(const http_request& in) {
+  rpc::http_client_request req;
+  req.method = in.method == "POST" ? "POST" : "GET";
+  req.target = in.target;
+  req.headers = in.headers;
+  if (!in.body.empty() || in.method == "POST") {
+    req.body = in.body;
+    if (!has_header(req.headers, "Content-Type"))
+      req.headers.emplace_back("Content-Type", "application/json");
+  }
+  return req;
+}
+
 }  // namespace
 
 asio::awaitable<fetch_result> fetch(fetch_options o) {
   fetch_result r;
-  auto ex = co_await asio::this_coro::executor;
-  asio::steady_timer timer(ex, o.deadline);
-
-  // DNS
-  auto t = clock_type::now();
-  tcp::resolver resolver(ex);
-  auto resolved =
-      co_await (resolver.async_resolve(o.host, std::to_string(o.port), tuple_awaitable) ||
-                timer.async_wait(tuple_awaitable));
-  if (resolved.index() == 1) {
-    r.error = timeout_text("dns");
-    co_return r;
-  }
-  auto [rec, endpoints] = std::get<0>(std::move(resolved));
-  if (rec) {
-    r.error = "dns: " + rec.message();
-    co_return r;
-  }
-  r.dns_ms = ms_since(t);
-
-  // TCP
-  t = clock_type::now();
-  tcp::socket socket(ex);
-  auto connected = co_await (asio::async_connect(socket, endpoints, tuple_awaitable) ||
-                             timer.async_wait(tuple_awaitable));
-  if (connected.index() == 1) {
-    r.error = timeout_text("connect");
-    co_return r;
-  }
-  {
-    auto& [cec, ep] = std::get<0>(connected);
-    if (cec) {
-      r.error = "connect: " + cec.message();
-      co_return r;
-    }
-  }
-  r.tcp_ms = ms_since(t);
-  r.connected = true;
-
-  std::unique_ptr<ssl::stream<tcp::socket&>> stream;
+  rpc::http_client_options h;
+  h.endpoint.scheme = o.tls ? "https" : "http";
+  h.endpoint.host = o.host;
+  h.endpoint.port = o.port;
+  h.host_header = o.host;
+  h.user_agent = "bts-infra-uptime";
   if (o.tls) {
-    t = clock_type::now();
-    stream = std::make_unique<ssl::stream<tcp::socket&>>(socket, tls_context());
-    SSL* s = stream->native_handle();
-    boost::system::error_code not_ip;
-    asio::ip::make_address(o.host, not_ip);
-    const bool is_ip = !not_ip;
-    if (!is_ip) SSL_set_tlsext_host_name(s, o.host.c_str());
-    if (is_ip)
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), o.host.c_str());
-    else
-      SSL_set1_host(s, o.host.c_str());
-    auto hs = co_await (stream->async_handshake(ssl::stream_base::client, tuple_awaitable) ||
-                        timer.async_wait(tuple_awaitable));
-    if (hs.index() == 1) {
-      r.error = timeout_text("tls handshake");
-      co_return r;
-    }
-    if (auto [hec] = std::get<0>(hs); hec) {
-      r.error = "tls handshake: " + hec.message();
-      co_return r;
-    }
-    r.tls_ms = ms_since(t);
-    r.certificate = describe(s);
+    h.tls = tls_context();
+    h.name_check = rpc::tls_name_check::recorded;
   }
+  h.body_limit = 4 * 1024 * 1024;
+  rpc::http_client client(co_await asio::this_coro::executor, std::move(h));
+
+  const rpc::http_client_response c = co_await client.connect(o.deadline);
+  r.dns_ms = c.timings.dns_ms;
+  r.tcp_ms = c.timings.tcp_ms;
+  r.tls_ms = c.timings.tls_ms;
+  r.connected = c.timings.tcp_ms.has_value();
+  if (!c.ok()) {
+    r.error = failure_text(c);
+    co_return r;
+  }
+  if (SSL* s = client.tls_session()) r.certificate = describe(s);
 
   if (o.request) {
-    t = clock_type::now();
-    http::request<http::string_body> req{
-        o.request->method == "POST" ? http::verb::post : http::verb::get, o.request->target, 11};
-    req.set(http::field::host, o.host);
-    req.set(http::field::user_agent, "bts-infra-uptime");
-    for (const auto& [k, v] : o.request->headers) req.set(k, v);
-    if (!o.request->body.empty() || o.request->method == "POST") {
-      req.body() = o.request->body;
-      if (req[http::field::content_type].empty())
-        req.set(http::field::content_type, "application/json");
-    }
-    req.set(http::field::connection, "close");
-    req.prepare_payload();
-    boost::beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(4 * 1024 * 1024);
-    auto exchange = [&]() -> asio::awaitable<boost::system::error_code> {
-      boost::system::error_code ec;
-      if (stream) {
-        std::tie(ec, std::ignore) = co_await http::async_write(*stream, req, tuple_awaitable);
-        if (!ec)
-          std::tie(ec, std::ignore) =
-              co_await http::async_read(*stream, buffer, parser, tuple_awaitable);
-      } else {
-        std::tie(ec, std::ignore) = co_await http::async_write(socket, req, tuple_awaitable);
-        if (!ec)
-          std::tie(ec, std::ignore) =
-              co_await http::async_read(socket, buffer, parser, tuple_awaitable);
-      }
-      co_return ec;
-    };
-    auto done = co_await (exchange() || timer.async_wait(tuple_awaitable));
-    if (done.index() == 1) {
-      r.error = timeout_text("http request");
+    rpc::http_client_response res =
+        co_await client.request(http_request_of(*o.request), o.deadline);
+    if (!res.ok()) {
+      r.error = failure_text(res);
       co_return r;
     }
-    if (auto ec = std::get<0>(done)) {
-      r.error = "http request: " + ec.message();
-      co_return r;
-    }
-    r.request_ms = ms_since(t);
-    r.status = parser.get().result_int();
-    r.body = std::move(parser.get().body());
+    r.request_ms = res.timings.request_ms;
+    r.status = res.status;
+    r.body = std::move(res.body);
   }
-  boost::system::error_code ignored;
-  socket.shutdown(tcp::socket::shutdown_both, ignored);
-  socket.close(ignored);
   co_return r;
 }
 

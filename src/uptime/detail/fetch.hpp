@@ -1,5 +1,8 @@
 // The low half of a probe: resolve, TCP connect, TLS handshake (keeping the peer certificate)
-// and optionally one HTTP request, each phase timed. Also sends alert webhooks.
+// and optionally one HTTP request, each phase timed, over rpc::http_client (connect() for the
+// first three, then request() on the same connection; tls_session() for the certificate). Also
+// sends alert webhooks. Errors name the phase in the probe's words: "dns: ...", "connect: ...",
+// "tls handshake: ...", "http request: ...", or "<phase>: timed out" when the deadline passed.
 //
 // Threads: a coroutine on the caller's executor; no shared state besides one immutable TLS
 // context.
