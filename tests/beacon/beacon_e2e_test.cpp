@@ -33,7 +33,7 @@ struct e2e : ::testing::Test {
   }
   beacon_options options(const std::string& url, double rate, std::chrono::milliseconds duration) {
     beacon_options o;
-    o.sc.nodes = {{url, 1, 2}};
+    o.sc.nodes = {{url, 1, 2, ""}};
     o.sc.rate = load::rate_profile::constant(rate);
     o.sc.duration = duration;
     o.sc.presign_depth = 1000;
@@ -91,7 +91,9 @@ TEST_F(e2e, paced_run_is_accepted_included_and_adds_up) {
   std::int64_t ours = 0;
   for (std::size_t i = 0; i < r.blocks.size(); ++i) {
     const auto& blk = r.blocks[i];
-    if (i > 0) EXPECT_GT(blk.block_num, r.blocks[i - 1].block_num);
+    if (i > 0) {
+      EXPECT_GT(blk.block_num, r.blocks[i - 1].block_num);
+    }
     EXPECT_EQ(blk.transactions, blk.run_transactions);  // the fake node carries only ours
     EXPECT_GE(blk.operations, blk.transactions);
     EXPECT_EQ(blk.bytes,

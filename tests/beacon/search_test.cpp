@@ -92,7 +92,9 @@ TEST(search_scenario, every_preset_parses) {
     EXPECT_EQ(s.name, n);
     EXPECT_FALSE(s.nodes.empty()) << n;
     for (const auto& node : s.nodes) EXPECT_EQ(node.url.rfind("ws://127.0.0.1:", 0), 0u) << n;
-    if (n.rfind("max-", 0) == 0) EXPECT_TRUE(s.search) << n << ": a maximum-throughput search";
+    if (n.rfind("max-", 0) == 0) {
+      EXPECT_TRUE(s.search) << n << ": a maximum-throughput search";
+    }
   }
   const scenario p2p = parse_scenario(preset_text("p2p-limit"), "p2p-limit");
   EXPECT_EQ(p2p.ops.type, ops_per_tx::kind::max);
@@ -162,7 +164,7 @@ struct live : ::testing::Test {
   }
   beacon_options options(const std::string& url) {
     beacon_options o;
-    o.sc.nodes = {{url, 1, 2}};
+    o.sc.nodes = {{url, 1, 2, ""}};
     o.sc.presign_depth = 3000;
     o.sc.signer_threads = 2;
     o.sc.mix = {1, 0, 0, 0};
@@ -322,7 +324,7 @@ TEST_F(live, search_finds_the_break_falls_back_and_holds) {
 TEST_F(live, all_nodes_block_watch_reports_propagation) {
   test::fake_node node(defs, 100ms);
   auto o = options(node.url());
-  o.sc.nodes.push_back({"ws://localhost:" + std::to_string(node.port()), 1, 1});
+  o.sc.nodes.push_back({"ws://localhost:" + std::to_string(node.port()), 1, 1, ""});
   o.sc.watch = block_watch::all_nodes;
   o.sc.rate = load::rate_profile::constant(100);
   o.sc.duration = 1s;
