@@ -7,12 +7,12 @@
 
 #include <boost/json.hpp>
 
-#include <cstring>
 #include <deque>
 #include <limits>
 #include <vector>
 
 #include "beacon/rate_searcher.hpp"
+#include "beacon/fake_tx.hpp"
 #include "beacon/send_loop.hpp"
 #include "support/manual_clock.hpp"
 
@@ -23,14 +23,7 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 using time_point = load::clock::time_point;
 
-prepared_tx fake_tx(std::uint64_t k) {
-  prepared_tx t;
-  t.sequence = k;
-  std::memcpy(t.id.data(), &k, sizeof k);
-  t.ops = 1;
-  t.bytes = 200;
-  return t;
-}
+using test::fake_tx;
 
 struct emitted {
   store::event_kind kind;

@@ -2,9 +2,9 @@
 // the window in unlimited mode, pool misses and the per-second rows they produce.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <deque>
 
+#include "beacon/fake_tx.hpp"
 #include "beacon/send_loop.hpp"
 #include "support/manual_clock.hpp"
 
@@ -13,14 +13,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-prepared_tx fake_tx(std::uint64_t k) {
-  prepared_tx t;
-  t.sequence = k;
-  std::memcpy(t.id.data(), &k, sizeof k);
-  t.ops = 1;
-  t.bytes = 200;
-  return t;
-}
+using test::fake_tx;
 
 struct fake_sender : tx_sender {
   test::manual_clock& clock;

@@ -6,6 +6,7 @@
 #include "monitor/readings.hpp"
 #include "rpc/server.hpp"
 #include "util/error.hpp"
+#include "support/loopback_listener.hpp"
 #include "support/node_exporter.hpp"
 
 #include <gtest/gtest.h>
@@ -199,15 +200,7 @@ std::uint16_t closed_port() { return test::unused_loopback_port(); }
 class silent_listener {
  public:
   silent_listener() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    listen(fd_, 16);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    fd_ = test::listen_on_loopback(port_);
   }
   ~silent_listener() { close(fd_); }
   std::uint16_t port() const { return port_; }

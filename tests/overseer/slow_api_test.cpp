@@ -21,6 +21,7 @@
 #include "control/agent.hpp"
 #include "overseer/api_client.hpp"
 #include "rpc/blocking_client.hpp"
+#include "support/loopback_listener.hpp"
 #include "support/eventually.hpp"
 
 namespace bts::overseer {
@@ -39,15 +40,7 @@ constexpr const char* admin_token = "admin-secret-token-5678";
 class slow_exporter {
  public:
   explicit slow_exporter(std::chrono::milliseconds delay) : delay_(delay) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    listen(fd_, 16);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    fd_ = test::listen_on_loopback(port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~slow_exporter() {
