@@ -4,13 +4,16 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <charconv>
 #include <csignal>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "chain/config.hpp"
@@ -30,6 +33,8 @@ struct devnet_flags {
   std::string listen = "127.0.0.1:8090";
   std::size_t nodes = 1;
   std::uint64_t propagation_delay_ms = 0;
+  std::vector<std::string> node_delays;  // "I=MS"
+  std::vector<std::size_t> stalled_nodes;
   unsigned block_interval = 1;
   std::uint32_t max_block_size = 2000000;
   std::uint32_t max_transaction_size = 2048;
@@ -58,6 +63,28 @@ stdout is "devnet listening <ws url> chain_id <hex> endpoints <url,...> block_in
 API: ws:// and HTTP POST JSON-RPC as witness_node (login, database, network_broadcast, history),
 GET /metrics (Prometheus) on the same port. See docs/devnet.md for what differs from witness_node.
 )";
+
+// "I=MS": endpoint I (1 .. nodes-1) gets blocks and transactions MS ms later than the others.
+std::pair<std::size_t, std::uint64_t> parse_node_delay(const std::string& text, std::size_t nodes) {
+  const std::string where = "--node-delay-ms " + text;
+  const auto eq = text.find('=');
+  std::size_t index = 0;
+  std::uint64_t ms = 0;
+  const auto number = [](std::string_view digits, auto& out) {
+    if (digits.empty()) return false;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    return ec == std::errc{} && end == digits.data() + digits.size();
+  };
+  if (eq == std::string::npos || !number(std::string_view(text).substr(0, eq), index) ||
+      !number(std::string_view(text).substr(eq + 1), ms) || ms > 3'600'000) {
+    throw input_error(where, "expected ENDPOINT=MILLISECONDS such as 2=6000 (at most 3600000 ms)");
+  }
+  if (index < 1 || index >= nodes) {
+    throw input_error(where, "expected an endpoint index from 1 to " + std::to_string(nodes - 1) +
+                                 " (endpoint 0 produces the blocks)");
+  }
+  return {index, ms};
+}
 
 int run_devnet(const devnet_flags& f, const CLI::App& app, io& s) {
   const bool genesis_flags = app.count("--block-interval") + app.count("--max-block-size") +
@@ -91,6 +118,18 @@ int run_devnet(const devnet_flags& f, const CLI::App& app, io& s) {
   o.port = port;
   o.nodes = f.nodes;
   o.propagation_delay = std::chrono::milliseconds(f.propagation_delay_ms);
+  for (const std::string& d : f.node_delays) {
+    const auto [index, ms] = parse_node_delay(d, f.nodes);
+    o.node_delay[index] = std::chrono::milliseconds(ms);
+  }
+  for (const std::size_t i : f.stalled_nodes) {
+    if (i < 1 || i >= f.nodes) {
+      throw input_error("--stall-node " + std::to_string(i),
+                        "expected an endpoint index from 1 to " + std::to_string(f.nodes - 1) +
+                            " (endpoint 0 produces the blocks)");
+    }
+    o.stalled_nodes.insert(i);
+  }
   o.p2p_max_message_size = f.p2p_max_message_size;
   o.block_history_bytes = f.block_history_mb * 1024 * 1024;
   if (!f.genesis_file.empty()) {
@@ -155,6 +194,13 @@ command make_devnet_command() {
         app.add_option("--propagation-delay-ms", f->propagation_delay_ms,
                        "delay before a transaction or block reaches the other endpoints")
             ->capture_default_str();
+        app.add_option(
+            "--node-delay-ms", f->node_delays,
+            "ENDPOINT=MS: blocks and transactions reach endpoint ENDPOINT (1 or more) MS "
+            "ms later than the others: a node that lags behind (repeatable)");
+        app.add_option("--stall-node", f->stalled_nodes,
+                       "endpoint (1 or more) that stops receiving blocks and transactions: a "
+                       "stalled node that still answers (repeatable)");
         app.add_option("--block-interval", f->block_interval,
                        "seconds between blocks (built-in genesis)")
             ->capture_default_str();

@@ -49,6 +49,8 @@ devnet::devnet(asio::any_io_executor executor, devnet_options options)
   n.genesis_text = resolve_genesis(options_);
   n.nodes = options_.nodes;
   n.propagation_delay = options_.propagation_delay;
+  n.node_delay = options_.node_delay;
+  n.stalled_nodes = options_.stalled_nodes;
   n.p2p_max_message_size = options_.p2p_max_message_size;
   n.witness_keys = options_.witness_keys;
   n.witness_keys.push_back(crypto::private_key::from_wif(chain::dev_private_key_wif));

@@ -18,8 +18,10 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,9 @@ struct devnet_options {
   std::uint16_t port = 8090;  // endpoint i listens on port + i; 0: an ephemeral port each
   std::size_t nodes = 1;
   std::chrono::milliseconds propagation_delay{0};
+  // network_options::node_delay and stalled_nodes (endpoint indexes >= 1).
+  std::map<std::size_t, std::chrono::milliseconds> node_delay;
+  std::set<std::size_t> stalled_nodes;
   // The genesis JSON text (e.g. a --genesis file's bytes); empty: the built-in genesis.
   std::string genesis_text;
   chain::builtin_genesis_options builtin;

@@ -197,7 +197,7 @@ std::optional<std::uint32_t> network::produce_due() {
       ++metrics_.blocks_not_propagated;
     } else {
       for (std::size_t j = 1; j < nodes_.size(); ++j) {
-        after_delay([weak = weak_from_this(), j, block] {
+        after_delay(j, [weak = weak_from_this(), j, block] {
           if (auto self = weak.lock()) self->deliver_block(j, block);
         });
       }
@@ -207,12 +207,16 @@ std::optional<std::uint32_t> network::produce_due() {
 }
 
 template <class F>
-void network::after_delay(F&& f) {
-  if (options_.propagation_delay.count() <= 0) {
+void network::after_delay(std::size_t to, F&& f) {
+  if (options_.stalled_nodes.contains(to)) return;
+  auto delay = options_.propagation_delay;
+  if (const auto it = options_.node_delay.find(to); it != options_.node_delay.end())
+    delay += it->second;
+  if (delay.count() <= 0) {
     asio::post(executor_, std::forward<F>(f));
     return;
   }
-  auto timer = std::make_shared<asio::steady_timer>(executor_, options_.propagation_delay);
+  auto timer = std::make_shared<asio::steady_timer>(executor_, delay);
   timer->async_wait([timer, f = std::forward<F>(f)](const boost::system::error_code& ec) mutable {
     if (!ec) f();
   });
@@ -249,7 +253,7 @@ void network::relay_transaction(std::size_t from,
                                 std::shared_ptr<const chain::precomputed_transaction> trx) {
   for (std::size_t j = 0; j < nodes_.size(); ++j) {
     if (j == from) continue;
-    after_delay([weak = weak_from_this(), j, trx] {
+    after_delay(j, [weak = weak_from_this(), j, trx] {
       auto self = weak.lock();
       if (!self) return;
       std::lock_guard lock(self->mu_);

@@ -3,10 +3,11 @@
 // Every node has its own chain::database (state and pending pool). Node 0 is the block producer:
 // at every slot it builds a block from its pending transactions, signs it with the scheduled
 // witness's key and applies it. A transaction a client sends to node i is applied to node i's
-// pending state and relayed to every other node after `propagation_delay`; a block reaches the
-// other nodes after the same delay, unless its packed size exceeds the P2P message limit
-// (MAX_MESSAGE_SIZE, 2 MiB), in which case it is never delivered: those nodes stay at the block
-// before, as bitshares-core peers do when they cannot receive a block (docs/devnet.md).
+// pending state and relayed to every other node after `propagation_delay` (plus that node's own
+// `node_delay`; never to a `stalled_nodes` one); a block reaches the other nodes the same way,
+// unless its packed size exceeds the P2P message limit (MAX_MESSAGE_SIZE, 2 MiB), in which case it
+// is never delivered: those nodes stay at the block before, as bitshares-core peers do when they
+// cannot receive a block (docs/devnet.md).
 //
 // Subscriptions (block applied, object changes, inclusion of a broadcast transaction) are kept
 // per node and per session; notices go out through rpc::session::notify.
@@ -49,6 +50,12 @@ struct network_options {
   std::string genesis_text;  // the exact bytes: chain id = sha256(genesis_text)
   std::size_t nodes = 1;
   std::chrono::milliseconds propagation_delay{0};
+  // Per endpoint (index >= 1): extra delay before a block or a relayed transaction reaches it, on
+  // top of propagation_delay (a loaded or distant node that falls behind by blocks).
+  std::map<std::size_t, std::chrono::milliseconds> node_delay;
+  // Endpoints (index >= 1) that never receive another block or relayed transaction (a stalled
+  // node: it keeps answering, at the block it had).
+  std::set<std::size_t> stalled_nodes;
   std::size_t p2p_max_message_size = chain::config::p2p_max_message_size;
   std::vector<crypto::private_key> witness_keys;  // signing keys the producer may use
   // When set, produced blocks are appended here and replayed at start (the --data-dir snapshot).
@@ -179,7 +186,7 @@ class network : public std::enable_shared_from_this<network> {
   void relay_transaction(std::size_t from,
                          std::shared_ptr<const chain::precomputed_transaction> trx);
   template <class F>
-  void after_delay(F&& f);
+  void after_delay(std::size_t to, F&& f);
   std::chrono::system_clock::time_point now() const;
   const crypto::private_key* key_for(const protocol::public_key_type& signing_key) const;
 

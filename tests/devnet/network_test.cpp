@@ -86,6 +86,40 @@ TEST(Network, BlocksAboveTheP2PMessageLimitDoNotPropagate) {
   EXPECT_THAT(text, HasSubstr("devnet_blocks_not_propagated_total 1"));
 }
 
+std::uint64_t head_num(devnet_fixture& f, std::size_t node) {
+  return f.call("database", "get_dynamic_global_properties", {}, node)
+      .at("head_block_number")
+      .to_number<std::uint64_t>();
+}
+
+TEST(Network, ALaggingEndpointGetsBlocksLaterAndAStalledOneNever) {
+  devnet_options options;
+  options.nodes = 3;
+  options.node_delay[1] = std::chrono::milliseconds(400);
+  options.stalled_nodes.insert(2);
+  devnet_fixture f(options);
+  ASSERT_TRUE(devnet_fixture::eventually([&] { return head_id(f, 1) == head_id(f, 0); },
+                                         std::chrono::milliseconds(3000)));
+  const auto stalled_head = head_num(f, 2);
+  ASSERT_LT(stalled_head, head_num(f, 0));  // the fixture's block 1 never reached it
+  const auto tx = f.sign(f.make_tx({devnet_fixture::transfer(nathan, account_id_type{6}, 7)}));
+  ASSERT_TRUE(
+      f.try_call("network_broadcast", "broadcast_transaction", {devnet_fixture::to_json(tx)}).ok());
+  const auto produced_at = std::chrono::steady_clock::now();
+  const auto block = f.produce_block();
+  // Endpoint 1 is one block behind for about its delay, then has the producer's block.
+  EXPECT_EQ(head_num(f, 1), block - 1);
+  ASSERT_TRUE(devnet_fixture::eventually([&] { return head_id(f, 1) == head_id(f, 0); },
+                                         std::chrono::milliseconds(3000)));
+  EXPECT_GE(std::chrono::steady_clock::now() - produced_at, std::chrono::milliseconds(350));
+  // Endpoint 2 still answers, at the block it had; it never saw the transaction either.
+  f.produce_block();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(head_num(f, 2), stalled_head);
+  EXPECT_EQ(f.node->net().metrics().nodes[2].relayed_in, 0u);
+  EXPECT_EQ(f.balance(account_id_type{6}, 2), 0);
+}
+
 TEST(Network, RealTimeBlocksAndSynchronousBroadcast) {
   devnet_fixture f({}, /*real_time=*/true);
   ASSERT_TRUE(devnet_fixture::eventually(
