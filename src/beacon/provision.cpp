@@ -310,7 +310,9 @@ void fund_accounts(node_session& n, std::int64_t fund, std::int64_t below,
   n.wait_for("the funding transfers", [&] { return balance_of(n, ids[last_funded], 0) >= below; });
 }
 
-// What each account needs for the scenario: its share of the budget plus the margin.
+// What each account needs for the scenario: its share of the budget, raised by three standard
+// deviations of its transaction count (each transaction's payer is drawn at random, so one
+// account of few pays for more than its share), plus the margin.
 std::int64_t scenario_fund(const node_session& n, const provision_options& o,
                            provision_report& report) {
   const scenarios::scenario& sc = *o.for_scenario;
@@ -322,8 +324,10 @@ std::int64_t scenario_fund(const node_session& n, const provision_options& o,
   report.fee_budget = b.to_json();
   report.fee_budget.erase("held");
   report.fee_budget.erase("affordable");
-  const double share =
-      static_cast<double>(b.needed()) * (1 + o.budget_margin) / static_cast<double>(o.count);
+  const double per_account = static_cast<double>(*b.transactions) / o.count;
+  const double spread =
+      per_account > 0 ? (per_account + 3 * std::sqrt(per_account)) / per_account : 1;
+  const double share = static_cast<double>(b.needed()) / o.count * spread * (1 + o.budget_margin);
   return std::max<std::int64_t>({1, o.min_fund, static_cast<std::int64_t>(std::ceil(share))});
 }
 

@@ -20,7 +20,7 @@
 //                    --accounts-out FILE
 //       [--claim-genesis-balance] [--fund UNITS | --for-scenario FILE]
 //       creates (or completes) N funded accounts and the test asset; see beacon/provision.hpp.
-//       --for-scenario funds each account with its share of the scenario's fee budget + 10%.
+//       --for-scenario funds each account for the scenario's fee budget (provision.hpp).
 //   beacon presets
 //       lists the built-in scenario presets.
 //
@@ -497,8 +497,8 @@ command make_beacon_command() {
                          "Test asset symbol for limit orders (default BEACON)");
         auto for_scenario = std::make_shared<std::string>();
         prov->add_option("--for-scenario", *for_scenario,
-                         "Fund each account with its share of this scenario's fee budget plus "
-                         "10% (instead of --fund)");
+                         "Fund each account with its share of this scenario's fee budget, plus "
+                         "its random spread and 10% (instead of --fund)");
         prov->add_flag("--claim-genesis-balance", po->claim_genesis_balance,
                        "First claim the registrar key's genesis balances (balance_claim), as a "
                        "fresh witness_node testnet needs");
