@@ -76,8 +76,6 @@ transaction_estimate estimate_transactions(const scenarios::scenario& sc,
                                            std::uint32_t block_interval) {
   std::optional<double> bound;
   std::string basis;
-  const std::optional<double> duration =
-      sc.duration ? std::optional<double>(seconds(*sc.duration)) : std::nullopt;
   if (sc.search) {
     const auto& s = *sc.search;
     const double settle =
@@ -94,14 +92,13 @@ transaction_estimate estimate_transactions(const scenarios::scenario& sc,
     pieces.emplace_back(s.max, settle + seconds(s.hold));
     double length = 0;
     for (const auto& p : pieces) length += p.second;
-    const double cap = duration ? std::min(*duration, length) : length;
-    bound = sends_within(pieces, cap);
-    basis =
-        "search worst case: " + grouped(static_cast<double>(steps)) + " steps up to " +
-        scenarios::format_rate(s.max) + " tx/s, then settle and hold at it" +
-        (duration && *duration < length ? ", cut at " + load::format_duration(*sc.duration) : "");
+    const bool cut = sc.duration && seconds(*sc.duration) < length;
+    bound = sends_within(pieces, cut ? seconds(*sc.duration) : length);
+    basis = "search worst case: " + grouped(static_cast<double>(steps)) + " steps up to " +
+            scenarios::format_rate(s.max) + " tx/s, then settle and hold at it" +
+            (cut ? ", cut at " + load::format_duration(*sc.duration) : "");
   } else if (!sc.rate.is_unlimited()) {
-    if (duration) {
+    if (sc.duration) {
       bound = sc.rate.count_at(*sc.duration);
       basis = sc.rate.describe() + " for " + load::format_duration(*sc.duration);
     } else if (const auto length = sc.rate.length()) {

@@ -1,7 +1,8 @@
 // The fee budget's arithmetic (beacon/fee_budget.hpp) against bitshares-core's default fee
 // schedule, values worked out by hand: transfer fee 20 BTS (2,000,000 units at precision 5),
-// price_per_kbyte 10 BTS (1,000,000 units; a memo of 107 packed bytes adds
-// 107 * 1,000,000 / 1024 = 104,492 units), limit_order_create 5 BTS, limit_order_cancel 0.
+// price_per_kbyte 10 BTS (1,000,000 units; transfer_operation::calculate_fee charges
+// fc::raw::pack_size of the optional memo: 1 presence byte + 33 + 33 + 8 + 1 + 32 = 108 bytes,
+// 108 * 1,000,000 / 1024 = 105,468 units), limit_order_create 5 BTS, limit_order_cancel 0.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -28,7 +29,7 @@ scenarios::scenario transfers_at(double rate, std::chrono::seconds duration) {
 TEST(FeeBudget, AmountTextGroupsThousandsAndCutsTrailingZeros) {
   EXPECT_EQ(amount_text(0, 5), "0");
   EXPECT_EQ(amount_text(100'000, 5), "1");
-  EXPECT_EQ(amount_text(2'104'492, 5), "21.04492");
+  EXPECT_EQ(amount_text(2'105'468, 5), "21.05468");
   EXPECT_EQ(amount_text(582'140'000'000, 5), "5,821,400");
   EXPECT_EQ(amount_text(123'456'789, 5), "1,234.56789");
   EXPECT_EQ(amount_text(150, 2), "1.5");
@@ -104,12 +105,12 @@ TEST(FeeBudget, MultiOperationTransactionsWithMemos) {
   sc.ops.fixed = 3;
   sc.count = 1000;
   const fee_budget b = compute_fee_budget(sc, {}, {}, 0, 2);
-  // A memo (33 + 33 + 8 + 1 + 32 bytes packed) costs 104,492 units on top of the 20 BTS fee:
-  // (2,000,000 + 2,104,492) / 2 per operation, three per transaction.
+  // A memo (108 bytes packed, the optional's presence byte included) costs 105,468 units on
+  // top of the 20 BTS fee: (2,000,000 + 2,105,468) / 2 per operation, three per transaction.
   EXPECT_DOUBLE_EQ(b.per_transaction.ops, 3);
-  EXPECT_DOUBLE_EQ(b.per_transaction.fee, 3 * 2'052'246.0);
-  EXPECT_EQ(b.needed_fees, 6'156'738'000);
-  EXPECT_EQ(amount_text(b.needed_fees, 5), "61,567.38");
+  EXPECT_DOUBLE_EQ(b.per_transaction.fee, 3 * 2'052'734.0);
+  EXPECT_EQ(b.needed_fees, 6'158'202'000);
+  EXPECT_EQ(amount_text(b.needed_fees, 5), "61,582.02");
 
   sc.ops.type = scenarios::ops_per_tx::kind::uniform;  // 1..5: 3 on average
   sc.ops.min = 1;
