@@ -388,6 +388,8 @@ provision_report provision(const provision_options& o) {
   if (!registrar_id)
     throw input_error("--registrar", "account " + o.registrar + " not found on " + o.node);
 
+  // The scenario's funding first: an unbounded scenario is refused before anything is created.
+  report.fund = o.for_scenario ? scenario_fund(n, o, report) : o.fund;
   claim_genesis_balances(n, o, *registrar_id, registrar_key, report);
 
   std::vector<account_entry> to_create;
@@ -404,13 +406,9 @@ provision_report provision(const provision_options& o) {
     if (!id) throw input_error(o.node, "account " + a.name + " did not appear");
     ids.push_back(*id);
   }
-  if (o.for_scenario) {
-    report.fund = scenario_fund(n, o, report);
-    fund_accounts(n, report.fund, report.fund, *registrar_id, registrar_key, ids, report);
-  } else {
-    report.fund = o.fund;
-    fund_accounts(n, o.fund, o.fund / 2, *registrar_id, registrar_key, ids, report);
-  }
+  // For a scenario every account below its need is topped up; else those below half of `fund`.
+  fund_accounts(n, report.fund, o.for_scenario ? report.fund : o.fund / 2, *registrar_id,
+                registrar_key, ids, report);
   if (!o.asset_symbol.empty()) issue_test_asset(n, o, *registrar_id, registrar_key, ids, report);
   return report;
 }
