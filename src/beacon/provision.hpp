@@ -22,8 +22,8 @@
 // fee schedule) instead of `fund`, and every account below it is topped up to it. The share is
 // raised by three standard deviations of the account's transaction count (payers are drawn at
 // random: with n transactions per account, by 3 sqrt(n) / n; 42% for 50, 3% for 10,000), then
-// by `budget_margin` (10%). A scenario whose spend has no bound (an unlimited rate without a count) is
-// bad input.
+// by `budget_margin` (10%). A scenario whose spend has no bound (an unlimited rate without a count)
+// is bad input.
 //
 // Each step broadcasts and then waits (polling, up to `wait`) until the node shows its effect,
 // so a later step can rely on it.
