@@ -237,6 +237,7 @@ class runner {
     gauges_.start(now);
     json::object start{{"rate", current_rate_ ? json::value(*current_rate_) : json::value(nullptr)},
                        {"chain_id", setup_.chain_id_hex}};
+    if (!setup_.budget.empty()) start["fee_budget"] = setup_.budget;
     if (search_ && !early_rate_) {
       start["search"] = scenarios::describe(*o_.sc.search);
       search_->start(now, *current_rate_, *loop_);
@@ -481,10 +482,27 @@ beacon::beacon(beacon_options options)
 
 beacon::~beacon() = default;
 
+fee_budget beacon::prepare() {
+  setup_ = std::make_unique<run_setup>(read_run_setup(options_));
+  budget_ = fee_budget_of(options_, *setup_);
+  setup_->budget = budget_.to_json();
+  if (!budget_.affordable() && !options_.sc.ignore_fee_budget)
+    throw input_error("fee budget", budget_.refusal());
+  return budget_;
+}
+
 beacon_result beacon::run() {
-  run_setup s = read_run_setup(options_);
-  runner r(options_, stop_requests_, std::move(s), control_);
-  return r.run();
+  if (!setup_) prepare();
+  runner r(options_, stop_requests_, std::move(*setup_), control_);
+  setup_.reset();
+  beacon_result result = r.run();
+  result.info["fee_budget"] = budget_.to_json();
+  if (!budget_.affordable()) {
+    result.notes.push_back(budget_.describe() + "; run anyway (ignore_fee_budget)");
+  } else if (!budget_.transactions) {
+    result.notes.push_back(budget_.describe());
+  }
+  return result;
 }
 
 void beacon::set_rate(double tx_per_s) {

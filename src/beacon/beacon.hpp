@@ -10,6 +10,11 @@
 //      account ids and memo keys (lookup_account_names), the order asset (lookup_asset_symbols).
 //      Problems here are bad configuration: bts::input_error ("accounts: bob not found on
 //      ws://...: run `bts-infra beacon provision`").
+//      Then the fee budget (fee_budget.hpp): what the scenario will spend against what the
+//      accounts hold of the core asset (get_account_balances). A run that cannot pay is refused
+//      here, before a signer starts: input_error("fee budget", "the run needs ~... BTS in fees
+//      ...; the 4 accounts hold ... BTS (short by ...)"), unless sc.ignore_fee_budget (then a
+//      note). result.info["fee_budget"] and the start event carry the figures either way.
 //   2. signer threads pre-fill the pool; one io_context thread (the send thread) owns the send
 //      loop, the recorder and the websocket connections (scenario nodes x connections, pipelined
 //      broadcast_transaction[_with_callback]). An inclusion watcher runs on a thread of its own:
@@ -66,12 +71,15 @@
 #include <vector>
 
 #include "beacon/chain_context.hpp"
+#include "beacon/fee_budget.hpp"
 #include "load/clock.hpp"
 #include "scenario/scenario.hpp"
 #include "stats/second_series.hpp"
 #include "store/run_record.hpp"
 
 namespace bts::beacon {
+
+struct run_setup;  // run_setup.hpp
 
 struct beacon_options {
   scenarios::scenario sc;
@@ -113,6 +121,12 @@ class beacon {
   beacon(const beacon&) = delete;
   beacon& operator=(const beacon&) = delete;
 
+  // Step 1 of run() on its own: reads the chain facts and checks the fee budget, so a caller
+  // can refuse a run before it creates anything (a run directory). Throws input_error as run()
+  // does, ("fee budget", ...) for a run the accounts cannot pay. run() uses what it read.
+  // REQUIRES: called at most once, before run().
+  fee_budget prepare();
+
   // REQUIRES: called once.
   beacon_result run();
 
@@ -130,6 +144,8 @@ class beacon {
   beacon_options options_;
   std::atomic<int> stop_requests_{0};
   std::shared_ptr<control> control_;
+  std::unique_ptr<run_setup> setup_;  // prepare() to run()
+  fee_budget budget_;
 };
 
 }  // namespace bts::beacon

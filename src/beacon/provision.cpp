@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "beacon/chain_context.hpp"
+#include "beacon/fee_budget.hpp"
 #include "protocol/transaction.hpp"
 #include "rpc/blocking_client.hpp"
 #include "util/error.hpp"
@@ -24,15 +26,18 @@ using namespace std::chrono_literals;
 json::object provision_report::to_json() const {
   json::array sk;
   for (const auto& s : skipped) sk.emplace_back(s);
-  return {{"claimed", claimed},
-          {"claimed_core", claimed_core},
-          {"existing", existing},
-          {"created", created},
-          {"funded", funded},
-          {"issued", issued},
-          {"asset_created", asset_created},
-          {"skipped", std::move(sk)},
-          {"accounts_file", accounts_file}};
+  json::object o{{"claimed", claimed},
+                 {"claimed_core", claimed_core},
+                 {"existing", existing},
+                 {"created", created},
+                 {"funded", funded},
+                 {"issued", issued},
+                 {"asset_created", asset_created},
+                 {"fund", fund},
+                 {"skipped", std::move(sk)},
+                 {"accounts_file", accounts_file}};
+  if (!fee_budget.empty()) o["fee_budget"] = fee_budget;
+  return o;
 }
 
 namespace {
@@ -100,6 +105,7 @@ class node_session {
   }
 
   const std::string& prefix() const { return prefix_; }
+  const chain_parameters& parameters() const { return params_; }
   const std::string& node() const { return o_.node; }
 
  private:
@@ -281,19 +287,19 @@ void create_accounts(node_session& n, std::uint64_t registrar_id,
   report.created = static_cast<std::uint32_t>(to_create.size());
 }
 
-// Tops up every account holding less than half of `fund` to `fund`.
-void fund_accounts(node_session& n, const provision_options& o, std::uint64_t registrar_id,
-                   const crypto::private_key& registrar_key, const std::vector<std::uint64_t>& ids,
-                   provision_report& report) {
+// Tops up every account holding less than `below` to `fund`.
+void fund_accounts(node_session& n, std::int64_t fund, std::int64_t below,
+                   std::uint64_t registrar_id, const crypto::private_key& registrar_key,
+                   const std::vector<std::uint64_t>& ids, provision_report& report) {
   std::vector<protocol::operation> transfers;
   std::size_t last_funded = 0;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     const auto bal = balance_of(n, ids[i], 0);
-    if (bal < o.fund / 2) {
+    if (bal < below) {
       protocol::transfer_operation t;
       t.from.instance = registrar_id;
       t.to.instance = ids[i];
-      t.amount = {o.fund - bal, protocol::asset_id_type{0}};
+      t.amount = {fund - bal, protocol::asset_id_type{0}};
       transfers.push_back(t);
       last_funded = i;
     }
@@ -301,8 +307,28 @@ void fund_accounts(node_session& n, const provision_options& o, std::uint64_t re
   if (transfers.empty()) return;
   report.funded = static_cast<std::uint32_t>(transfers.size());
   n.broadcast(std::move(transfers), registrar_key);
-  n.wait_for("the funding transfers",
-             [&] { return balance_of(n, ids[last_funded], 0) >= o.fund / 2; });
+  n.wait_for("the funding transfers", [&] { return balance_of(n, ids[last_funded], 0) >= below; });
+}
+
+// What each account needs for the scenario: its share of the budget, raised by three standard
+// deviations of its transaction count (each transaction's payer is drawn at random, so one
+// account of few pays for more than its share), plus the margin.
+std::int64_t scenario_fund(const node_session& n, const provision_options& o,
+                           provision_report& report) {
+  const scenarios::scenario& sc = *o.for_scenario;
+  const fee_budget b = compute_fee_budget(sc, n.parameters(), {}, 0, o.count);
+  if (!b.transactions) {
+    throw input_error("--for-scenario " + o.for_scenario_source,
+                      b.basis + ": give the scenario a duration or a count to fund it");
+  }
+  report.fee_budget = b.to_json();
+  report.fee_budget.erase("held");
+  report.fee_budget.erase("affordable");
+  const double per_account = static_cast<double>(*b.transactions) / o.count;
+  const double spread =
+      per_account > 0 ? (per_account + 3 * std::sqrt(per_account)) / per_account : 1;
+  const double share = static_cast<double>(b.needed()) / o.count * spread * (1 + o.budget_margin);
+  return std::max<std::int64_t>({1, o.min_fund, static_cast<std::int64_t>(std::ceil(share))});
 }
 
 // The test asset, created if missing and issued to every account holding none.
@@ -362,6 +388,8 @@ provision_report provision(const provision_options& o) {
   if (!registrar_id)
     throw input_error("--registrar", "account " + o.registrar + " not found on " + o.node);
 
+  // The scenario's funding first: an unbounded scenario is refused before anything is created.
+  report.fund = o.for_scenario ? scenario_fund(n, o, report) : o.fund;
   claim_genesis_balances(n, o, *registrar_id, registrar_key, report);
 
   std::vector<account_entry> to_create;
@@ -378,7 +406,9 @@ provision_report provision(const provision_options& o) {
     if (!id) throw input_error(o.node, "account " + a.name + " did not appear");
     ids.push_back(*id);
   }
-  fund_accounts(n, o, *registrar_id, registrar_key, ids, report);
+  // For a scenario every account below its need is topped up; else those below half of `fund`.
+  fund_accounts(n, report.fund, o.for_scenario ? report.fund : o.fund / 2, *registrar_id,
+                registrar_key, ids, report);
   if (!o.asset_symbol.empty()) issue_test_asset(n, o, *registrar_id, registrar_key, ids, report);
   return report;
 }

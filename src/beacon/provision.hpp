@@ -17,6 +17,14 @@
 // (get_balance_objects, then one balance_claim each, signed by that key); without it, a
 // registrar holding no core asset while such balances wait gets an error saying so.
 //
+// With for_scenario (`--for-scenario FILE`), each account's funding is its share of what that
+// scenario's fee budget needs (fee_budget.hpp: fees and locked amounts, computed with the node's
+// fee schedule) instead of `fund`, and every account below it is topped up to it. The share is
+// raised by three standard deviations of the account's transaction count (payers are drawn at
+// random: with n transactions per account, by 3 sqrt(n) / n; 42% for 50, 3% for 10,000), then
+// by `budget_margin` (10%). A scenario whose spend has no bound (an unlimited rate without a count)
+// is bad input.
+//
 // Each step broadcasts and then waits (polling, up to `wait`) until the node shows its effect,
 // so a later step can rely on it.
 //
@@ -26,10 +34,14 @@
 
 #include <boost/json/object.hpp>
 
+#include <optional>
+
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "scenario/scenario.hpp"
 
 namespace bts::beacon {
 
@@ -48,6 +60,11 @@ struct provision_options {
   // by the key's address) into the registrar before anything else: a fresh witness_node testnet
   // keeps its genesis allocation there. Without it such balances are only reported.
   bool claim_genesis_balance = false;
+  // Fund for this scenario (see above); `for_scenario_source` names it in messages.
+  std::optional<scenarios::scenario> for_scenario;
+  std::string for_scenario_source;
+  double budget_margin = 0.10;
+  std::int64_t min_fund = 0;  // with for_scenario: fund each account at least this
 };
 
 struct provision_report {
@@ -58,6 +75,8 @@ struct provision_report {
   std::uint32_t funded = 0;
   std::uint32_t issued = 0;
   bool asset_created = false;
+  std::int64_t fund = 0;             // core units each account was brought up to (when below)
+  boost::json::object fee_budget;    // with for_scenario: the scenario's budget over all accounts
   std::vector<std::string> skipped;  // names taken on chain without a key in the file
   std::string accounts_file;
   boost::json::object to_json() const;

@@ -3,8 +3,10 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <thread>
 
+#include "protocol/json.hpp"
 #include "rpc/blocking_client.hpp"
 #include "util/error.hpp"
 
@@ -62,6 +64,41 @@ protocol::asset_id_type read_order_asset(rpc::blocking_client& c, const std::str
   return id;
 }
 
+// Symbol and precision of the core asset; BTS and 5 when the node does not say.
+asset_format read_core_asset(rpc::blocking_client& c) {
+  asset_format f;
+  auto r = c.call("database", "get_objects", {json::array{json::value("1.3.0")}});
+  if (!r.ok() || !r.value().is_array() || r.value().as_array().empty() ||
+      !r.value().as_array()[0].is_object())
+    return f;
+  const auto& a = r.value().as_array()[0].as_object();
+  if (const auto* s = a.if_contains("symbol"); s && s->is_string()) f.symbol = s->as_string();
+  if (const auto* p = a.if_contains("precision"); p && p->is_number())
+    f.precision =
+        static_cast<std::uint8_t>(std::min<std::int64_t>(p->to_number<std::int64_t>(), 12));
+  return f;
+}
+
+// The core asset units the accounts hold, summed.
+std::int64_t read_held(rpc::blocking_client& c, const std::string& url,
+                       const std::vector<account>& accounts) {
+  std::int64_t held = 0;
+  for (const auto& a : accounts) {
+    const json::value b =
+        call_or_throw(c, url, "get_account_balances",
+                      {"1.2." + std::to_string(a.id.instance), json::array{"1.3.0"}});
+    if (!b.is_array()) throw input_error(url, "get_account_balances: expected an array");
+    for (const auto& e : b.as_array()) {
+      const auto* o = e.if_object();
+      if (o == nullptr || !o->contains("amount")) continue;
+      if (const auto* id = o->if_contains("asset_id"); id && id->is_string() && *id != "1.3.0")
+        continue;
+      held += protocol::read_json_signed(o->at("amount"), INT64_MIN, INT64_MAX, "int64");
+    }
+  }
+  return held;
+}
+
 }  // namespace
 
 run_setup read_run_setup(const beacon_options& o) {
@@ -94,6 +131,8 @@ run_setup read_run_setup(const beacon_options& o) {
       (o.sc.mix.limit_order_create > 0 || o.sc.mix.limit_order_cancel > 0)) {
     s.order_asset = read_order_asset(c, url, o.sc.order_asset);
   }
+  s.core_asset = read_core_asset(c);
+  s.held = read_held(c, url, *s.accounts);
   return s;
 }
 
@@ -112,6 +151,11 @@ factory_config factory_config_of(const beacon_options& o, const run_setup& s) {
   fc.key_prefix = s.key_prefix;
   fc.accounts = s.accounts;
   return fc;
+}
+
+fee_budget fee_budget_of(const beacon_options& o, const run_setup& s) {
+  return compute_fee_budget(o.sc, s.parameters, s.core_asset, s.held,
+                            static_cast<std::uint32_t>(s.accounts ? s.accounts->size() : 0));
 }
 
 presign_options presign_options_of(const beacon_options& o) {

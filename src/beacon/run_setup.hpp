@@ -7,13 +7,16 @@
 //
 // read_run_setup: chain id, fee schedule and limits (get_global_properties), head
 // (get_dynamic_global_properties), key prefix (get_config), account ids and memo keys
-// (lookup_account_names), the order asset (lookup_asset_symbols). Problems are bad
+// (lookup_account_names), the order asset (lookup_asset_symbols), the core asset (get_objects
+// 1.3.0) and what the accounts hold of it (get_account_balances, one call per account), for the
+// fee budget (fee_budget.hpp). Problems are bad
 // configuration: bts::input_error ("accounts: bob not found on ws://...: run `bts-infra beacon
 // provision`").
 //
 // Threads: pure functions but for read_run_setup's network calls (on a connection of its own).
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <memory>
@@ -24,6 +27,7 @@
 #include "beacon/beacon.hpp"
 #include "beacon/chain_context.hpp"
 #include "beacon/factory.hpp"
+#include "beacon/fee_budget.hpp"
 #include "beacon/presign_pool.hpp"
 
 namespace bts::beacon {
@@ -38,6 +42,9 @@ struct run_setup {
   std::string key_prefix = "BTS";
   std::shared_ptr<std::vector<account>> accounts;
   std::optional<protocol::asset_id_type> order_asset;
+  asset_format core_asset;     // symbol and precision of 1.3.0
+  std::int64_t held = 0;       // core units the accounts hold, summed
+  boost::json::object budget;  // fee_budget::to_json(), for the start event
 };
 
 // REQUIRES: o.sc.nodes not empty.
@@ -48,5 +55,8 @@ factory_config factory_config_of(const beacon_options& o, const run_setup& s);
 // The pool's depth (presign_depth, or sized for the rate: a search's for its last step),
 // signer threads, and the expiration margin.
 presign_options presign_options_of(const beacon_options& o);
+
+// The scenario's fee budget against what the accounts hold (fee_budget.hpp).
+fee_budget fee_budget_of(const beacon_options& o, const run_setup& s);
 
 }  // namespace bts::beacon

@@ -13,10 +13,14 @@
 //       rows, events and the manifest (checked at start: a wrong URL or refused credentials is
 //       one error before the run); json=FILE appends the rows as JSON lines. `--out DIR` (any
 //       value that is not an output) is still read as the run directory, as before --run-dir.
+//       Before anything is written, the fee budget (beacon/fee_budget.hpp): a run the accounts
+//       cannot pay is refused with one line and exit 2, leaving no run directory, unless
+//       --ignore-fee-budget.
 //   beacon provision --node URL --registrar nathan --registrar-wif-file F --count N
 //                    --accounts-out FILE
-//       [--claim-genesis-balance]
+//       [--claim-genesis-balance] [--fund UNITS | --for-scenario FILE]
 //       creates (or completes) N funded accounts and the test asset; see beacon/provision.hpp.
+//       --for-scenario funds each account for the scenario's fee budget (provision.hpp).
 //   beacon presets
 //       lists the built-in scenario presets.
 //
@@ -92,6 +96,7 @@ struct run_options {
   std::optional<std::uint64_t> seed;
   std::optional<std::size_t> max_in_flight;
   bool quiet = false;
+  bool ignore_fee_budget = false;
 };
 
 std::string fmt_latency(std::int64_t us) {
@@ -202,6 +207,7 @@ int run_beacon(const run_options& opt, io& s) {
     sc.duration.reset();
   }
   if (opt.seed) sc.seed = *opt.seed;
+  if (opt.ignore_fee_budget) sc.ignore_fee_budget = true;
   if (opt.max_in_flight) sc.max_in_flight = *opt.max_in_flight;
   // A search ends itself (break point or max, then its hold); --duration caps it.
   if (!sc.duration && !sc.count && !sc.rate.length() && !sc.search)
@@ -245,14 +251,9 @@ int run_beacon(const run_options& opt, io& s) {
 
   const std::filesystem::path dir =
       out_dir.empty() ? std::filesystem::path("runs") / info.id : std::filesystem::path(out_dir);
+  // Created once the fee budget allowed the run (below): a refused run leaves nothing behind.
   std::optional<store::run_directory_writer> writer;
-  writer.emplace(dir, info, beacons);
   std::optional<store::results_store> db;
-  if (!opt.store.empty()) {
-    db.emplace(opt.store);
-    db->create_run(info);
-    db->put_beacon(info.id, beacons[0]);
-  }
 
   // Outputs. Elasticsearch is checked now (reachable, credentials, version): one error at start.
   std::unique_ptr<outputs::elasticsearch_output> es;
@@ -283,7 +284,6 @@ int run_beacon(const run_options& opt, io& s) {
     s.err << "beacon: metrics on http://" << metrics_srv->host() << ":" << metrics_srv->port()
           << "/metrics\n";
   }
-  if (es) es->push(outputs::run_document{info, beacons});
 
   const bool tty = !opt.quiet && isatty(STDERR_FILENO) == 1;
   const double target = sc.rate.is_unlimited() ? 0 : sc.rate.rate_at({});
@@ -349,6 +349,18 @@ int run_beacon(const run_options& opt, io& s) {
   };
 
   beacon::beacon b(std::move(bo));
+  // Chain facts and the fee budget first: a run the accounts cannot pay ends here, with exit 2
+  // and one line ("fee budget: the run needs ~..."), before any run directory or stored run.
+  const beacon::fee_budget budget = b.prepare();
+  s.err << "beacon: " << budget.describe()
+        << (budget.affordable() ? "" : "; going on (--ignore-fee-budget)") << "\n";
+  writer.emplace(dir, info, beacons);
+  if (!opt.store.empty()) {
+    db.emplace(opt.store);
+    db->create_run(info);
+    db->put_beacon(info.id, beacons[0]);
+  }
+  if (es) es->push(outputs::run_document{info, beacons});
   if (db) db->start_run(info.id, store::now_unix_ms());
   info.started_at = store::now_unix_ms();
   info.status = store::run_status::running;
@@ -396,6 +408,7 @@ int run_beacon(const run_options& opt, io& s) {
   // A rate search's outcome (sustained rate, break point, steps) and p2p propagation.
   if (const auto* search = r.info.if_contains("search")) sj["search"] = *search;
   if (const auto* prop = r.info.if_contains("propagation")) sj["propagation"] = *prop;
+  if (const auto* fb = r.info.if_contains("fee_budget")) sj["fee_budget"] = *fb;
 
   for (auto& [k, v] : r.info) info.manifest[k] = v;
   info.ended_at = store::now_unix_ms();
@@ -460,6 +473,9 @@ command make_beacon_command() {
         run->add_option("--seed", ro->seed, "Random seed (overrides the scenario's)");
         run->add_option("--max-in-flight", ro->max_in_flight, "Window of unanswered broadcasts");
         run->add_flag("--quiet", ro->quiet, "No progress line");
+        run->add_flag("--ignore-fee-budget", ro->ignore_fee_budget,
+                      "Run even when the accounts cannot pay the scenario's fees (the budget "
+                      "is still computed and recorded)");
 
         auto po = std::make_shared<beacon::provision_options>();
         CLI::App* prov = app.add_subcommand(
@@ -479,6 +495,10 @@ command make_beacon_command() {
                          "Core asset (smallest units) each account should hold");
         prov->add_option("--asset", po->asset_symbol,
                          "Test asset symbol for limit orders (default BEACON)");
+        auto for_scenario = std::make_shared<std::string>();
+        prov->add_option("--for-scenario", *for_scenario,
+                         "Fund each account with its share of this scenario's fee budget, plus "
+                         "its random spread and 10% (instead of --fund)");
         prov->add_flag("--claim-genesis-balance", po->claim_genesis_balance,
                        "First claim the registrar key's genesis balances (balance_claim), as a "
                        "fresh witness_node testnet needs");
@@ -489,10 +509,15 @@ command make_beacon_command() {
             "serve", "Connect out to an overseer (ws:// or wss://) and run the beacon it commands");
         auto serve_action = setup_beacon_serve(*serve);
 
-        return [&app, ro, po, serve_action](io& s) -> int {
+        return [&app, ro, po, for_scenario, serve_action](io& s) -> int {
           if (app.got_subcommand("run")) return run_beacon(*ro, s);
           if (app.got_subcommand("serve")) return serve_action(s);
           if (app.got_subcommand("provision")) {
+            if (!for_scenario->empty()) {
+              po->for_scenario = scenarios::parse_scenario(
+                  read_file(*for_scenario, "--for-scenario"), *for_scenario);
+              po->for_scenario_source = *for_scenario;
+            }
             const beacon::provision_report r = beacon::provision(*po);
             s.out << boost::json::serialize(r.to_json()) << "\n";
             return 0;

@@ -3,6 +3,7 @@
 //   ctl --overseer http://127.0.0.1:8700 beacons
 //   ctl ... runs | status RUN | series RUN [--beacon B] [--from N]
 //   ctl ... create (--scenario FILE | --preset NAME) [--beacons a,b] [--rate N] [--duration 60s]
+//               [--ignore-fee-budget]
 //   ctl ... start RUN [--delay-ms N] | stop RUN | rate RUN TX_PER_S
 //
 // Prints the API's JSON answer on stdout. State-changing commands send the admin token
@@ -42,6 +43,7 @@ struct ctl_options {
   std::string duration;
   std::string name;
   long long delay_ms = -1;
+  bool ignore_fee_budget = false;
 };
 
 int finish(const overseer::api_response& r, io& s) {
@@ -94,6 +96,8 @@ command make_ctl_command() {
                            "Total constant rate in tx/s, split over the beacons");
         create->add_option("--duration", o->duration, "Run length such as 60s");
         create->add_option("--name", o->name, "Run title");
+        create->add_flag("--ignore-fee-budget", o->ignore_fee_budget,
+                         "Beacons run even when their accounts cannot pay the scenario's fees");
         auto* start = app.add_subcommand("start", "Start a created run");
         start->add_option("run", o->run, "Run id")->required();
         start->add_option("--delay-ms", o->delay_ms, "Start this long from now");
@@ -157,6 +161,7 @@ command make_ctl_command() {
             if (!o->rate.empty()) b["rate"] = o->rate;
             if (!o->duration.empty()) b["duration"] = o->duration;
             if (!o->name.empty()) b["name"] = o->name;
+            if (o->ignore_fee_budget) b["ignore_fee_budget"] = true;
             return post("/api/runs", b);
           }
           if (cmd == "start") {

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "beacon/chain_context.hpp"
+#include "beacon/fee_budget.hpp"
 #include "beacon/provision.hpp"
 #include "scenario/scenario.hpp"
 #include "load/rate_profile.hpp"
@@ -208,6 +209,13 @@ local_run::local_run(local_run_options o) : impl_(std::make_unique<impl>()) {
   // The scenario is checked as given first, so errors carry the file's own line numbers.
   scenarios::parse_scenario(o.scenario_text, o.scenario_name);
   m.scenario_text = replace_scenario_nodes(o.scenario_text, o.nodes, o.scenario_name);
+  if (o.ignore_fee_budget) {
+    YAML::Node root = YAML::Load(m.scenario_text);
+    root["ignore_fee_budget"] = true;
+    YAML::Emitter out;
+    out << root;
+    m.scenario_text = std::string(out.c_str()) + "\n";
+  }
   scenarios::parse_scenario(m.scenario_text, o.scenario_name);
 
   std::error_code ec;
@@ -271,6 +279,21 @@ beacon::provision_report local_run::provision() {
   po.count = static_cast<std::uint32_t>(m.opt.beacons) * m.opt.accounts_per_beacon;
   po.accounts_out = (m.out / "accounts.txt").string();
   po.wait = m.opt.provision_wait;
+  // Funded for the scenario as this run gives it (rate and duration overrides), at least the
+  // usual amount: a search's worst case can need far more than that.
+  {
+    scenarios::scenario sc = scenarios::parse_scenario(m.scenario_text, m.opt.scenario_name);
+    if (m.opt.rate) {
+      sc.search.reset();
+      sc.rate = load::rate_profile::constant(*m.opt.rate);
+    }
+    if (!m.opt.duration.empty()) sc.duration = load::parse_duration(m.opt.duration, "duration");
+    if (beacon::estimate_transactions(sc, 3).transactions) {
+      po.for_scenario = std::move(sc);
+      po.for_scenario_source = m.opt.scenario_name;
+      po.min_fund = po.fund;
+    }
+  }
   const beacon::provision_report r = beacon::provision(po);
   m.log("provision: " + json::serialize(r.to_json()));
   auto all = beacon::parse_accounts(read_file(po.accounts_out), po.accounts_out);
@@ -444,6 +467,11 @@ local_run_result local_run::wait(const std::function<void(const local_run_progre
     }
     if (ended(status)) {
       res.status = status;
+      for (const auto& v : m.ov->beacons_json()) {
+        const json::object& b = v.as_object();
+        if (string_member(b, "run") == m.run_id && !string_member(b, "error").empty())
+          res.errors.push_back(string_member(b, "name") + ": " + string_member(b, "error"));
+      }
       if (const json::value* s = run.if_contains("summary"); s != nullptr && s->is_object())
         res.summary = s->as_object();
       break;

@@ -57,6 +57,9 @@ struct local_run_options {
   // devnet, keep the registrar's funds there.
   bool claim_genesis_balance = false;
   std::chrono::seconds provision_wait{60};
+  // Sets the scenario's ignore_fee_budget: beacons whose accounts cannot pay the scenario's fee
+  // budget run anyway (else each refuses at its start and the run fails with its numbers).
+  bool ignore_fee_budget = false;
   // Called with each line of run.log as well (tests); the file always gets it.
   std::function<void(const std::string&)> log;
 };
@@ -78,6 +81,8 @@ struct local_run_result {
   std::string status;           // completed, stopped, failed
   boost::json::object summary;  // summary.json as stored (empty if the run has none)
   bool interrupted = false;     // stop_requested ended it
+  // "beacon-1: fee budget: the run needs ~..." for each beacon that failed (its last error).
+  std::vector<std::string> errors;
 };
 
 class local_run {

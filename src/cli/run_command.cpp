@@ -14,6 +14,9 @@
 // the beacons run in this process (local_run). Progress goes to stderr once a second;
 // the result (store, run id, nodes and chain, dashboard, report command) to stdout. Ctrl-C stops
 // the run cleanly, keeping what was measured; a second Ctrl-C stops waiting for the beacons.
+// Each beacon checks its fee budget at its start (beacon/fee_budget.hpp): when its accounts cannot
+// pay its share of the scenario the run fails, and the beacons' refusals (with the numbers) are
+// printed with the result; --ignore-fee-budget runs anyway.
 // Exit 0 when the run completed, 130 when it was interrupted, 1 when it failed, 2 for bad input
 // (unreachable nodes and nodes on different chains included).
 #include <CLI/CLI.hpp>
@@ -93,6 +96,7 @@ struct run_flags {
   std::string listen = "127.0.0.1:0";
   std::uint32_t accounts_per_beacon = 4;
   bool keep_serving = false;
+  bool ignore_fee_budget = false;
 };
 
 // The --node values, comma-separated lists split, each a ws://, wss://, http:// or https:// URL.
@@ -286,6 +290,7 @@ int run_local(const run_flags& f, io& s) {
   }
   if (!f.duration.empty()) load::parse_duration(f.duration, "--duration");
   o.duration = f.duration;
+  o.ignore_fee_budget = f.ignore_fee_budget;
   const auto [host, port] = rpc::parse_host_port(f.listen, "--listen");
   o.host = host;
   o.port = port;
@@ -377,6 +382,7 @@ int run_local(const run_flags& f, io& s) {
   const fs::path store = lr.store_path();
   std::ostringstream o_;
   o_ << "run " << id << ": " << r.status << "\n";
+  for (const auto& e : r.errors) o_ << "  " << e << "\n";
   if (!r.summary.empty()) {
     const json::object& sm = r.summary;
     o_ << "  sent " << text_of(find_path(sm, {"totals", "sent"})) << "  accepted "
@@ -486,6 +492,8 @@ command make_run_command() {
         app.add_option("--accounts-per-beacon", f->accounts_per_beacon,
                        "Accounts provisioned for each beacon")
             ->capture_default_str();
+        app.add_flag("--ignore-fee-budget", f->ignore_fee_budget,
+                     "Run even when the beacons' accounts cannot pay the scenario's fees");
         app.add_flag("--keep-serving", f->keep_serving,
                      "Keep the overseer and dashboard up after the run until Ctrl-C");
         return [f, nodes_opt, registrar_opt](io& s) {

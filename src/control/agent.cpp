@@ -54,6 +54,7 @@ scenarios::scenario assigned_scenario(const configure_cmd& cfg) {
     sc.count.reset();
   }
   sc.seed = cfg.seed;
+  if (cfg.ignore_fee_budget) sc.ignore_fee_budget = true;
   if (!sc.duration && !sc.count && !sc.rate.length() && !sc.search)
     sc.duration = std::chrono::seconds(30);
   return sc;

@@ -70,7 +70,8 @@ runner_factory simulated_runner(simulated_load_options options = {});
 
 // The scenario a configure command describes: its text (scenarios::parse_scenario) with the
 // overseer's assignment on top: the assigned nodes (node_load "none" for a node the overseer
-// samples itself), the rate or the beacon's share of it, the duration and the seed. Throws
+// samples itself), the rate or the beacon's share of it, the duration, the seed and
+// ignore_fee_budget (when the command sets it). Throws
 // input_error for a bad scenario.
 scenarios::scenario assigned_scenario(const configure_cmd& cfg);
 

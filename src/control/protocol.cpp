@@ -275,6 +275,7 @@ json::object to_json(const command& c) {
     o["seed"] = cf->seed;
     if (cf->rate) o["rate"] = *cf->rate;
     if (!cf->duration.empty()) o["duration"] = cf->duration;
+    if (cf->ignore_fee_budget) o["ignore_fee_budget"] = true;
   } else if (auto* pr = std::get_if<prepare_cmd>(&c.body)) {
     o["run"] = pr->run;
   } else if (auto* s = std::get_if<start_cmd>(&c.body)) {
@@ -302,7 +303,7 @@ command parse_command(const json::value& v) {
   } else if (type == "configure") {
     check_members(o,
                   {"id", "type", "run", "scenario_name", "scenario_text", "nodes", "rate_share",
-                   "seed", "rate", "duration"},
+                   "seed", "rate", "duration", "ignore_fee_budget"},
                   where);
     configure_cmd cf;
     cf.run = get_run(o, where, true);
@@ -319,6 +320,11 @@ command parse_command(const json::value& v) {
       throw input_error(sj::member_path(where, "rate"), "expected a rate > 0");
     }
     cf.duration = opt_string(o, "duration", where);
+    if (const auto* ig = o.if_contains("ignore_fee_budget")) {
+      if (!ig->is_bool())
+        throw input_error(sj::member_path(where, "ignore_fee_budget"), "expected true or false");
+      cf.ignore_fee_budget = ig->get_bool();
+    }
     c.body = std::move(cf);
   } else if (type == "prepare") {
     check_members(o, {"id", "type", "run"}, where);

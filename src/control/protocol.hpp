@@ -125,6 +125,8 @@ struct configure_cmd {
   std::uint64_t seed = 0;          // the beacon's seed (distinct per beacon)
   std::optional<double> rate;      // this beacon's constant rate, overriding the scenario's
   std::string duration;            // overrides the scenario's ("30s"); empty: as the scenario
+  // Run even when this beacon's accounts cannot pay its fee budget (scenario ignore_fee_budget).
+  bool ignore_fee_budget = false;
 };
 struct prepare_cmd {
   std::string run;

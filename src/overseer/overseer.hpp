@@ -102,6 +102,7 @@ struct run_request {
   std::vector<std::string> beacons;  // names; empty: every connected idle beacon
   std::optional<double> rate;        // total constant rate, split over the beacons
   std::string duration;              // overrides the scenario's
+  bool ignore_fee_budget = false;    // beacons run even when their accounts cannot pay the fees
 };
 
 class overseer {

@@ -63,6 +63,7 @@ control::configure_cmd configure(const run_request& rq, const scenarios::scenari
   c.seed = sc.seed * 1'000'003ULL + i;
   if (total_rate) c.rate = *total_rate / static_cast<double>(nb);
   c.duration = rq.duration;
+  c.ignore_fee_budget = rq.ignore_fee_budget;
   return c;
 }
 

@@ -342,7 +342,7 @@ scenario parse_scenario(std::string_view yaml_text, const std::string& source) {
               "order_asset",   "load",          "duration",         "count",
               "max_in_flight", "presign_depth", "signer_threads",   "expiration_seconds",
               "seed",          "broadcast",     "node_metrics_url", "thresholds",
-              "block_watch",   "outputs"});
+              "block_watch",   "outputs",       "ignore_fee_budget"});
   // `outputs:` is read by the commands (outputs::parse_outputs_yaml), not by the beacon.
   if (root["name"]) s.name = scalar(c, root["name"], "name");
   if (root["nodes"]) parse_nodes(c, root["nodes"], s);
@@ -425,6 +425,15 @@ scenario parse_scenario(std::string_view yaml_text, const std::string& source) {
     s.expiration_seconds = integer(c, root["expiration_seconds"], "expiration_seconds", 10, 86400);
   }
   if (root["seed"]) s.seed = integer(c, root["seed"], "seed", 0, INT64_MAX);
+  if (root["ignore_fee_budget"]) {
+    const std::string v = scalar(c, root["ignore_fee_budget"], "ignore_fee_budget");
+    if (v == "true")
+      s.ignore_fee_budget = true;
+    else if (v == "false")
+      s.ignore_fee_budget = false;
+    else
+      c.fail(root["ignore_fee_budget"], "ignore_fee_budget", "expected true or false");
+  }
   if (root["broadcast"]) {
     const std::string v = scalar(c, root["broadcast"], "broadcast");
     if (v == "broadcast_transaction")

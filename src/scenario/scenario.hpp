@@ -134,6 +134,9 @@ struct scenario {
   std::uint64_t seed = 1;
   bool broadcast_with_callback = false;  // broadcast_transaction_with_callback instead
   std::string node_metrics_url;          // older spelling of nodes[0].node_load (as given)
+  // Run even when the accounts cannot pay the fee budget (beacon/fee_budget.hpp): the refusal
+  // at start becomes a note. --ignore-fee-budget sets it.
+  bool ignore_fee_budget = false;
 };
 
 // Parses a scenario from YAML text. `source` names it in errors ("max.yaml", "preset max").

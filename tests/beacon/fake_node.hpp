@@ -93,6 +93,8 @@ class fake_node {
   // holding a tenth of a second of it; a broadcast finding it empty is rejected (fc code
   // 3090000, "node overloaded"), as a node out of capacity would be.
   std::atomic<double> capacity{0};
+  // Core units each account holds (get_account_balances), for the beacon's fee budget.
+  std::atomic<std::int64_t> balance{1'000'000'000'000'000};
 
   // chain::packed_size of the block produced at `num`, if there was one.
   std::optional<std::size_t> block_size(std::uint32_t num) {
@@ -216,6 +218,10 @@ class fake_node {
         out.push_back(found);
       }
       return json_value(out);
+    }
+    if (m == "get_account_balances") {  // the core asset: `balance` units in every account
+      return json_value(boost::json::array{
+          boost::json::value{{"amount", balance.load()}, {"asset_id", "1.3.0"}}});
     }
     if (m == "lookup_asset_symbols")
       return json_value(boost::json::array{boost::json::value{{"id", "1.3.1"}}});

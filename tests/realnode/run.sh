@@ -12,8 +12,8 @@
 # and stops every process it started on exit.
 #
 # Steps (one `ok NAME: numbers` or `FAIL NAME: why` line each), then `N passed, M failed`:
-#   testnet, provision, provision-again, preset-<each of the six>, fleet, uptime, report,
-#   run-command, differential.
+#   testnet, provision, provision-again, fee-budget-refused, preset-<each of the six>, fleet,
+#   uptime, report, run-command, differential.
 # The work directory (logs, run directories, stores) is kept on failure, or always with
 # BTS_REALNODE_KEEP=1; BTS_REALNODE_WORK=DIR picks it.
 set -euo pipefail
@@ -584,10 +584,49 @@ step_differential() {
   ok "devnet and witness_node agree (same chain id ${TN_CHAIN_ID:0:12}): $(tail -1 "$work/differential.out")"
 }
 
+# h. the fee budget: two accounts with 100 BTS each cannot pay 30 transfers (20 BTS each on this
+# genesis): `beacon run` is refused at start with the numbers and writes nothing; `beacon
+# provision --for-scenario` funds them for it (+10%) and the same run is accepted.
+step_fee_budget_refused() {
+  local scen=$work/fee-budget.yaml acc=$work/fee-budget-accounts.txt dir=$work/runs/fee-budget t0=$SECONDS
+  printf 'mix: {transfer: 1}\nload: {kind: constant, rate: 10}\nduration: 3s\n' >"$scen"
+  timeout 60 "$bin" beacon provision --node "${TN_WS[0]}" --registrar nathan \
+    --registrar-wif-file "$wif_file" --count 2 --prefix rn-fee- --fund 10000000 \
+    --accounts-out "$acc" >"$work/fee-budget-provision1.json" || fail "provision with --fund exited $?"
+  local rc=0
+  timeout 30 "$bin" beacon run --scenario "$scen" --node "${TN_WS[0]}" --accounts "$acc" \
+    --run-dir "$dir-refused" --quiet >"$work/fee-budget-refused.out" 2>"$work/fee-budget-refused.err" || rc=$?
+  cat "$work/fee-budget-refused.err"
+  ((rc == 2)) || fail "beacon run with 200 BTS exited $rc, expected 2 (refused)"
+  local line
+  line=$(grep 'fee budget: the run needs' "$work/fee-budget-refused.err" || true)
+  [[ $line =~ needs\ ~[0-9,.]+\ [A-Z]+\ in\ fees\ \(30\ transactions\ ×\ [0-9,.]+\ [A-Z]+\).*the\ 2\ accounts\ hold\ 200\ [A-Z]+\ \(short\ by ]] ||
+    fail "no refusal line with the numbers: $(tail -1 "$work/fee-budget-refused.err")"
+  [[ ! -e $dir-refused ]] || fail "a refused run left $dir-refused behind"
+  local refused_s=$((SECONDS - t0))
+  timeout 60 "$bin" beacon provision --node "${TN_WS[0]}" --registrar nathan \
+    --registrar-wif-file "$wif_file" --count 2 --prefix rn-fee- --for-scenario "$scen" \
+    --accounts-out "$acc" >"$work/fee-budget-provision2.json" || fail "provision --for-scenario exited $?"
+  cat "$work/fee-budget-provision2.json"
+  local fund funded needed
+  fund=$(j "$work/fee-budget-provision2.json" .fund); funded=$(j "$work/fee-budget-provision2.json" .funded)
+  needed=$(j "$work/fee-budget-provision2.json" .fee_budget.needed_fees)
+  ((funded == 2)) || fail "provision --for-scenario funded $funded of 2 accounts"
+  ((fund * 2 * 10 >= needed * 11)) || fail "funded $fund each for a need of $needed"
+  wait_accounts "$acc" 20
+  timeout 60 "$bin" beacon run --scenario "$scen" --node "${TN_WS[0]}" --accounts "$acc" \
+    --run-dir "$dir" --quiet >"$work/fee-budget.out" || fail "the funded run exited $?"
+  [[ $(j "$dir/summary.json" .fee_budget.affordable) == true ]] || fail "funded run not affordable: $(jq -c .fee_budget "$dir/summary.json")"
+  check_run fee-budget "$dir"
+  ok "refused in $refused_s s: ${line#*fee budget: }; provisioned $fund units per account" \
+    "for $needed units of fees; funded run: $RUN_NUMBERS"
+}
+
 # ================================================================================================
 if start_testnet; then
   run_step provision step_provision
   run_step provision-again step_provision_again
+  run_step fee-budget-refused step_fee_budget_refused
   for preset in $("$bin" beacon presets); do
     run_step "preset-$preset" step_preset "$preset"
   done

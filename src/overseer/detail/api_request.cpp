@@ -43,10 +43,10 @@ std::string read_wrapper(const json::object& o, run_request& r) {
   for (const auto& kv : o) {
     const std::string k(kv.key());
     if (k != "scenario" && k != "preset" && k != "name" && k != "beacons" && k != "rate" &&
-        k != "duration" && k != "scenario_name") {
+        k != "duration" && k != "scenario_name" && k != "ignore_fee_budget") {
       throw input_error(k,
                         "unknown field (expected scenario, preset, name, beacons, rate, "
-                        "duration)");
+                        "duration, ignore_fee_budget)");
     }
   }
   r.scenario_text = sj::get_optional_string(o, "scenario", "").value_or("");
@@ -54,6 +54,10 @@ std::string read_wrapper(const json::object& o, run_request& r) {
   r.name = sj::get_optional_string(o, "name", "").value_or("");
   r.scenario_name = sj::get_optional_string(o, "scenario_name", "").value_or("");
   r.duration = sj::get_optional_string(o, "duration", "").value_or("");
+  if (const auto* ig = o.if_contains("ignore_fee_budget")) {
+    if (!ig->is_bool()) throw input_error("ignore_fee_budget", "expected true or false");
+    r.ignore_fee_budget = ig->get_bool();
+  }
   if (auto* b = o.if_contains("beacons")) {
     const json::array& a = sj::as_array(*b, "beacons");
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -78,6 +82,11 @@ std::string read_query(std::string_view body, const std::map<std::string, std::s
   r.name = get("name");
   r.scenario_name = get("scenario_name");
   r.duration = get("duration");
+  if (const std::string ig = get("ignore_fee_budget"); !ig.empty()) {
+    if (ig != "true" && ig != "false")
+      throw input_error("ignore_fee_budget", "expected true or false, got \"" + ig + "\"");
+    r.ignore_fee_budget = ig == "true";
+  }
   std::string bs = get("beacons");
   for (std::size_t i = 0; !bs.empty();) {
     auto c = bs.find(',', i);
