@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "stats/json_io.hpp"
+#include "stats/rejection.hpp"
 
 namespace bts::stats {
 namespace {
@@ -49,9 +50,10 @@ void check_schedule_lag(const second_series& merged, const latency_set& cumulati
     if (worst == nullptr || v > (*worst)[latency_kind::schedule_lag].p99) worst = &r;
   }
   if (worst != nullptr) {
-    evidence += "; " + std::to_string(late_seconds) + " of " + std::to_string(merged.rows().size()) +
-                " seconds over the limit, worst second " + std::to_string(worst->second) +
-                " with p99 " + ms((*worst)[latency_kind::schedule_lag].p99) + " and max " +
+    evidence += "; " + std::to_string(late_seconds) + " of " +
+                std::to_string(merged.rows().size()) + " seconds over the limit, worst second " +
+                std::to_string(worst->second) + " with p99 " +
+                ms((*worst)[latency_kind::schedule_lag].p99) + " and max " +
                 ms((*worst)[latency_kind::schedule_lag].max);
   }
   s.invalid_reasons.push_back(std::move(evidence));
@@ -60,8 +62,8 @@ void check_schedule_lag(const second_series& merged, const latency_set& cumulati
 void check_achieved_rate(const validity_thresholds& t, run_summary& s) {
   if (!s.achieved_ratio || *s.achieved_ratio >= t.min_achieved_ratio) return;
   std::string evidence = "sent " + std::to_string(s.sent) + " of " + std::to_string(s.offered) +
-                         " offered transactions (" + percent(*s.achieved_ratio * 100) +
-                         ", limit " + percent(t.min_achieved_ratio * 100) + ")";
+                         " offered transactions (" + percent(*s.achieved_ratio * 100) + ", limit " +
+                         percent(t.min_achieved_ratio * 100) + ")";
   if (!s.peak_node_cpu_percent) {
     s.invalid_reasons.push_back(evidence +
                                 " and node CPU was not measured, so the shortfall cannot be "
@@ -105,6 +107,17 @@ void check_send_cpu(const second_series& merged, const validity_thresholds& t, r
       " of a core in " + std::to_string(saturated) + " of " + std::to_string(merged.rows().size()) +
       " seconds (peak " + percent(*worst->send_cpu_percent) + " at second " +
       std::to_string(worst->second) + ")");
+}
+
+void check_beacon_side_rejections(const validity_thresholds& t, run_summary& s) {
+  const std::int64_t beacon = totals_by_side(s.rejected_by_reason).beacon;
+  if (beacon == 0 || static_cast<double>(beacon) <=
+                         t.max_beacon_side_rejection_ratio * static_cast<double>(s.sent))
+    return;
+  s.invalid_reasons.push_back("the beacons' own setup, not the network, caused " +
+                              std::to_string(beacon) + " of " + std::to_string(s.rejected) +
+                              " rejections (" +
+                              reasons_text(s.rejected_by_reason, rejection_side::beacon) + ")");
 }
 
 void consistency_notes(const second_series& merged, run_summary& s) {
@@ -176,6 +189,7 @@ run_summary summarize(const second_series& merged, const latency_set& cumulative
   }
   check_pool(merged, s);
   check_send_cpu(merged, t, s);
+  check_beacon_side_rejections(t, s);
   consistency_notes(merged, s);
   s.valid_for_throughput = s.invalid_reasons.empty();
   return s;
@@ -205,6 +219,7 @@ boost::json::object to_json(const run_summary& s) {
       boost::json::object reasons_by;
       for (const auto& [reason, n] : s.rejected_by_reason) reasons_by[reason] = n;
       totals["rejected_by_reason"] = std::move(reasons_by);
+      totals["rejected_by_side"] = sides_json(s.rejected_by_reason);
     }
   }
   o["totals"] = std::move(totals);

@@ -33,6 +33,9 @@ struct validity_thresholds {
   double node_busy_cpu_percent = 90;
   // A send thread above this share of one core, in any second, was saturated.
   double max_send_cpu_percent = 90;
+  // Beacon-side rejections (stats/rejection.hpp: the beacons' own funds, fees, expirations...)
+  // above this share of the sent transactions make the run say nothing about the network.
+  double max_beacon_side_rejection_ratio = 0.01;
 };
 
 struct summary_options {
@@ -48,8 +51,8 @@ struct summary_options {
 // The counters (stats::counters, the base) are the run's totals.
 struct run_summary : counters {
   double duration_seconds = 0;
-  std::int64_t seconds = 0;  // rows in the series
-  std::int64_t beacons = 0;  // most beacons seen in one second
+  std::int64_t seconds = 0;     // rows in the series
+  std::int64_t beacons = 0;     // most beacons seen in one second
   std::int64_t unanswered = 0;  // sent - accepted - rejected
 
   // Rates in tx/s over duration_seconds.
@@ -58,7 +61,7 @@ struct run_summary : counters {
   double achieved_rate = 0;  // sent
   double accepted_rate = 0;
   double included_rate = 0;
-  std::optional<double> achieved_ratio;  // sent / offered; empty when unlimited or nothing offered
+  std::optional<double> achieved_ratio;   // sent / offered; empty when unlimited or nothing offered
   std::optional<double> inclusion_ratio;  // included / accepted; empty when nothing accepted
 
   // Peaks over the run's seconds (% of one core).

@@ -78,7 +78,6 @@ summary_options unlimited() {
   return o;
 }
 
-
 TEST(RunSummary, TotalsAddUpAndRatesFollowTheSeries) {
   run_fixture f;
   f.add_second(9, [](second_row& r, latency_set&) {
@@ -131,7 +130,10 @@ TEST(RunSummary, ScheduleLagInvalidatesWithTheWorstSecond) {
 
 TEST(RunSummary, ShortfallIsTheBeaconsFaultWhenTheNodeHadHeadroom) {
   run_fixture f;
-  f.add_second(3, [](second_row& r, latency_set&) { r.sent = 80; r.accepted = 79; });
+  f.add_second(3, [](second_row& r, latency_set&) {
+    r.sent = 80;
+    r.accepted = 79;
+  });
   run_summary s = f.summary();
   EXPECT_FALSE(s.valid_for_throughput);
   ASSERT_EQ(s.invalid_reasons.size(), 1u);
@@ -167,7 +169,10 @@ TEST(RunSummary, ShortfallWithoutNodeCpuCannotBeBlamedOnTheNode) {
 TEST(RunSummary, DryPoolAndSaturatedSendThreadInvalidate) {
   run_fixture f;
   f.add_second(2, [](second_row& r, latency_set&) { r.pool_misses = 7; });
-  f.add_second(5, [](second_row& r, latency_set&) { r.pool_misses = 3; r.send_cpu_percent = 99.5; });
+  f.add_second(5, [](second_row& r, latency_set&) {
+    r.pool_misses = 3;
+    r.send_cpu_percent = 99.5;
+  });
   f.add_second(7, [](second_row& r, latency_set&) { r.send_cpu_percent = 91; });
   const run_summary s = f.summary();
   EXPECT_FALSE(s.valid_for_throughput);
@@ -178,6 +183,32 @@ TEST(RunSummary, DryPoolAndSaturatedSendThreadInvalidate) {
   EXPECT_EQ(s.invalid_reasons[1],
             "a beacon's send thread was saturated: above 90.0% of a core in 2 of 10 seconds "
             "(peak 99.5% at second 5)");
+}
+
+// Rejections of the beacons' own setup (their funds ran out) above 1% of the sends: the run
+// measured the beacons, not the network; network-side ones (fc:10 without a kind) do not count.
+TEST(RunSummary, BeaconSideRejectionsInvalidate) {
+  run_fixture f;
+  f.add_second(4, [](second_row& r, latency_set&) {
+    r.accepted = 80;
+    r.rejected = 20;
+    r.rejected_by_reason = {{"fc:10 insufficient_balance", 19}, {"fc:10", 1}};
+  });
+  const run_summary s = f.summary();
+  EXPECT_FALSE(s.valid_for_throughput);
+  ASSERT_EQ(s.invalid_reasons.size(), 1u);
+  EXPECT_EQ(s.invalid_reasons[0],
+            "the beacons' own setup, not the network, caused 19 of 29 rejections "
+            "(fc:10 insufficient_balance: 19)");
+  const auto totals = to_json(s).at("totals").as_object();
+  EXPECT_EQ(totals.at("rejected_by_side").at("beacon").as_int64(), 19);
+  EXPECT_EQ(totals.at("rejected_by_side").at("network").as_int64(), 10);
+
+  run_fixture few;  // 1 beacon-side rejection of 1,000 sends: below the limit
+  few.add_second(4, [](second_row& r, latency_set&) {
+    r.rejected_by_reason = {{"fc:10 now <= trx.expiration", 1}};
+  });
+  EXPECT_TRUE(few.summary().valid_for_throughput);
 }
 
 TEST(RunSummary, EmptyAndIdleRunsSaySo) {
