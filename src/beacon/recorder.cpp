@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "stats/rejection.hpp"
+
 namespace bts::beacon {
 
 namespace {

@@ -223,6 +223,23 @@ json::object sides_json(const std::map<std::string, std::int64_t>& by_reason) {
   return {{"beacon", t.beacon}, {"network", t.network}};
 }
 
+json::array rejections_json(const std::map<std::string, std::int64_t>& by_reason) {
+  std::vector<std::pair<std::int64_t, std::string_view>> top;
+  for (const auto& [key, n] : by_reason) top.emplace_back(n, key);
+  std::stable_sort(top.begin(), top.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  json::array out;
+  for (const auto& [n, key] : top) {
+    const rejection_parts parts = split_rejection(key);
+    out.push_back(json::object{{"reason", key},
+                               {"code", parts.code},
+                               {"kind", parts.kind},
+                               {"side", to_string(side_of(key))},
+                               {"count", n}});
+  }
+  return out;
+}
+
 std::string reasons_text(const std::map<std::string, std::int64_t>& by_reason, rejection_side side,
                          std::size_t limit) {
   std::vector<std::pair<std::int64_t, std::string_view>> of_side;

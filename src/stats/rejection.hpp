@@ -28,6 +28,7 @@
 // Threads: pure functions and constants.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -78,6 +79,10 @@ struct side_totals {
 side_totals totals_by_side(const std::map<std::string, std::int64_t>& by_reason);
 // rejected_by_side in JSON: {"beacon": n, "network": m}.
 boost::json::object sides_json(const std::map<std::string, std::int64_t>& by_reason);
+// The reasons for people and dashboards, most frequent first (then by key):
+// [{"reason": key, "code": "fc:10", "kind": "insufficient_balance", "side": "beacon",
+//   "count": n}, ...].
+boost::json::array rejections_json(const std::map<std::string, std::int64_t>& by_reason);
 // The reasons of one side, most frequent first, for people: "fc:10 insufficient_balance:
 // 91,071, fc:10 now <= trx.expiration: 3"; at most `limit` reasons, then "and N more".
 std::string reasons_text(const std::map<std::string, std::int64_t>& by_reason, rejection_side side,

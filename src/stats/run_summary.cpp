@@ -223,6 +223,7 @@ boost::json::object to_json(const run_summary& s) {
     }
   }
   o["totals"] = std::move(totals);
+  o["rejections"] = rejections_json(s.rejected_by_reason);
 
   boost::json::object rates;
   rates["target"] = optional_value(s.target_rate, 2);

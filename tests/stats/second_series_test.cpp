@@ -93,7 +93,9 @@ TEST(SecondRow, GoldenJsonLine) {
 TEST(SecondRow, JsonRoundTripKeepsEverything) {
   second_row r = row_with(12, 100, {100, 200, 300, 40000});
   r.rejected = 2;
-  r.rejected_by_reason = {{"fc:3030001", 1}, {"timeout", 1}};
+  // Reason keys with spaces, dots and operators (stats/rejection.hpp) round-trip as they are;
+  // rejected_by_side is written and recomputed, never read.
+  r.rejected_by_reason = {{"fc:10 now <= trx.expiration", 1}, {"timeout", 1}};
   r.node_cpu_percent = 99.99;
   r.disconnects = 1;
   r.reconnects = 1;
