@@ -174,7 +174,7 @@ rejection_side side_of(std::string_view key) {
   if (kind == "other_beacon_side") return rejection_side::beacon;
   // Funds, expiration of pre-signed transactions, fees, signatures, TaPoS, objects (accounts,
   // assets) the beacon's setup names that do not exist.
-  static constexpr std::array<std::string_view, 14> beacon_words = {"insufficient_balance",
+  static constexpr std::array<std::string_view, 15> beacon_words = {"insufficient_balance",
                                                                     "insufficient balance",
                                                                     "expiration",
                                                                     "duplicate",
@@ -187,7 +187,8 @@ rejection_side side_of(std::string_view key) {
                                                                     "ref_block",
                                                                     "tapos",
                                                                     "unable_to_find_object",
-                                                                    "get_balance"};
+                                                                    "get_balance",
+                                                                    "transaction_size"};
   for (const std::string_view w : beacon_words) {
     if (contains(kind, w)) return rejection_side::beacon;
   }
