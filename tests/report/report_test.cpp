@@ -431,6 +431,35 @@ TEST(Report, ChainIdFromTheBeaconsStartEventsWhenTheManifestHasNone) {
   EXPECT_EQ(run0(model).at("facts").at("chain_id").as_string(), "abc123");
 }
 
+// A search that ended not valid (the beacons' accounts ran dry, rate_searcher.hpp) names no
+// break point and no node limit, in the headline and in the rate-search section.
+TEST(Report, NotValidRateSearchIsNoNodeLimit) {
+  test::synthetic_options o;
+  o.seconds = 40;
+  o.rate = 50;
+  o.rate_search = true;
+  o.scenario = "max-throughput";
+  store::run_record run = test::synthetic_run(o);
+  const std::string why =
+      "not valid: the beacons' accounts ran out of funds (fc:10 insufficient_balance: 10 of 10 "
+      "rejections) at step 4, 200 tx/s; no node limit was found";
+  for (auto& e : run.events) {
+    if (e.kind != store::event_kind::break_point) continue;
+    e.data = json::object{{"rate", 200}, {"reason", why}, {"valid", false}, {"side", "beacon"}};
+  }
+  const json::object model = model_of(run);
+  const std::string headline(run0(model).at("verdict").at("headline").as_string());
+  EXPECT_EQ(headline.find("found its break point"), std::string::npos) << headline;
+  EXPECT_NE(headline.find("The rate search is not valid (no node limit was found)"),
+            std::string::npos)
+      << headline;
+  const std::string md = render_markdown(model);
+  EXPECT_NE(md.find("Not valid, no node limit (the beacons' own setup, not the network)"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("Break point at second"), std::string::npos);
+}
+
 TEST(Report, RateSearchStepsAndBreakPoint) {
   test::synthetic_options o;
   o.seconds = 40;
