@@ -160,8 +160,9 @@ const std::vector<const stats::counter_field*>& report_columns() {
     for (const auto& c : stats::counter_fields) {
       if (c.report_column > 0) v.push_back(&c);
     }
-    std::sort(v.begin(), v.end(),
-              [](const auto* a, const auto* b) { return a->report_column < b->report_column; });
+    std::sort(v.begin(), v.end(), [](const auto* a, const auto* b) {
+      return a->report_column < b->report_column;
+    });
     return v;
   }();
   return columns;

@@ -50,10 +50,9 @@ void check_schedule_lag(const second_series& merged, const latency_set& cumulati
     if (worst == nullptr || v > (*worst)[latency_kind::schedule_lag].p99) worst = &r;
   }
   if (worst != nullptr) {
-    evidence += "; " + std::to_string(late_seconds) + " of " +
-                std::to_string(merged.rows().size()) + " seconds over the limit, worst second " +
-                std::to_string(worst->second) + " with p99 " +
-                ms((*worst)[latency_kind::schedule_lag].p99) + " and max " +
+    evidence += "; " + std::to_string(late_seconds) + " of " + std::to_string(merged.rows().size()) +
+                " seconds over the limit, worst second " + std::to_string(worst->second) +
+                " with p99 " + ms((*worst)[latency_kind::schedule_lag].p99) + " and max " +
                 ms((*worst)[latency_kind::schedule_lag].max);
   }
   s.invalid_reasons.push_back(std::move(evidence));
@@ -62,8 +61,8 @@ void check_schedule_lag(const second_series& merged, const latency_set& cumulati
 void check_achieved_rate(const validity_thresholds& t, run_summary& s) {
   if (!s.achieved_ratio || *s.achieved_ratio >= t.min_achieved_ratio) return;
   std::string evidence = "sent " + std::to_string(s.sent) + " of " + std::to_string(s.offered) +
-                         " offered transactions (" + percent(*s.achieved_ratio * 100) + ", limit " +
-                         percent(t.min_achieved_ratio * 100) + ")";
+                         " offered transactions (" + percent(*s.achieved_ratio * 100) +
+                         ", limit " + percent(t.min_achieved_ratio * 100) + ")";
   if (!s.peak_node_cpu_percent) {
     s.invalid_reasons.push_back(evidence +
                                 " and node CPU was not measured, so the shortfall cannot be "

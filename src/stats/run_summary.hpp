@@ -51,8 +51,8 @@ struct summary_options {
 // The counters (stats::counters, the base) are the run's totals.
 struct run_summary : counters {
   double duration_seconds = 0;
-  std::int64_t seconds = 0;     // rows in the series
-  std::int64_t beacons = 0;     // most beacons seen in one second
+  std::int64_t seconds = 0;  // rows in the series
+  std::int64_t beacons = 0;  // most beacons seen in one second
   std::int64_t unanswered = 0;  // sent - accepted - rejected
 
   // Rates in tx/s over duration_seconds.
@@ -61,7 +61,7 @@ struct run_summary : counters {
   double achieved_rate = 0;  // sent
   double accepted_rate = 0;
   double included_rate = 0;
-  std::optional<double> achieved_ratio;   // sent / offered; empty when unlimited or nothing offered
+  std::optional<double> achieved_ratio;  // sent / offered; empty when unlimited or nothing offered
   std::optional<double> inclusion_ratio;  // included / accepted; empty when nothing accepted
 
   // Peaks over the run's seconds (% of one core).

@@ -14,8 +14,8 @@
 #include "beacon/fake_node.hpp"
 #include "stats/rejection.hpp"
 #include "stats/run_summary.hpp"
-#include "support/node_exporter.hpp"
 #include "util/error.hpp"
+#include "support/node_exporter.hpp"
 
 namespace bts::beacon {
 namespace {

@@ -11,8 +11,8 @@
 #include <limits>
 #include <vector>
 
-#include "beacon/fake_tx.hpp"
 #include "beacon/rate_searcher.hpp"
+#include "beacon/fake_tx.hpp"
 #include "beacon/send_loop.hpp"
 #include "support/manual_clock.hpp"
 

@@ -415,8 +415,9 @@ TEST(PrometheusServer, ListenAddressIsHostColonPort) {
   EXPECT_EQ(error(":80"), "--x: expected HOST:PORT, got \":80\"");
   EXPECT_EQ(error("h:"), "--x: expected HOST:PORT, got \"h:\"");
   for (const char* bad : {"h:65536", "h:-1", "h: 80", "h:80x", "h:+80"}) {
-    EXPECT_EQ(error(bad), "--x: expected HOST:PORT with a port from 0 to 65535, got \"" +
-                              std::string(bad) + "\"");
+    EXPECT_EQ(error(bad),
+              "--x: expected HOST:PORT with a port from 0 to 65535, got \"" + std::string(bad) +
+                  "\"");
   }
 }
 

@@ -78,6 +78,7 @@ summary_options unlimited() {
   return o;
 }
 
+
 TEST(RunSummary, TotalsAddUpAndRatesFollowTheSeries) {
   run_fixture f;
   f.add_second(9, [](second_row& r, latency_set&) {
@@ -130,10 +131,7 @@ TEST(RunSummary, ScheduleLagInvalidatesWithTheWorstSecond) {
 
 TEST(RunSummary, ShortfallIsTheBeaconsFaultWhenTheNodeHadHeadroom) {
   run_fixture f;
-  f.add_second(3, [](second_row& r, latency_set&) {
-    r.sent = 80;
-    r.accepted = 79;
-  });
+  f.add_second(3, [](second_row& r, latency_set&) { r.sent = 80; r.accepted = 79; });
   run_summary s = f.summary();
   EXPECT_FALSE(s.valid_for_throughput);
   ASSERT_EQ(s.invalid_reasons.size(), 1u);
@@ -169,10 +167,7 @@ TEST(RunSummary, ShortfallWithoutNodeCpuCannotBeBlamedOnTheNode) {
 TEST(RunSummary, DryPoolAndSaturatedSendThreadInvalidate) {
   run_fixture f;
   f.add_second(2, [](second_row& r, latency_set&) { r.pool_misses = 7; });
-  f.add_second(5, [](second_row& r, latency_set&) {
-    r.pool_misses = 3;
-    r.send_cpu_percent = 99.5;
-  });
+  f.add_second(5, [](second_row& r, latency_set&) { r.pool_misses = 3; r.send_cpu_percent = 99.5; });
   f.add_second(7, [](second_row& r, latency_set&) { r.send_cpu_percent = 91; });
   const run_summary s = f.summary();
   EXPECT_FALSE(s.valid_for_throughput);

@@ -13,8 +13,7 @@ namespace {
 
 // A row whose latencies are the given values (µs), recorded into every kind with an offset per
 // kind so that kinds differ.
-second_row row_with(std::int64_t second, std::int64_t sent,
-                    std::initializer_list<std::int64_t> us) {
+second_row row_with(std::int64_t second, std::int64_t sent, std::initializer_list<std::int64_t> us) {
   second_row r;
   r.second = second;
   r.offered = sent;
@@ -107,8 +106,7 @@ TEST(SecondRow, JsonRoundTripKeepsEverything) {
 TEST(SecondRow, ErrorsNameTheMember) {
   auto j = to_json(row_with(1, 5, {10}));
   j["sent"] = "five";
-  EXPECT_EQ(error_of([&] { row_from_json(j, "s.jsonl:2"); }),
-            "s.jsonl:2.sent: expected an integer");
+  EXPECT_EQ(error_of([&] { row_from_json(j, "s.jsonl:2"); }), "s.jsonl:2.sent: expected an integer");
   j = to_json(row_with(1, 5, {10}));
   j["rejected_by_reason"].as_object()["fc:10"] = -1;
   EXPECT_EQ(error_of([&] { row_from_json(j, "x"); }),
@@ -258,8 +256,7 @@ namespace bts::stats {
 namespace {
 
 node_load_row load(std::optional<double> cpu, std::optional<double> mem,
-                   std::optional<double> rx = std::nullopt,
-                   std::optional<double> wr = std::nullopt) {
+                   std::optional<double> rx = std::nullopt, std::optional<double> wr = std::nullopt) {
   node_load_row l;
   l.cpu_percent = cpu;
   l.memory_bytes = mem;
@@ -274,13 +271,12 @@ TEST(NodeLoad, JsonIsAnArraySortedByNodeAndAbsentWhenEmpty) {
   r.node_load["ws://b:8090"] = load(150.04, 1.5e9, 2048.4);
   r.node_load["ws://a:8090"] = load(std::nullopt, 1024.6);
   const std::string text = json::write(to_json(r).at("node_load"));
-  EXPECT_EQ(
-      text,
-      R"([{"node":"ws://a:8090","cpu_percent":null,"cpu_cores":null,"memory_bytes":1025,)"
-      R"("net_rx_bytes_per_s":null,"net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,)"
-      R"("disk_write_bytes_per_s":null},{"node":"ws://b:8090","cpu_percent":150.04,)"
-      R"("cpu_cores":null,"memory_bytes":1500000000,"net_rx_bytes_per_s":2048,)"
-      R"("net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,"disk_write_bytes_per_s":null}])");
+  EXPECT_EQ(text,
+            R"([{"node":"ws://a:8090","cpu_percent":null,"cpu_cores":null,"memory_bytes":1025,)"
+            R"("net_rx_bytes_per_s":null,"net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,)"
+            R"("disk_write_bytes_per_s":null},{"node":"ws://b:8090","cpu_percent":150.04,)"
+            R"("cpu_cores":null,"memory_bytes":1500000000,"net_rx_bytes_per_s":2048,)"
+            R"("net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,"disk_write_bytes_per_s":null}])");
   // node_load sits after node_cpu_percent, before latency_us.
   const std::string line = json::write(to_json(r));
   EXPECT_LT(line.find("\"node_cpu_percent\""), line.find("\"node_load\""));
@@ -301,12 +297,10 @@ TEST(NodeLoad, BadMembersAreNamed) {
   };
   EXPECT_EQ(error_of([&] { row_from_json(with(R"({"a":1})"), "s.jsonl:4"); }),
             "s.jsonl:4.node_load: expected an array");
-  EXPECT_EQ(
-      error_of([&] { row_from_json(with(R"([{"node":"ws://a","memory_bytes":"x"}])"), "s:4"); }),
-      "s:4.node_load[0].memory_bytes: expected a number");
-  EXPECT_EQ(
-      error_of([&] { row_from_json(with(R"([{"node":"ws://a","cpu_percent":-1}])"), "s:4"); }),
-      "s:4.node_load[0].cpu_percent: is negative");
+  EXPECT_EQ(error_of([&] { row_from_json(with(R"([{"node":"ws://a","memory_bytes":"x"}])"), "s:4"); }),
+            "s:4.node_load[0].memory_bytes: expected a number");
+  EXPECT_EQ(error_of([&] { row_from_json(with(R"([{"node":"ws://a","cpu_percent":-1}])"), "s:4"); }),
+            "s:4.node_load[0].cpu_percent: is negative");
   EXPECT_EQ(error_of([&] { row_from_json(with(R"([{"node":"a"},{"node":"a"}])"), "s:4"); }),
             "s:4.node_load[1].node: \"a\" appears twice");
   EXPECT_EQ(error_of([&] { row_from_json(with(R"([{"cpu_percent":1}])"), "s:4"); }),
