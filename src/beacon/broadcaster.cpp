@@ -1,6 +1,7 @@
 #include "beacon/broadcaster.hpp"
 
 #include "beacon/node_calls.hpp"
+#include "stats/rejection.hpp"
 
 namespace bts::beacon {
 
@@ -14,7 +15,7 @@ ack_outcome outcome_of(const rpc::call_result& r) {
   const rpc::rpc_error& e = r.error();
   switch (e.kind) {
     case rpc::error_kind::server:
-      return {ack_outcome::kind::rejected, "fc:" + std::to_string(e.code)};
+      return {ack_outcome::kind::rejected, stats::rejection_key(e.code, e.message, e.data)};
     case rpc::error_kind::timeout:
       return {ack_outcome::kind::unanswered, "timeout"};
     case rpc::error_kind::disconnected:

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "beacon/number_text.hpp"
+#include "stats/rejection.hpp"
 
 namespace bts::beacon {
 
@@ -71,12 +72,15 @@ void rate_searcher::on_answer(time_point intended, const ack_outcome& outcome) {
   const std::size_t i = step_of(intended);
   if (i == no_step) return;
   step_tally& t = steps_[i];
-  if (outcome.type == ack_outcome::kind::accepted)
+  if (outcome.type == ack_outcome::kind::accepted) {
     ++t.accepted;
-  else if (outcome.type == ack_outcome::kind::rejected)
+  } else if (outcome.type == ack_outcome::kind::rejected) {
     ++t.rejected;
-  else
+    stats::add_rejection(t.rejected_by_reason, outcome.reason, 1);
+    if (stats::side_of(outcome.reason) == stats::rejection_side::beacon) ++t.beacon_side_errors;
+  } else {
     ++t.unanswered;
+  }
 }
 
 void rate_searcher::on_window_full() {
@@ -140,16 +144,59 @@ void rate_searcher::judge(time_point now) {
 }
 
 void rate_searcher::break_at(std::size_t i, time_point now) {
-  const step_tally& t = steps_[i];
+  step_tally& t = steps_[i];
+  if (t.invalid) {
+    invalid_ = true;
+    t.reason = "not valid: " + t.reason + " at step " + std::to_string(i + 1) + ", " +
+               grouped(t.rate) + " tx/s; no node limit was found";
+  }
   json::object data{{"rate", t.rate},
                     {"reason", t.reason},
                     {"step", i + 1},
                     {"beacon_bottleneck", beacon_side_},
-                    {"sustained_rate", last_good_ ? json::value(*last_good_) : nullptr}};
+                    {"valid", !t.invalid},
+                    {"side", t.invalid || beacon_side_ ? "beacon" : "network"},
+                    {"sustained_rate",
+                     last_good_ && !t.invalid ? json::value(*last_good_) : json::value(nullptr)}};
+  if (t.invalid) data["invalid_reason"] = t.reason;
   step_figures(t, data);
   break_ = data;
   if (hooks_.emit) hooks_.emit(store::event_kind::break_point, std::move(data), now);
-  end_search(now, last_good_, "break point at step " + std::to_string(i + 1));
+  // Not valid: holding a rate the beacons cannot pay for (or sign) would measure nothing.
+  if (t.invalid) {
+    end_search(now, std::nullopt, "not valid at step " + std::to_string(i + 1));
+  } else {
+    end_search(now, last_good_, "break point at step " + std::to_string(i + 1));
+  }
+}
+
+std::string rate_searcher::beacon_side_reason(const step_tally& t) {
+  // The most frequent beacon-side reason names what went wrong.
+  std::string top;
+  std::int64_t top_n = 0;
+  for (const auto& [key, n] : t.rejected_by_reason) {
+    if (stats::side_of(key) == stats::rejection_side::beacon && n > top_n) {
+      top = key;
+      top_n = n;
+    }
+  }
+  const std::string_view kind = stats::split_rejection(top).kind;
+  const auto has = [&](std::string_view w) { return kind.find(w) != std::string_view::npos; };
+  std::string what = "the beacons' own transactions were refused";
+  if (has("insufficient_balance") || has("get_balance"))
+    what = "the beacons' accounts ran out of funds";
+  else if (has("expiration"))
+    what = "the beacons' pre-signed transactions expired or were set to expire out of range";
+  else if (has("duplicate"))
+    what = "the beacons sent duplicate transactions or signatures";
+  else if (has("fee"))
+    what = "the beacons' fees were refused";
+  else if (has("ref_block") || has("tapos"))
+    what = "the beacons' TaPoS reference blocks were refused";
+  else if (has("auth") || has("sig") || has("missing"))
+    what = "the beacons' signatures or authorities were refused";
+  return what + " (" + top + ": " + grouped(static_cast<double>(top_n)) + " of " +
+         grouped(static_cast<double>(t.rejected)) + " rejections)";
 }
 
 void rate_searcher::step_figures(const step_tally& t, json::object& o) const {
@@ -191,6 +238,11 @@ void rate_searcher::judge_step(step_tally& t) {
                " (the signers could not keep up; the node's limit was not reached)";
   } else if (lag > us_of(limits_.max_p99_schedule_lag)) {
     t.reason = lag_reason(t, lag, at);
+  } else if (errors > limits_.max_error_rate &&
+             2 * t.beacon_side_errors > t.rejected + t.unanswered) {
+    beacon_side_ = true;
+    t.invalid = true;
+    t.reason = beacon_side_reason(t);
   } else if (errors > limits_.max_error_rate) {
     t.reason = "error rate " + percent_text(errors) + " above " +
                percent_text(limits_.max_error_rate) + at + " (" + grouped(t.rejected) +
@@ -269,8 +321,15 @@ json::object rate_searcher::result_json(time_point schedule_end, time_point ende
   json::object o;
   o["profile"] = scenarios::describe(search_);
   o["settle_seconds"] = std::chrono::duration<double>(settle_).count();
-  o["sustained_rate"] = last_good_ ? json::value(*last_good_) : nullptr;
+  // Not valid: the highest good rate was no node limit either (the beacons' setup may have
+  // limited it), so none is reported.
+  o["sustained_rate"] = last_good_ && !invalid_ ? json::value(*last_good_) : nullptr;
   o["break_point"] = break_.empty() ? json::value(nullptr) : json::value(break_);
+  o["valid"] = !invalid_;
+  if (invalid_) {
+    o["invalid_reason"] = break_.at("reason");
+    o["side"] = "beacon";
+  }
   o["ended"] = ended_.empty() ? std::string("the run ended during the search") : ended_;
   if (hold_from_ != time_point{}) {
     // From the fall back (or max) to the end of the schedule, not of the drain.
@@ -282,9 +341,15 @@ json::object rate_searcher::result_json(time_point schedule_end, time_point ende
   for (std::size_t i = 0; i < steps_.size(); ++i) {
     const step_tally& t = steps_[i];
     json::object s{{"step", i + 1}, {"rate", t.rate}};
-    s["verdict"] = !t.judged ? "not judged" : t.good ? "good" : "broke";
+    s["verdict"] = !t.judged ? "not judged" : t.good ? "good" : t.invalid ? "not valid" : "broke";
     if (!t.reason.empty()) s["reason"] = t.reason;
     step_figures(t, s);
+    if (t.rejected > 0) {
+      json::object by;
+      for (const auto& [key, n] : t.rejected_by_reason) by[key] = n;
+      s["rejected_by_reason"] = std::move(by);
+      s["rejected_by_side"] = stats::sides_json(t.rejected_by_reason);
+    }
     steps.push_back(std::move(s));
   }
   o["steps"] = std::move(steps);
@@ -293,6 +358,7 @@ json::object rate_searcher::result_json(time_point schedule_end, time_point ende
 
 std::string rate_searcher::note() const {
   std::string note = "rate search: ";
+  if (invalid_) return note + std::string(break_.at("reason").as_string());
   if (last_good_)
     note += "sustained " + grouped(*last_good_) + " tx/s";
   else

@@ -16,8 +16,13 @@
 // step by step on a manual clock (tests/beacon/rate_search_test.cpp).
 //
 // Events (through hooks.emit, in order): rate_change {from, to, step} per step,
-// break_point {rate, reason, step, beacon_bottleneck, sustained_rate, figures...}, and
-// rate_change {from, to, hold: true} for the fall back.
+// break_point {rate, reason, step, beacon_bottleneck, sustained_rate, valid, side, figures...},
+// and rate_change {from, to, hold: true} for the fall back.
+//
+// A step whose error rate crosses its threshold mostly on beacon-side rejections (the beacons'
+// accounts ran dry, pre-signed transactions expired, bad fees...: stats::side_of) says nothing
+// about the nodes: the search ends there, not valid (break_point valid: false, side "beacon",
+// no sustained rate, reason and note "not valid: the beacons' ..."), and the schedule stops.
 //
 // Not to be confused with scenarios::rate_search, the search's settings.
 //
@@ -30,6 +35,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -112,13 +118,20 @@ class rate_searcher final : public send_observer {
     std::uint64_t sent = 0, accepted = 0, rejected = 0, unanswered = 0, included = 0;
     std::uint64_t pool_misses_at_begin = 0, pool_misses = 0, window_full = 0;
     stats::latency_histogram inclusion, lag;  // inclusion_corrected and schedule lag, µs
+    // Rejections by reason (stats/rejection.hpp) and how many of the errors (rejections and
+    // unanswered) were beacon-side.
+    std::map<std::string, std::int64_t> rejected_by_reason;
+    std::uint64_t beacon_side_errors = 0;
     bool judged = false, good = false;
+    bool invalid = false;  // broke on beacon-side rejections: no node limit was measured
     std::string reason;
   };
 
   std::size_t step_of(time_point intended) const;
   void judge_step(step_tally& t);
   std::string lag_reason(const step_tally& t, double lag_us, const std::string& at);
+  // The step's errors were mostly the beacons' own (stats::side_of): what they say.
+  static std::string beacon_side_reason(const step_tally& t);
   void step_figures(const step_tally& t, boost::json::object& o) const;
   void break_at(std::size_t i, time_point now);
   // Closes the running step at `now` and stops searching.
@@ -136,7 +149,7 @@ class rate_searcher final : public send_observer {
   send_loop* loop_ = nullptr;
   std::vector<step_tally> steps_;
   std::optional<time_point> next_due_;
-  bool searching_ = false, beacon_side_ = false;
+  bool searching_ = false, beacon_side_ = false, invalid_ = false;
   std::optional<double> last_good_;
   boost::json::object break_;
   std::string ended_;

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "stats/rejection.hpp"
+
 namespace bts::beacon {
 
 namespace {
@@ -99,7 +101,7 @@ void run_recorder::on_ack(const protocol::transaction_id_type& id, const ack_out
     case ack_outcome::kind::rejected:
       for (auto* row : {&current_, &totals_}) {
         ++row->rejected;
-        ++row->rejected_by_reason[outcome.reason];
+        stats::add_rejection(row->rejected_by_reason, outcome.reason, 1);
       }
       break;
     case ack_outcome::kind::unanswered:

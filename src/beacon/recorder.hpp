@@ -34,7 +34,8 @@ namespace bts::beacon {
 struct ack_outcome {
   enum class kind { accepted, rejected, unanswered };
   kind type = kind::accepted;
-  // Rejected: "fc:<code>" (the fc exception code). Unanswered: "timeout" or "disconnected".
+  // Rejected: the reason's key ("fc:10 insufficient_balance", stats::rejection_key).
+  // Unanswered: "timeout", "disconnected" or "protocol".
   std::string reason;
 };
 

@@ -5,6 +5,7 @@
 
 #include "stats/counters.hpp"
 #include "stats/json_io.hpp"
+#include "stats/rejection.hpp"
 #include "util/error.hpp"
 
 namespace bts::outputs {
@@ -140,9 +141,13 @@ void append_records(const stats_document& d, const elasticsearch_options& o, std
   append_record(index, id, doc, out, records);
 
   for (const auto& [reason, count] : d.row.rejected_by_reason) {
-    json::object r = head("rejection", 3);
+    json::object r = head("rejection", 6);
     r["second"] = d.row.second;
     r["reason"] = reason;
+    const stats::rejection_parts parts = stats::split_rejection(reason);
+    r["code"] = parts.code;
+    r["kind"] = parts.kind;
+    r["side"] = stats::to_string(stats::side_of(reason));
     r["count"] = count;
     append_record(index, id + ":" + reason, r, out, records);
   }
@@ -243,7 +248,12 @@ json::object stats_mappings() {
   p["beacons"] = type("long");
   for (const auto& c : stats::counter_fields) p[c.key] = type("long");
   for (const auto& g : stats::count_gauge_fields) p[g.key] = type("long");
-  p["rejected_by_reason"] = json::object{{"type", "object"}, {"dynamic", true}};
+  // Reason keys hold dots and spaces ("fc:10 now <= trx.expiration"), which Elasticsearch would
+  // read as object paths: the map is kept in _source only; the "rejection" records index each
+  // reason as values (reason, code, kind, side, count).
+  p["rejected_by_reason"] = json::object{{"type", "object"}, {"enabled", false}};
+  p["rejected_by_side"] = json::object{
+      {"properties", json::object{{"beacon", type("long")}, {"network", type("long")}}}};
   for (const auto& c : stats::cpu_gauge_fields) p[c.key] = type("float");
   // In a "second" record node_load is kept as the row has it but not indexed (its objects are
   // keyed by node URLs); the "node_load" records carry each node's members as fields.
@@ -261,15 +271,15 @@ json::object stats_mappings() {
   }
   p["latency_us"] = json::object{{"properties", std::move(kinds)}};
   p["reason"] = type("keyword");
+  p["code"] = type("keyword");
+  p["kind"] = type("keyword");
+  p["side"] = type("keyword");
   p["count"] = type("long");
 
   json::object m;
   // Members a newer writer adds are kept in _source but not indexed until the template knows
-  // them; rejection reasons are open-ended, so that one object maps its keys as counters.
+  // them.
   m["dynamic"] = false;
-  m["dynamic_templates"] =
-      json::array{json::object{{"rejections", json::object{{"path_match", "rejected_by_reason.*"},
-                                                           {"mapping", type("long")}}}}};
   m["properties"] = std::move(p);
   return m;
 }

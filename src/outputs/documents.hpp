@@ -64,7 +64,7 @@ struct index_template {
 };
 std::vector<index_template> index_templates(const elasticsearch_options& o);
 // Bumped whenever a mapping changes; stored as the templates' `version` and `_meta.bts_infra`.
-inline constexpr int template_version = 2;
+inline constexpr int template_version = 3;
 
 // A template shapes only indices created after it. This request gives the stats indices that
 // already exist (a daily index created by an older version earlier today) the template's

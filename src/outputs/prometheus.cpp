@@ -13,6 +13,7 @@
 
 #include "rpc/url.hpp"
 #include "stats/counters.hpp"
+#include "stats/rejection.hpp"
 #include "util/error.hpp"
 
 namespace bts::outputs {
@@ -242,9 +243,15 @@ void scope_metrics::write(exposition_builder& b, std::string_view prefix,
       counter(c.prometheus, c.help, t.*(c.member));
       continue;
     }
-    for (const auto& [code, v] : t.rejected_by_reason) {  // one sample per reason, no total
+    // One sample per reason, no total: labels code ("fc:10"), reason (its kind,
+    // "insufficient_balance"; empty for a category or a bare code) and side (beacon, network).
+    // Reasons are bounded per run (stats::max_reasons), so are the label sets.
+    for (const auto& [key, v] : t.rejected_by_reason) {
+      const stats::rejection_parts parts = stats::split_rejection(key);
       metric_labels l = labels;
-      l.emplace_back("code", code);
+      l.emplace_back("code", std::string(parts.code));
+      l.emplace_back("reason", std::string(parts.kind));
+      l.emplace_back("side", std::string(stats::to_string(stats::side_of(key))));
       b.add(p + std::string(c.prometheus), "counter", c.help, l, static_cast<double>(v));
     }
   }

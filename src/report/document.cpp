@@ -6,6 +6,7 @@
 #include "report/detail/document.hpp"
 #include "report/detail/format.hpp"
 #include "stats/json_io.hpp"
+#include "stats/rejection.hpp"
 
 namespace bts::report::detail {
 namespace {
@@ -241,18 +242,35 @@ void over_time(writer& w, const json::value& run, const std::string& p, int inde
          "Inclusion latency percentiles per second (corrected and uncorrected)", index);
   const auto* errors = at(run, {"series", "errors"}).if_object();
   std::vector<std::vector<std::string>> error_rows;
+  bool any_beacon_side = false;
   if (errors != nullptr) {
+    // Grouped by side: the beacons' own (rejections of their setup, pool misses, expired
+    // unsent) first, then the network's.
+    std::vector<std::vector<std::string>> network_rows;
     for (const auto& kv : *errors) {
       std::int64_t total = 0;
       for (const auto& v : kv.value().as_array()) total += v.is_int64() ? v.as_int64() : 0;
-      error_rows.push_back({std::string(kv.key()), thousands(total)});
+      const std::string_view label = kv.key();
+      const bool beacon = label.starts_with("rejected ")
+                              ? stats::side_of(label.substr(9)) == stats::rejection_side::beacon
+                              : (label == "pool misses" || label == "expired unsent");
+      any_beacon_side = any_beacon_side || beacon;
+      (beacon ? error_rows : network_rows)
+          .push_back({std::string(label), beacon ? "beacon" : "network", thousands(total)});
     }
+    for (auto& r : network_rows) error_rows.push_back(std::move(r));
   }
   w.heading(4, "Errors by reason");
   if (error_rows.empty()) {
     w.para("No rejections, timeouts, pool misses, expirations or disconnects.");
   } else {
-    w.table({"reason", "total"}, std::move(error_rows));
+    w.table({"reason", "side", "total"}, std::move(error_rows));
+    if (any_beacon_side) {
+      w.para(
+          "Beacon-side errors are the beacons' own setup, not the network: their accounts' "
+          "funds, fees, expirations, signatures or pre-signing.",
+          "note");
+    }
   }
   w.plot(p + "plot-errors", "errors", "Errors per second by reason", index);
   w.plot(p + "plot-cpu", "cpu", "CPU: node, beacon and its send thread (% of one core)", index);
@@ -441,7 +459,13 @@ void search_and_p2p(writer& w, const json::value& run, const std::string& p) {
               std::move(rows));
     }
     const json::value& bp = at(s, {"break_point"});
-    if (bp.is_object()) {
+    const json::value& valid = at(bp, {"data", "valid"});
+    if (bp.is_object() && valid.is_bool() && !valid.as_bool()) {
+      w.para("Not valid, no node limit (the beacons' own setup, not the network), at second " +
+                 number(num(at(bp, {"at_second"})), 3) + " (" + str(at(bp, {"time"})) +
+                 "): " + describe(at(bp, {"data"})),
+             "bad");
+    } else if (bp.is_object()) {
       w.para("Break point at second " + number(num(at(bp, {"at_second"})), 3) + " (" +
                  str(at(bp, {"time"})) + "): " + describe(at(bp, {"data"})),
              "bad");

@@ -15,6 +15,7 @@
 #include "stats/counters.hpp"
 #include "stats/json_io.hpp"
 #include "stats/latency_histogram.hpp"
+#include "stats/rejection.hpp"
 #include "stats/run_summary.hpp"
 #include "stats/second_series.hpp"
 
@@ -266,6 +267,18 @@ std::int64_t int_at(const json::object& o, std::initializer_list<std::string_vie
 }
 
 // What held a run back or cost it transactions, one sentence each, from the summary.
+// report.json verdict.rejections: the run's rejections by reason, with code, kind and side, most
+// frequent first.
+json::array rejections(const json::object& summary) {
+  std::map<std::string, std::int64_t> by;
+  if (const auto* o = find_path(summary, {"totals", "rejected_by_reason"}); o && o->is_object()) {
+    for (const auto& kv : o->as_object()) {
+      by[std::string(kv.key())] = kv.value().is_int64() ? kv.value().as_int64() : 0;
+    }
+  }
+  return stats::rejections_json(by);
+}
+
 json::array losses(const json::object& summary) {
   json::array out;
   const std::int64_t sent = int_at(summary, {"totals", "sent"});
@@ -276,20 +289,22 @@ json::array losses(const json::object& summary) {
   if (rejected > 0) {
     std::string s = detail::thousands(rejected) + " of " + detail::thousands(sent) +
                     " sent transactions were rejected";
-    if (const auto* by = find_path(summary, {"totals", "rejected_by_reason"});
-        by && by->is_object()) {
-      std::vector<std::pair<std::int64_t, std::string>> top;
-      for (const auto& kv : by->as_object()) {
-        top.emplace_back(kv.value().is_int64() ? kv.value().as_int64() : 0, std::string(kv.key()));
-      }
-      std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) {
-        return a.first != b.first ? a.first > b.first : a.second < b.second;
-      });
-      std::string list;
-      for (std::size_t i = 0; i < top.size() && i < 3; ++i) {
-        list += (i ? ", " : "") + top[i].second + " \u00d7" + detail::thousands(top[i].first);
-      }
-      if (!list.empty()) s += " (" + list + ")";
+    // Most frequent first, the network's reasons then the beacons' own (their setup, not the
+    // network's doing: stats::side_of).
+    std::string network, beacon;
+    int network_n = 0, beacon_n = 0;  // at most 3 of each
+    for (const auto& r : rejections(summary)) {
+      const auto& o = r.as_object();
+      const bool b = o.at("side").as_string() == "beacon";
+      std::string& list = b ? beacon : network;
+      if ((b ? beacon_n : network_n)++ >= 3) continue;
+      list += (list.empty() ? "" : ", ") + std::string(o.at("reason").as_string()) + " \u00d7" +
+              detail::thousands(o.at("count").as_int64());
+    }
+    if (!network.empty() && beacon.empty()) s += " (" + network + ")";
+    if (!beacon.empty()) {
+      s += " (" + (network.empty() ? std::string() : "network: " + network + "; ") +
+           "the beacons' own setup, not the network: " + beacon + ")";
     }
     out.emplace_back(s);
   }
@@ -771,7 +786,10 @@ json::object verdict_json(const json::object& summary, const json::value& search
     const auto& bp = search.as_object().at("break_point");
     if (bp.is_object()) {
       const auto& d = bp.as_object().at("data").as_object();
-      std::string s = " The rate search found its break point";
+      const json::value* valid = d.if_contains("valid");
+      std::string s = valid && valid->is_bool() && !valid->as_bool()
+                          ? " The rate search is not valid (no node limit was found)"
+                          : " The rate search found its break point";
       if (auto r = number_at(d, {"rate"})) s += " at " + detail::number(*r, 2) + " tx/s";
       s +=
           " (second " + detail::number(bp.as_object().at("at_second").to_number<double>(), 1) + ")";
@@ -786,6 +804,7 @@ json::object verdict_json(const json::object& summary, const json::value& search
   const json::value* notes = find_path(summary, {"verdict", "notes"});
   v["notes"] = notes && notes->is_array() ? *notes : json::array{};
   v["losses"] = losses(summary);
+  v["rejections"] = rejections(summary);
   return v;
 }
 

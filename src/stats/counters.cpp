@@ -2,11 +2,14 @@
 
 #include <algorithm>
 
+#include "stats/rejection.hpp"
+
 namespace bts::stats {
 
 void counters::add(const counters& other) {
   for (const auto& f : counter_fields) this->*(f.member) += other.*(f.member);
-  for (const auto& [reason, n] : other.rejected_by_reason) rejected_by_reason[reason] += n;
+  for (const auto& [reason, n] : other.rejected_by_reason)
+    add_rejection(rejected_by_reason, reason, n);
 }
 
 bool node_load_row::empty() const {

@@ -34,7 +34,8 @@ struct counters {
   std::int64_t sent = 0;      // broadcasts written to a node
   std::int64_t accepted = 0;  // answers: accepted by the node
   std::int64_t rejected = 0;  // answers: rejected (by reason below)
-  // By "fc:<code>" or a category; sums to rejected.
+  // By reason ("fc:10 insufficient_balance", stats/rejection.hpp), at most max_reasons keys
+  // (and their folds); sums to rejected.
   std::map<std::string, std::int64_t> rejected_by_reason;
   std::int64_t included = 0;  // seen in a block
   std::int64_t ops_sent = 0;
@@ -69,8 +70,8 @@ struct counter_field {
   // Prometheus: family suffix after the scope's prefix ("_tx_sent_total") and its # HELP.
   std::string_view prometheus;
   std::string_view help;
-  // True for `rejected`: rejected_by_reason follows it in JSON, and Prometheus writes one
-  // sample per reason (label `code`) instead of the total.
+  // True for `rejected`: rejected_by_reason and rejected_by_side follow it in JSON, and
+  // Prometheus writes one sample per reason (labels `code`, `reason`, `side`) instead of the total.
   bool by_reason = false;
   // Place among report.json's series columns (1 first); 0: not a report column.
   int report_column = 0;
@@ -86,7 +87,7 @@ inline constexpr std::array<counter_field, 13> counter_fields = {{
     {"accepted", &counters::accepted, "_tx_accepted_total", "Broadcasts the node accepted.", false,
      3},
     {"rejected", &counters::rejected, "_tx_rejected_total",
-     "Broadcasts the node rejected, by reason (fc:<code> or a category).", true, 4},
+     "Broadcasts the node rejected, by reason and side.", true, 4},
     {"included", &counters::included, "_tx_included_total",
      "Transactions seen included in a block.", false, 5},
     {"ops_sent", &counters::ops_sent, "_ops_sent_total",

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "stats/json_io.hpp"
+#include "stats/rejection.hpp"
 
 namespace bts::stats {
 namespace {
@@ -107,6 +108,17 @@ void check_send_cpu(const second_series& merged, const validity_thresholds& t, r
       std::to_string(worst->second) + ")");
 }
 
+void check_beacon_side_rejections(const validity_thresholds& t, run_summary& s) {
+  const std::int64_t beacon = totals_by_side(s.rejected_by_reason).beacon;
+  if (beacon == 0 || static_cast<double>(beacon) <=
+                         t.max_beacon_side_rejection_ratio * static_cast<double>(s.sent))
+    return;
+  s.invalid_reasons.push_back("the beacons' own setup, not the network, caused " +
+                              std::to_string(beacon) + " of " + std::to_string(s.rejected) +
+                              " rejections (" +
+                              reasons_text(s.rejected_by_reason, rejection_side::beacon) + ")");
+}
+
 void consistency_notes(const second_series& merged, run_summary& s) {
   if (merged.empty()) {
     s.invalid_reasons.push_back("the run has no measured seconds");
@@ -176,6 +188,7 @@ run_summary summarize(const second_series& merged, const latency_set& cumulative
   }
   check_pool(merged, s);
   check_send_cpu(merged, t, s);
+  check_beacon_side_rejections(t, s);
   consistency_notes(merged, s);
   s.valid_for_throughput = s.invalid_reasons.empty();
   return s;
@@ -205,9 +218,11 @@ boost::json::object to_json(const run_summary& s) {
       boost::json::object reasons_by;
       for (const auto& [reason, n] : s.rejected_by_reason) reasons_by[reason] = n;
       totals["rejected_by_reason"] = std::move(reasons_by);
+      totals["rejected_by_side"] = sides_json(s.rejected_by_reason);
     }
   }
   o["totals"] = std::move(totals);
+  o["rejections"] = rejections_json(s.rejected_by_reason);
 
   boost::json::object rates;
   rates["target"] = optional_value(s.target_rate, 2);

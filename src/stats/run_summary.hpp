@@ -33,6 +33,9 @@ struct validity_thresholds {
   double node_busy_cpu_percent = 90;
   // A send thread above this share of one core, in any second, was saturated.
   double max_send_cpu_percent = 90;
+  // Beacon-side rejections (stats/rejection.hpp: the beacons' own funds, fees, expirations...)
+  // above this share of the sent transactions make the run say nothing about the network.
+  double max_beacon_side_rejection_ratio = 0.01;
 };
 
 struct summary_options {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "stats/json_io.hpp"
+#include "stats/rejection.hpp"
 #include "util/error.hpp"
 
 namespace bts::stats {
@@ -186,6 +187,7 @@ boost::json::object to_json(const second_row& row) {
       boost::json::object reasons;
       for (const auto& [reason, n] : row.rejected_by_reason) reasons[reason] = n;
       o["rejected_by_reason"] = std::move(reasons);
+      o["rejected_by_side"] = sides_json(row.rejected_by_reason);
     }
   }
   for (const auto& g : count_gauge_fields) o[g.key] = row.*(g.member);

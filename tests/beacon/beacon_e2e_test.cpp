@@ -12,6 +12,7 @@
 
 #include "beacon/beacon.hpp"
 #include "beacon/fake_node.hpp"
+#include "stats/rejection.hpp"
 #include "stats/run_summary.hpp"
 #include "util/error.hpp"
 #include "support/node_exporter.hpp"
@@ -75,7 +76,10 @@ TEST_F(e2e, paced_run_is_accepted_included_and_adds_up) {
   EXPECT_EQ(s.sent, s.accepted + s.rejected + s.unanswered);
   EXPECT_EQ(s.unanswered, 0);
   EXPECT_EQ(s.rejected, 8);
-  EXPECT_EQ(s.rejected_by_reason.at("fc:4010007"), 8);
+  // The node answers as witness_node does: the key names the exception, the side is the
+  // beacons' own (their fee).
+  EXPECT_EQ(s.rejected_by_reason.at("fc:4010007 insufficient_fee"), 8);
+  EXPECT_EQ(stats::side_of("fc:4010007 insufficient_fee"), stats::rejection_side::beacon);
   EXPECT_GE(static_cast<double>(s.included), 0.99 * static_cast<double>(s.accepted));
   EXPECT_EQ(static_cast<std::uint64_t>(s.accepted), node.accepted.load());
   EXPECT_GE(seconds_seen, 2);

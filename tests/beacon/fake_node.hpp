@@ -279,7 +279,12 @@ class fake_node {
       const auto n = accepted + rejected + 1;
       if (reject_every != 0 && n % reject_every == 0) {
         ++rejected;
-        return rpc::rpc_error::server(4010007, "Insufficient Fee Paid");
+        // As witness_node answers (tests/testdata/witness_node_errors.json, "insufficient fee").
+        return rpc::rpc_error::server(
+            4010007, "Execution error: insufficient fee: Insufficient Fee Paid",
+            boost::json::parse(R"({"code":4010007,"name":"insufficient_fee",)"
+                               R"("message":"insufficient fee","stack":[{"context":{},)"
+                               R"("format":"Insufficient Fee Paid","data":{}}]})"));
       }
       ++accepted;
       pending_.push_back(c.args.at(0));

@@ -40,6 +40,7 @@ struct harness : tx_sender {
   scenarios::search_thresholds limits;
   std::size_t window = 1000;
   double capacity = std::numeric_limits<double>::infinity();
+  std::string rejection = "fc:10";  // the reason of the rejections above capacity
   load::duration inclusion_delay = 500ms;
   load::duration answer_delay{0};  // how long the node takes to answer (the window may fill)
   bool pool_dry = false;           // the signers are behind: every other take finds nothing
@@ -83,7 +84,7 @@ struct harness : tx_sender {
 
   void answer(time_point intended, const std::function<void(ack_outcome)>& done) {
     if (rate() > capacity) {
-      done({ack_outcome::kind::rejected, "fc:10"});
+      done({ack_outcome::kind::rejected, rejection});
       return;
     }
     done({ack_outcome::kind::accepted, ""});
@@ -257,6 +258,84 @@ TEST(rate_searcher, first_bad_step_is_the_break_point_then_fall_back_hold_and_en
   EXPECT_EQ(h.search->note().rfind("rate search: sustained 300 tx/s; broke at step 4: error", 0),
             0u)
       << h.search->note();
+  EXPECT_TRUE(bp.at("valid").as_bool());
+  EXPECT_EQ(bp.at("side").as_string(), "network");
+  EXPECT_TRUE(r.at("valid").as_bool());
+}
+
+// Rejections of a network-side kind (the node refused under load) are a node limit like any.
+TEST(rate_searcher, network_side_rejections_are_a_node_limit) {
+  harness h;
+  h.capacity = 350;
+  h.rejection = "fc:10 pending_queue_full";
+  h.start();
+  h.run_until(5s);
+  const auto breaks = h.of(store::event_kind::break_point);
+  ASSERT_EQ(breaks.size(), 1u);
+  const auto& bp = breaks[0].data;
+  EXPECT_TRUE(bp.at("valid").as_bool());
+  EXPECT_EQ(bp.at("sustained_rate").to_number<double>(), 300);
+  EXPECT_EQ(h.rate(), 300) << "fell back to the last good rate and holds it";
+  EXPECT_EQ(h.schedule_ended, 0);
+  EXPECT_EQ(h.search->note().rfind("rate search: sustained 300 tx/s; broke at step 4: error", 0),
+            0u)
+      << h.search->note();
+  const json::object r = h.result();
+  EXPECT_EQ(r.at("steps").as_array()[3].at("rejected_by_side").at("network").as_int64(), 400);
+}
+
+// The beacons' accounts ran dry at step 4: every rejection is fc:10 insufficient_balance. That
+// is no node limit: the search ends not valid, reports no sustained rate, and stops.
+TEST(rate_searcher, beacon_side_rejections_end_the_search_not_valid) {
+  harness h;
+  h.capacity = 350;
+  h.rejection = "fc:10 insufficient_balance";
+  h.start();
+  h.run_until(5s);
+  const auto breaks = h.of(store::event_kind::break_point);
+  ASSERT_EQ(breaks.size(), 1u);
+  const auto& bp = breaks[0].data;
+  EXPECT_FALSE(bp.at("valid").as_bool());
+  EXPECT_EQ(bp.at("side").as_string(), "beacon");
+  EXPECT_TRUE(bp.at("sustained_rate").is_null());
+  const std::string expected =
+      "not valid: the beacons' accounts ran out of funds (fc:10 insufficient_balance: 400 of 400 "
+      "rejections) at step 4, 400 tx/s; no node limit was found";
+  EXPECT_EQ(bp.at("reason").as_string(), expected);
+  EXPECT_EQ(bp.at("invalid_reason").as_string(), expected);
+  EXPECT_EQ(h.search->note(), "rate search: " + expected);
+  EXPECT_FALSE(h.search->searching());
+  EXPECT_EQ(h.schedule_ended, 1) << "no hold: the schedule stops";
+  EXPECT_TRUE(h.loop->stopped());
+  const json::object r = h.result();
+  EXPECT_FALSE(r.at("valid").as_bool());
+  EXPECT_EQ(r.at("side").as_string(), "beacon");
+  EXPECT_EQ(r.at("invalid_reason").as_string(), expected);
+  EXPECT_TRUE(r.at("sustained_rate").is_null());
+  EXPECT_EQ(r.at("ended").as_string(), "not valid at step 4");
+  const auto& steps = r.at("steps").as_array();
+  EXPECT_EQ(steps[2].at("verdict").as_string(), "good");
+  EXPECT_EQ(steps[3].at("verdict").as_string(), "not valid");
+  EXPECT_EQ(steps[3].at("rejected_by_reason").at("fc:10 insufficient_balance").as_int64(), 400);
+  EXPECT_EQ(steps[3].at("rejected_by_side").at("beacon").as_int64(), 400);
+}
+
+// Mostly network-side errors with some beacon-side ones: still a node limit.
+TEST(rate_searcher, a_minority_of_beacon_side_rejections_is_still_a_node_limit) {
+  harness h;
+  h.capacity = 350;
+  h.start();
+  h.rejection = "fc:10 now <= trx.expiration";
+  h.run_until(3400ms);  // step 4 (400 tx/s) began at 3 s: its first 40% is beacon-side...
+  h.rejection = "timeout";
+  h.run_until(5s);  // ...the rest network-side (a rejection keyed "timeout")
+  const auto breaks = h.of(store::event_kind::break_point);
+  ASSERT_EQ(breaks.size(), 1u);
+  const auto& bp = breaks[0].data;
+  const auto steps = h.result().at("steps").as_array();
+  EXPECT_NEAR(steps[3].at("rejected_by_side").at("beacon").to_number<double>(), 160, 2);
+  EXPECT_NEAR(steps[3].at("rejected_by_side").at("network").to_number<double>(), 240, 2);
+  EXPECT_TRUE(bp.at("valid").as_bool()) << "160 of 400 is not a majority";
 }
 
 TEST(rate_searcher, a_first_step_that_breaks_ends_the_schedule) {

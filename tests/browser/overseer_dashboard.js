@@ -59,7 +59,11 @@ run(async () => {
       await page.route(/\/api\/runs\/[^/]+\/series\?from=\d+$/, async (route) => {
         const real = await route.fetch();
         const rows = await real.json();
-        for (const r of rows) if (r.second === 1) r.rejected_by_reason = { 'fc:3030001': 2 };
+        for (const r of rows) {
+          if (r.second !== 1) continue;
+          r.rejected_by_reason = { 'fc:3030001 duplicate_transaction': 2 };
+          r.rejected_by_side = { beacon: 2, network: 0 };
+        }
         // Simulated beacons measure no node: from second 2 on, one node's load is added (as a
         // beacon with node_load: node_exporter:URL reports it), disk reads unknown.
         for (const r of rows) {
@@ -142,9 +146,10 @@ run(async () => {
       if ((await page.locator('#chart-node-memory').getAttribute('data-available')) !== 'yes' ||
           !(await page.locator('#chart-node-memory .note').isHidden())) throw new Error('node memory note shown with node load charted');
       const errs = await chart('chart-errors');
-      if (errs.last.timeouts !== 0 || errs.last.disconnects !== 0 || errs.last['rejected fc:3030001'] !== 0) throw new Error(`errors chart: ${JSON.stringify(errs)}`);
+      if (errs.last.timeouts !== 0 || errs.last.disconnects !== 0 || errs.last['rejected fc:3030001 duplicate_transaction'] !== 0 ||
+        errs.last['rejected beacon-side'] !== 0 || errs.last['rejected network-side'] !== 0) throw new Error(`errors chart: ${JSON.stringify(errs)}`);
       const legend = await page.locator('#chart-errors .u-legend').innerText();
-      if (!legend.includes('rejected fc:3030001')) throw new Error(`errors legend: ${legend}`);
+      if (!legend.includes('rejected fc:3030001 duplicate_transaction') || !legend.includes('rejected beacon-side')) throw new Error(`errors legend: ${legend}`);
       await until('two blocks charted', async () => (await chart('chart-blocks')).points >= 2, 15000);
       const fill = (await chart('chart-blocks')).last;
       if (![25, 50, 75, 100].includes(fill['block fill']) || fill["run's share of its transactions"] !== 75) throw new Error(`blocks chart: ${JSON.stringify(fill)}`);

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "devnet/devnet_fixture.hpp"
+#include "stats/rejection.hpp"
 
 namespace bts::devnet::testing {
 namespace {
@@ -24,7 +25,9 @@ struct ValidationTest : ::testing::Test {
     EXPECT_EQ(r.error().code, code) << r.error().message;
     EXPECT_THAT(r.error().message, StartsWith(prefix));
     EXPECT_TRUE(r.error().data.is_object());
+    keys.push_back(stats::rejection_key(r.error().code, r.error().message, r.error().data));
   }
+  std::vector<std::string> keys;  // each rejection's reason (stats/rejection.hpp), in order
   devnet_fixture f;
   const account_id_type init0{6};
 };
@@ -104,6 +107,23 @@ TEST_F(ValidationTest, RejectionsCarryBitsharesCoreCodes) {
       "trx.get_packed_size() <= chain_parameters.maximum_transaction_size: Transaction exceeds "
       "maximum transaction size.");
   EXPECT_EQ(f.balance(init0), 0);
+  // The reasons the beacon counts them under: the same keys as witness_node's errors give
+  // (tests/testdata/witness_node_errors.json), every one the beacons' own doing.
+  const std::vector<std::string> expected = {
+      "fc:4010001 tx_missing_active_auth",
+      "fc:4010001 tx_missing_active_auth",
+      "fc:4010001 tx_missing_active_auth",
+      "fc:4010001 tx_missing_active_auth",
+      "fc:4010005 tx_duplicate_sig",
+      "fc:4010004 tx_irrelevant_sig",
+      "fc:10 now <= trx.expiration",
+      "fc:10 trx.expiration <= now + chain_parameters.maximum_time_until_expiration",
+      "fc:10 trx.ref_block_prefix == tapos_block_summary.block_id._hash[1].value()",
+      "fc:10 insufficient_balance",
+      "fc:4010007 insufficient_fee",
+      "fc:10 transaction_exceeds_maximum_transaction_size"};
+  EXPECT_EQ(keys, expected);
+  for (const auto& k : keys) EXPECT_EQ(stats::side_of(k), stats::rejection_side::beacon) << k;
 }
 
 TEST_F(ValidationTest, DuplicateWhilePendingAndAfterInclusion) {

@@ -26,7 +26,7 @@ stats::second_row sample_row() {
   r.sent = 9;
   r.accepted = 7;
   r.rejected = 1;
-  r.rejected_by_reason["fc:10"] = 1;
+  r.rejected_by_reason["fc:10 insufficient_balance"] = 1;
   r.included = 6;
   r.ops_sent = 18;
   r.ops_included = 12;
@@ -47,7 +47,8 @@ const std::string sample_row_head =
     R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3"}})"
     "\n"
     R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"second",)"
-    R"("second":3,"beacons":1,"offered":10,"sent":9,"accepted":7,"rejected":1,"rejected_by_reason":{"fc:10":1},)"
+    R"("second":3,"beacons":1,"offered":10,"sent":9,"accepted":7,"rejected":1,)"
+    R"("rejected_by_reason":{"fc:10 insufficient_balance":1},"rejected_by_side":{"beacon":1,"network":0},)"
     R"("included":6,"ops_sent":18,"ops_included":12,"bytes_sent":1800,"pool_misses":1,"expired":0,"timeouts":0,)"
     R"("disconnects":0,"reconnects":0,"in_flight":1,"pool_depth":4990,"beacon_cpu_percent":12.5,)";
 
@@ -57,10 +58,11 @@ const std::string sample_row_tail =
     R"(,"ack_uncorrected":)" + zero_digest + R"(,"inclusion_corrected":)" + zero_digest +
     R"(,"inclusion_uncorrected":)" + zero_digest +
     "}}\n"
-    R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3:fc:10"}})"
+    R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3:fc:10 insufficient_balance"}})"
     "\n"
     R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"rejection",)"
-    R"("second":3,"reason":"fc:10","count":1})"
+    R"("second":3,"reason":"fc:10 insufficient_balance","code":"fc:10","kind":"insufficient_balance",)"
+    R"("side":"beacon","count":1})"
     "\n";
 
 TEST(Documents, StatsRowAndItsRejectionsAreTwoRecordsInTheDocumentedBytes) {
@@ -282,6 +284,14 @@ TEST(Documents, TemplatesMapEveryStatsMember) {
     pos = s + 1;
   }
   EXPECT_EQ(sources, 4);  // the row, its rejection, two nodes
+  // Reason keys hold dots ("fc:10 now <= trx.expiration"): the map is stored, not indexed; the
+  // rejection records carry code, kind and side as keywords.
+  EXPECT_EQ(props.at("rejected_by_reason"),
+            (boost::json::object{{"type", "object"}, {"enabled", false}}));
+  EXPECT_FALSE(mappings.contains("dynamic_templates"));
+  for (const char* k : {"reason", "code", "kind", "side"})
+    EXPECT_EQ(props.at(k).at("type"), "keyword") << k;
+  EXPECT_EQ(props.at("rejected_by_side").at("properties").at("beacon").at("type"), "long");
   EXPECT_EQ(props.at("node").at("type"), "keyword");
   EXPECT_EQ(props.at("cpu_percent").at("type"), "float");
   EXPECT_EQ(props.at("disk_write_bytes_per_s").at("type"), "long");
@@ -290,7 +300,7 @@ TEST(Documents, TemplatesMapEveryStatsMember) {
   EXPECT_EQ(stats.at("version").as_int64(), template_version);
   EXPECT_EQ(stats.at("_meta").at("bts_infra").as_int64(), template_version);
   EXPECT_EQ(mappings.at("_meta").at("bts_infra").as_int64(), template_version);
-  EXPECT_EQ(template_version, 2);
+  EXPECT_EQ(template_version, 3);
 }
 
 TEST(Documents, BulkReplyItemByItem) {

@@ -69,7 +69,7 @@ stats::second_row row_with_latency(std::int64_t second, std::vector<std::int64_t
   r.sent = 9;
   r.accepted = 7;
   r.rejected = 2;
-  r.rejected_by_reason["fc:10"] = 1;
+  r.rejected_by_reason["fc:10 insufficient_balance"] = 1;
   r.rejected_by_reason["timeout\"x"] = 1;
   r.included = static_cast<std::int64_t>(inclusion_us.size());
   r.bytes_sent = 1800;
@@ -158,11 +158,11 @@ TEST(PrometheusText, BeaconFamiliesNamesAndLabels) {
   EXPECT_EQ(v.at("bts_infra_beacon_sent_bytes_total" + labels), 1800);
   EXPECT_EQ(
       v.at(
-          R"(bts_infra_beacon_tx_rejected_total{run="r1",beacon="b1",node="ws://n:1",code="fc:10"})"),
+          R"(bts_infra_beacon_tx_rejected_total{run="r1",beacon="b1",node="ws://n:1",code="fc:10",reason="insufficient_balance",side="beacon"})"),
       1);
   EXPECT_EQ(
       v.at(
-          R"(bts_infra_beacon_tx_rejected_total{run="r1",beacon="b1",node="ws://n:1",code="timeout\"x"})"),
+          R"(bts_infra_beacon_tx_rejected_total{run="r1",beacon="b1",node="ws://n:1",code="timeout\"x",reason="",side="network"})"),
       1);
   EXPECT_EQ(v.at("bts_infra_beacon_in_flight" + labels), 3);
   EXPECT_EQ(v.at("bts_infra_beacon_cpu_ratio" + labels), 0.125);

@@ -376,6 +376,56 @@ step_preset() {
     "schedule lag p99 $(( $(j "$s" '.latency_us.schedule_lag.p99 // 0') / 1000 )) ms"
 }
 
+# b1. the error witness_node answers to a refused broadcast has the shape stats/rejection.hpp
+# reads (tests/testdata/witness_node_errors.json): an unsigned transfer from nathan is refused
+# for its missing authority before any other check. The answer is kept in the work directory.
+step_rejection_shape() {
+  local exp tx out=$work/rejection-missing-auth.json
+  exp=$(date -u -d '+60 seconds' +%Y-%m-%dT%H:%M:%S)
+  tx="{\"ref_block_num\":0,\"ref_block_prefix\":0,\"expiration\":\"$exp\",\"operations\":[[0,{\"fee\":{\"amount\":2000000,\"asset_id\":\"1.3.0\"},\"from\":\"1.2.17\",\"to\":\"1.2.6\",\"amount\":{\"amount\":1,\"asset_id\":\"1.3.0\"},\"extensions\":[]}]],\"extensions\":[],\"signatures\":[]}"
+  curl -s -m 5 -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"call\",\"params\":[\"network_broadcast\",\"broadcast_transaction\",[$tx]]}" \
+    "http://127.0.0.1:${TN_RPC_PORTS[1]}" >"$out" || fail "curl exited $?"
+  jq -c . "$out"
+  jq -e '.error.code == 4010001 and (.error.message | startswith("Execution error: missing required active authority: Missing Active Authority 1.2.17"))
+         and .error.data.name == "tx_missing_active_auth" and .error.data.code == 4010001
+         and (.error.data.stack[0].format | startswith("Missing Active Authority ${id}"))' "$out" >/dev/null ||
+    fail "unexpected answer: $(head -c 600 "$out")"
+  ok "code 4010001, data.name tx_missing_active_auth, stack[0].format \"$(j "$out" .error.data.stack[0].format)\""
+}
+
+# b2. a rate search whose accounts run dry: two accounts funded for about 30 transfer fees each
+# (20 BTS a fee on this genesis), a search that needs more. witness_node refuses the later
+# transfers with FC_ASSERT "Insufficient Balance" (fc code 10): the search must end not valid,
+# as the beacons' own setup, and name no node limit.
+step_search_dry_accounts() {
+  local dry=$work/dry-accounts.txt dir=$work/runs/search-dry-accounts scen=$work/search-dry.yaml
+  timeout 60 "$bin" beacon provision --node "${TN_WS[1]}" --registrar nathan \
+    --registrar-wif-file "$wif_file" --count 2 --prefix dry- --fund 60000000 \
+    --accounts-out "$dry" >"$work/provision-dry.json" || fail "beacon provision exited $?"
+  write_scenario max-transfer-one-node "$scen"
+  sed -i 's/^load:.*$/load: {search: {start: 4, step: 4, step_duration: 4s, max: 40, hold: 3s, settle: 3s}}/' "$scen"
+  NODE_FLAGS=()
+  node_flags 1
+  timeout 90 "$bin" beacon run --scenario "$scen" "${NODE_FLAGS[@]}" --accounts "$dry" \
+    --out "$dir" --store "$store" --name "rn-search-dry-accounts" --quiet >"$work/search-dry.out" ||
+    fail "beacon run exited $? ($(tail -1 "$work/steps/$STEP.log"))"
+  local s=$dir/summary.json
+  [[ -s $s ]] || fail "no summary.json"
+  jq -c '{search: (.search | {valid, invalid_reason, side, sustained_rate, ended}), rejections, notes}' "$s"
+  [[ $(j "$s" '.search.valid') == false ]] || fail "search valid: $(jq -c '.search | {valid, sustained_rate, break_point}' "$s")"
+  [[ $(j "$s" '.search.sustained_rate') == null ]] || fail "a sustained rate was reported: $(j "$s" .search.sustained_rate)"
+  jq -e '[.notes[]?, .verdict.notes[]?] | any(contains("not valid: the beacons"))' "$s" >/dev/null ||
+    fail "no 'not valid: the beacons' note: $(jq -c .notes "$s")"
+  local n side
+  n=$(j "$s" '.totals.rejected_by_reason["fc:10 insufficient_balance"] // 0')
+  ((n > 0)) || fail "no fc:10 insufficient_balance rejection: $(jq -c .totals.rejected_by_reason "$s")"
+  side=$(j "$s" '.rejections[] | select(.reason == "fc:10 insufficient_balance") | .side')
+  [[ $side == beacon ]] || fail "fc:10 insufficient_balance has side $side"
+  [[ $(j "$s" '.verdict.valid_for_throughput') == false ]] || fail "the run claims to be valid for throughput"
+  ok "search ended \"$(j "$s" .search.ended)\": $(j "$s" .search.invalid_reason);" \
+    "rejected_by_reason $(jq -c .totals.rejected_by_reason "$s"), by side $(jq -c .totals.rejected_by_side "$s")"
+}
+
 # c. a fleet: the overseer and two beacons (tokens from 0600 files), a run created and started
 # with ctl over the three nodes.
 step_fleet() {
@@ -630,6 +680,8 @@ if start_testnet; then
   for preset in $("$bin" beacon presets); do
     run_step "preset-$preset" step_preset "$preset"
   done
+  run_step rejection-shape step_rejection_shape
+  run_step search-dry-accounts step_search_dry_accounts
   run_step fleet step_fleet
   run_step uptime step_uptime
   run_step report step_report

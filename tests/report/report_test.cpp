@@ -336,13 +336,54 @@ TEST(Report, RejectionsAppearByReasonInTheVerdictAndErrors) {
   o.rejected_every = 20;
   const json::object model = model_of(test::synthetic_run(o));
   const std::string md = render_markdown(model);
-  EXPECT_NE(md.find("20 of 400 sent transactions were rejected (fc:3030001 \u00d720)"),
+  // fc:3030001 (duplicate transaction) is the beacons' own doing, called out as such.
+  EXPECT_NE(md.find("20 of 400 sent transactions were rejected (the beacons' own setup, not the "
+                    "network: fc:3030001 \u00d720)"),
             std::string::npos)
       << md;
-  EXPECT_NE(md.find("| rejected fc:3030001 | 20 |"), std::string::npos);
+  EXPECT_NE(md.find("| rejected fc:3030001 | beacon | 20 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("Beacon-side errors are the beacons' own setup, not the network"),
+            std::string::npos);
   const auto& errs = run0(model).at("series").at("errors").as_object();
   ASSERT_TRUE(errs.contains("rejected fc:3030001"));
   EXPECT_EQ(errs.at("rejected fc:3030001").as_array()[0].as_int64(), 5);
+}
+
+// Network-side reasons are listed as the network's, first; beacon-side ones after, called out;
+// report.json's verdict lists every reason with its side.
+TEST(Report, RejectionsAreGroupedBySide) {
+  test::synthetic_options o;
+  o.seconds = 4;
+  o.rate = 100;
+  o.rejected_every = 20;
+  o.rejection = "fc:10 insufficient_balance";
+  store::run_record run = test::synthetic_run(o);
+  stats::second_series rows;
+  for (stats::second_row r : run.merged.rows()) {
+    r.rejected_by_reason["timeout"] = 1;
+    r.rejected += 1;
+    r.accepted -= 1;
+    rows.insert(r);
+  }
+  run.merged = rows;
+  run.summary.reset();  // computed from the rows
+  const json::object model = model_of(run);
+  const std::string md = render_markdown(model);
+  EXPECT_NE(md.find("24 of 400 sent transactions were rejected (network: timeout \u00d74; the "
+                    "beacons' own setup, not the network: fc:10 insufficient_balance \u00d720)"),
+            std::string::npos)
+      << md;
+  const std::size_t beacon_row = md.find("| rejected fc:10 insufficient_balance | beacon | 20 |");
+  const std::size_t network_row = md.find("| rejected timeout | network | 4 |");
+  ASSERT_NE(beacon_row, std::string::npos) << md;
+  ASSERT_NE(network_row, std::string::npos) << md;
+  EXPECT_LT(beacon_row, network_row) << "beacon-side first";
+  const auto& rej = run0(model).at("verdict").at("rejections").as_array();
+  ASSERT_EQ(rej.size(), 2u);
+  EXPECT_EQ(rej[0].at("reason"), "fc:10 insufficient_balance");
+  EXPECT_EQ(rej[0].at("kind"), "insufficient_balance");
+  EXPECT_EQ(rej[0].at("side"), "beacon");
+  EXPECT_EQ(rej[1].at("side"), "network");
 }
 
 // Two beacons each report their share of every step, a few milliseconds apart: one step each
@@ -388,6 +429,35 @@ TEST(Report, ChainIdFromTheBeaconsStartEventsWhenTheManifestHasNone) {
                         json::object{{"rate", 10}, {"chain_id", "abc123"}}});
   const json::object model = model_of(run);
   EXPECT_EQ(run0(model).at("facts").at("chain_id").as_string(), "abc123");
+}
+
+// A search that ended not valid (the beacons' accounts ran dry, rate_searcher.hpp) names no
+// break point and no node limit, in the headline and in the rate-search section.
+TEST(Report, NotValidRateSearchIsNoNodeLimit) {
+  test::synthetic_options o;
+  o.seconds = 40;
+  o.rate = 50;
+  o.rate_search = true;
+  o.scenario = "max-throughput";
+  store::run_record run = test::synthetic_run(o);
+  const std::string why =
+      "not valid: the beacons' accounts ran out of funds (fc:10 insufficient_balance: 10 of 10 "
+      "rejections) at step 4, 200 tx/s; no node limit was found";
+  for (auto& e : run.events) {
+    if (e.kind != store::event_kind::break_point) continue;
+    e.data = json::object{{"rate", 200}, {"reason", why}, {"valid", false}, {"side", "beacon"}};
+  }
+  const json::object model = model_of(run);
+  const std::string headline(run0(model).at("verdict").at("headline").as_string());
+  EXPECT_EQ(headline.find("found its break point"), std::string::npos) << headline;
+  EXPECT_NE(headline.find("The rate search is not valid (no node limit was found)"),
+            std::string::npos)
+      << headline;
+  const std::string md = render_markdown(model);
+  EXPECT_NE(md.find("Not valid, no node limit (the beacons' own setup, not the network)"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("Break point at second"), std::string::npos);
 }
 
 TEST(Report, RateSearchStepsAndBreakPoint) {

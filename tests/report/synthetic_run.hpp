@@ -17,9 +17,10 @@ namespace bts::report::test {
 
 struct synthetic_options {
   std::int64_t seconds = 60;
-  std::int64_t rate = 100;          // tx/s offered
-  double include_share = 1.0;       // of accepted
-  std::int64_t rejected_every = 0;  // one rejection per this many sends (0: none)
+  std::int64_t rate = 100;               // tx/s offered
+  double include_share = 1.0;            // of accepted
+  std::int64_t rejected_every = 0;       // one rejection per this many sends (0: none)
+  std::string rejection = "fc:3030001";  // their reason (stats/rejection.hpp)
   std::int64_t block_interval_s = 3;
   bool blocks = true;        // when run_record supports them
   bool rate_search = false;  // rate_change events every seconds/4 and a break point
@@ -118,7 +119,7 @@ inline store::run_record synthetic_run(const synthetic_options& o) {
     r.offered = rate;
     r.sent = rate;
     r.rejected = o.rejected_every > 0 ? rate / o.rejected_every : 0;
-    if (r.rejected > 0) r.rejected_by_reason["fc:3030001"] = r.rejected;
+    if (r.rejected > 0) r.rejected_by_reason[o.rejection] = r.rejected;
     r.accepted = r.sent - r.rejected;
     r.included =
         static_cast<std::int64_t>(std::llround(static_cast<double>(r.accepted) * include_share));

@@ -180,6 +180,32 @@ TEST(RunSummary, DryPoolAndSaturatedSendThreadInvalidate) {
             "(peak 99.5% at second 5)");
 }
 
+// Rejections of the beacons' own setup (their funds ran out) above 1% of the sends: the run
+// measured the beacons, not the network; network-side ones (fc:10 without a kind) do not count.
+TEST(RunSummary, BeaconSideRejectionsInvalidate) {
+  run_fixture f;
+  f.add_second(4, [](second_row& r, latency_set&) {
+    r.accepted = 80;
+    r.rejected = 20;
+    r.rejected_by_reason = {{"fc:10 insufficient_balance", 19}, {"fc:10", 1}};
+  });
+  const run_summary s = f.summary();
+  EXPECT_FALSE(s.valid_for_throughput);
+  ASSERT_EQ(s.invalid_reasons.size(), 1u);
+  EXPECT_EQ(s.invalid_reasons[0],
+            "the beacons' own setup, not the network, caused 19 of 29 rejections "
+            "(fc:10 insufficient_balance: 19)");
+  const auto totals = to_json(s).at("totals").as_object();
+  EXPECT_EQ(totals.at("rejected_by_side").at("beacon").as_int64(), 19);
+  EXPECT_EQ(totals.at("rejected_by_side").at("network").as_int64(), 10);
+
+  run_fixture few;  // 1 beacon-side rejection of 1,000 sends: below the limit
+  few.add_second(4, [](second_row& r, latency_set&) {
+    r.rejected_by_reason = {{"fc:10 now <= trx.expiration", 1}};
+  });
+  EXPECT_TRUE(few.summary().valid_for_throughput);
+}
+
 TEST(RunSummary, EmptyAndIdleRunsSaySo) {
   const run_summary empty = summarize(second_series{}, latency_set{}, {});
   EXPECT_FALSE(empty.valid_for_throughput);

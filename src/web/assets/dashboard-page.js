@@ -209,6 +209,14 @@
         box.append(' · ', el('b', s.verdict.valid_for_throughput ? 'valid for throughput' : 'not valid for throughput'));
         for (const why of s.verdict.invalid_reasons || []) box.append(el('div', why));
       }
+      // Each rejection reason with its side (stats/rejection.hpp decides it, the page only shows it).
+      const rej = Array.isArray(s.rejections) ? s.rejections : [];
+      for (const side of ['beacon', 'network']) {
+        const of = rej.filter((x) => x && x.side === side && x.count > 0);
+        if (!of.length) continue;
+        box.append(el('div', (side === 'beacon' ? "Rejected, beacon-side (the beacons' own setup, not the network): " : 'Rejected, network-side: ') +
+          of.map((x) => `${x.reason} ×${fmt(x.count, 0)}`).join(', ')));
+      }
     }
   }
 
@@ -270,6 +278,8 @@
       id: 'chart-errors', unit: '/s',
       series: () => [
         ...reasons.map((k) => ['rejected ' + k, (r) => (r.rejected_by_reason && typeof r.rejected_by_reason[k] === 'number' ? r.rejected_by_reason[k] : 0)]),
+        ...(reasons.length ? [['rejected beacon-side', (r) => num(r.rejected_by_side && r.rejected_by_side.beacon)],
+          ['rejected network-side', (r) => num(r.rejected_by_side && r.rejected_by_side.network)]] : []),
         ['timeouts', (r) => num(r.timeouts)], ['disconnects', (r) => num(r.disconnects)]],
     },
     cpu: {
