@@ -406,7 +406,10 @@ step_search_dry_accounts() {
   sed -i 's/^load:.*$/load: {search: {start: 4, step: 4, step_duration: 4s, max: 40, hold: 3s, settle: 3s}}/' "$scen"
   NODE_FLAGS=()
   node_flags 1
+  # The fee budget would refuse this run at start (fee-budget-refused tests that): go on anyway,
+  # to see what the search makes of accounts that run dry.
   timeout 90 "$bin" beacon run --scenario "$scen" "${NODE_FLAGS[@]}" --accounts "$dry" \
+    --ignore-fee-budget \
     --out "$dir" --store "$store" --name "rn-search-dry-accounts" --quiet >"$work/search-dry.out" ||
     fail "beacon run exited $? ($(tail -1 "$work/steps/$STEP.log"))"
   local s=$dir/summary.json
