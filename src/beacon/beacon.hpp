@@ -41,7 +41,9 @@
 //
 // Events (on_event, output thread, in order with the rows): start {rate}, rate_change {from,
 // to, step?}, break_point {rate, reason, step, ...}, stop {...}, and with block_watch all_nodes
-// a note {propagated, nodes: [...]} saying whether the run's blocks reached every node.
+// a note {propagated, nodes: [...], summary, ...} saying when the run's blocks reached each node
+// and which never did (propagation_watch.hpp). With all_nodes, run() returns only after the
+// grace for late blocks (at most the scenario's propagation.grace, 30 s by default).
 //
 // Parts (beacon.cpp wires them): run_setup.hpp (the chain facts read at setup), presign_pool.hpp
 // (signers), send_loop.hpp (the hot path) over broadcaster.hpp (the connections), rate_searcher.hpp

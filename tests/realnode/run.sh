@@ -12,7 +12,8 @@
 # and stops every process it started on exit.
 #
 # Steps (one `ok NAME: numbers` or `FAIL NAME: why` line each), then `N passed, M failed`:
-#   testnet, provision, provision-again, preset-<each of the six>, fleet, uptime, report,
+#   testnet, provision, provision-again, preset-<each of the six>, propagation-late, fleet,
+#   uptime, report,
 #   run-command, differential.
 # The work directory (logs, run directories, stores) is kept on failure, or always with
 # BTS_REALNODE_KEEP=1; BTS_REALNODE_WORK=DIR picks it.
@@ -346,10 +347,14 @@ step_preset() {
       extra=" search: sustained $sustained tx/s over $(jq '.search.steps | length' "$s") steps, ended: $ended;"
       ;;
     p2p-limit)
-      local prop
+      local prop measured
       prop=$(jq -c '.propagation.propagated' "$s")
-      [[ $prop == true ]] || fail "blocks did not propagate: $(jq -c '.propagation' "$s")"
-      extra=" propagated to all 3 nodes, largest block $(j "$s" .propagation.largest_block_bytes) bytes;"
+      [[ $prop == true ]] || fail "blocks did not propagate: $(jq -c '.propagation.summary' "$s")"
+      # Latency per node: every node's blocks measured against the first node that had them.
+      measured=$(jq '[.propagation.nodes[] | select(.vs_first_node_us.count > 0)] | length' "$s")
+      ((measured == 3)) || fail "propagation latency measured on $measured of 3 nodes: $(jq -c '.propagation.nodes' "$s")"
+      extra=" $(j "$s" .propagation.summary);"
+      extra+=" behind the first node p99 (ms) per node: $(jq -r '[.propagation.nodes[] | "\(.url) \(.vs_first_node_us.p99 / 1000 | floor)"] | join(", ")' "$s");"
       ;;
   esac
   if grep -q limit_order_cancel "$scen"; then
@@ -374,6 +379,39 @@ step_preset() {
   fi
   ok "$RUN_NUMBERS;$extra node cpu peak $(j "$s" '.cpu_percent.node_peak // "-"')%," \
     "schedule lag p99 $(( $(j "$s" '.latency_us.schedule_lag.p99 // 0') / 1000 )) ms"
+}
+
+# b2. late is not missed: a1 is stopped (SIGSTOP) for 5 s across the end of a short all_nodes run,
+# so the blocks of the run's last seconds reach it after the run; they must be measured late (the
+# grace waits for a1's head), not counted missed.
+step_propagation_late() {
+  local dir=$work/runs/propagation-late scen=$work/propagation-late.yaml s rc=0
+  printf '%s\n' "name: propagation-late" "mix: {transfer: 1}" "amount: 1" \
+    "load: {kind: constant, rate: 2}" "duration: 6s" "block_watch: all_nodes" \
+    "propagation: {grace: 20s}" >"$scen"
+  NODE_FLAGS=()
+  node_flags 0 1 2
+  timeout 90 "$bin" beacon run --scenario "$scen" "${NODE_FLAGS[@]}" --accounts "$accounts" \
+    --out "$dir" --quiet >"$work/propagation-late.out" 2>&1 &
+  local bp=$!
+  track "$bp"
+  # The run starts ~1-2 s after launch (setup, pool fill) and lasts 6 s: stop a1 from 5 s to 10 s.
+  sleep 5
+  kill -STOP "${TN_PIDS[1]}"
+  sleep 5
+  kill -CONT "${TN_PIDS[1]}"
+  wait "$bp" || rc=$?
+  ((rc == 0)) || fail "beacon run exited $rc: $(tail -2 "$work/propagation-late.out" | tr '\n' ' ')"
+  s=$dir/summary.json
+  local row missed late max
+  row=$(jq -c --arg u "${TN_WS[1]}" '.propagation.nodes[] | select(.url == $u)' "$s")
+  [[ -n $row ]] || fail "no propagation row for ${TN_WS[1]}: $(jq -c '.propagation' "$s")"
+  missed=$(jq '.missed_count' <<<"$row"); late=$(jq '.seen_after_run' <<<"$row")
+  max=$(jq '.vs_first_node_us.max' <<<"$row")
+  ((missed == 0)) || fail "a1 stopped for 5 s: $missed blocks counted missed: $(j "$s" .propagation.summary)"
+  ((max >= 2000000)) || fail "a1 stopped for 5 s but its blocks were at most $((max / 1000)) ms late: $row"
+  ok "a1 stopped 5 s: 0 missed, $late blocks seen after the run, up to $((max / 1000)) ms behind" \
+    "the first node; grace waited $(j "$s" .propagation.grace.waited_ms) ms; $(j "$s" .propagation.summary)"
 }
 
 # c. a fleet: the overseer and two beacons (tokens from 0600 files), a run created and started
@@ -591,6 +629,7 @@ if start_testnet; then
   for preset in $("$bin" beacon presets); do
     run_step "preset-$preset" step_preset "$preset"
   done
+  run_step propagation-late step_propagation_late
   run_step fleet step_fleet
   run_step uptime step_uptime
   run_step report step_report
