@@ -91,6 +91,7 @@ void propagation_watch::open(const std::vector<scenarios::node_endpoint>& nodes,
 }
 
 void propagation_watch::on_head(node_blocks& n, std::uint32_t num, const std::string& id) {
+  n.reported = std::max(n.reported, num);
   if (num <= n.head && n.seen.contains(num)) return;
   const std::int64_t at = now_us();
   std::uint32_t from = std::max(n.head, start_head_) + 1;
@@ -337,7 +338,7 @@ json::object propagation_watch::summary(const std::string& first_url,
                    {"missed_count", missed_count},
                    {"missed", std::move(missed_rows)},
                    {"other_id_count", other_count},
-                   {"head_at_end", n->head}};
+                   {"head_at_end", n->reported}};
     json::array other_nums;
     for (auto k : other) other_nums.push_back(k);
     o["other_id"] = std::move(other_nums);
@@ -347,8 +348,8 @@ json::object propagation_watch::summary(const std::string& first_url,
         reason = "largest " + grouped(static_cast<double>(big)) + " bytes (#" +
                  std::to_string(big_num) + ") > the " + limit_text(settings_.p2p_max_message_size) +
                  " P2P message limit";
-      else if (n->head < missed.front())
-        reason = "its head stayed at #" + std::to_string(n->head);
+      else if (n->reported < missed.front())
+        reason = "its head stayed at #" + std::to_string(n->reported);
       else
         reason = "get_block did not return them";
       if (missed_text.size() < 600)
@@ -361,7 +362,7 @@ json::object propagation_watch::summary(const std::string& first_url,
                      (other_count == 1 ? "block " : "blocks ") + block_list(other, other_count);
     o["missed_reason"] = reason;
     if (missed_count > 0 || other_count > 0) propagated = false;
-    if (vs_first.max() > worst_max && n->url != first_url) {
+    if (!vs_first.empty() && vs_first.max() > worst_max && n->url != first_url) {
       worst_max = vs_first.max();
       worst_url = n->url;
     }

@@ -79,7 +79,8 @@ class propagation_watch {
   struct node_blocks {
     std::string url;
     std::optional<rpc::client> client;
-    std::uint32_t head = 0;  // highest block the node announced
+    std::uint32_t head = 0;      // highest run block the node announced (from the start head)
+    std::uint32_t reported = 0;  // the node's own head as it last announced it
     std::map<std::uint32_t, sighting> seen;
     bool polling = false;
   };

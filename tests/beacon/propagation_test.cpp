@@ -45,6 +45,16 @@ struct propagation : ::testing::Test {
     return o;
   }
 
+  // The devnet's first slots after its start may pass without a block: wait for a steady chain
+  // (head >= 3 on the producer, at most 10 s) so that a run of a few seconds spans blocks.
+  static void steady(devnet_fixture& f) {
+    EXPECT_TRUE(devnet_fixture::eventually(
+        [&] {
+          return f.node->net().read(0, [](const auto& db) { return db.head_block_num(); }) >= 3;
+        },
+        10s));
+  }
+
   // The propagation note's row for endpoint url.
   static const json::object& row(const json::object& p, const std::string& url) {
     for (const auto& n : p.at("nodes").as_array())
@@ -58,13 +68,14 @@ struct propagation : ::testing::Test {
   }
 };
 
-// Endpoint 2 gets every block 4 s late; the run lasts 2 s, so its last blocks arrive during the
+// Endpoint 2 gets every block 4 s late; the run lasts 3 s, so its last blocks arrive during the
 // grace: late, measured (≈ 4 s behind the first node), never missed.
 TEST_F(propagation, late_blocks_are_late_not_missed) {
   auto n = net(3);
   n.node_delay[2] = 4000ms;
   devnet_fixture f(n, true);
-  auto o = options(f, 20, 2000ms);
+  steady(f);
+  auto o = options(f, 20, 3000ms);
   o.sc.propagation.grace = 10s;
   beacon b(o);
   const auto t0 = std::chrono::steady_clock::now();
@@ -90,7 +101,7 @@ TEST_F(propagation, late_blocks_are_late_not_missed) {
   const std::string text(p.at("summary").as_string());
   EXPECT_NE(text.find("blocks reached every node (3)"), std::string::npos);
   EXPECT_NE(text.find("on " + f.url(2)), std::string::npos);
-  EXPECT_LT(took, 2s + 3s + 10s);
+  EXPECT_LT(took, 3s + 3s + 10s + 3s);  // run, drain, grace, setup
 }
 
 // Endpoint 1 never gets another block: after the grace (2 s) its run blocks are missed.
@@ -98,7 +109,8 @@ TEST_F(propagation, stalled_node_misses_blocks_after_a_bounded_grace) {
   auto n = net(2);
   n.stalled_nodes.insert(1);
   devnet_fixture f(n, true);
-  auto o = options(f, 10, 2000ms);
+  steady(f);
+  auto o = options(f, 10, 3000ms);
   o.sc.propagation.grace = 2s;
   beacon b(o);
   const beacon_result r = b.run();
@@ -125,6 +137,7 @@ TEST_F(propagation, block_above_the_p2p_limit_is_missed_with_the_reason) {
   auto n = net(2);
   n.p2p_max_message_size = 800;
   devnet_fixture f(n, true);
+  steady(f);
   auto o = options(f, 30, 2000ms);
   o.sc.propagation.grace = 2s;
   o.sc.propagation.p2p_max_message_size = 800;
