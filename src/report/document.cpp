@@ -482,7 +482,8 @@ void propagation(writer& w, const json::value& run, const std::string& p, int in
   w.begin(p + "propagation");
   w.heading(3, "Block propagation");
   for (const auto& b : list.as_array()) {
-    const std::string beacon = str(at(b, {"beacon"}));
+    // One entry per beacon that watched; a single one is not named.
+    const std::string beacon = list.as_array().size() > 1 ? str(at(b, {"beacon"})) : "";
     const bool ok = at(b, {"propagated"}).is_bool() && at(b, {"propagated"}).as_bool();
     w.para((beacon.empty() ? "" : "Beacon " + beacon + ": ") + "blocks #" +
                cell(at(b, {"first_block"})) + " to #" + cell(at(b, {"last_block"})) + " (" +

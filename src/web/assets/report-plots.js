@@ -138,8 +138,9 @@
     // One spectrum per node (and beacon) of the latency behind the first node that had a block.
     propagation(run) {
       const lines = [];
-      for (const b of (run.p2p_limit && run.p2p_limit.propagation) || []) {
-        for (const n of b.nodes) lines.push([b.beacon ? `${b.beacon} ${n.url}` : n.url, n.vs_first_node_spectrum || []]);
+      const list = (run.p2p_limit && run.p2p_limit.propagation) || [];
+      for (const b of list) {
+        for (const n of b.nodes) lines.push([list.length > 1 ? `${b.beacon} ${n.url}` : n.url, n.vs_first_node_spectrum || []]);
       }
       const xs = new Set();
       const maps = lines.map(([, points]) => {
