@@ -152,8 +152,9 @@ class runner {
     asio::post(io_, [this] { start_schedule(); });
     loop.join();
     // block_watch all_nodes: the late blocks' grace, bounded by the scenario's
-    // propagation.grace (propagation_watch.hpp); the watcher's thread still runs.
-    if (started_) propagation_.settle();
+    // propagation.grace (propagation_watch.hpp), cut short by a second stop request; the
+    // watcher's thread still runs.
+    if (started_) propagation_.settle([this] { return stop_requests_.load() > 1; });
     propagation_.close();
     node_load_.stop();
     stop_watcher();

@@ -191,7 +191,7 @@ auto propagation_watch::on_watch_thread(F f) {
   return fut.get();
 }
 
-void propagation_watch::settle() {
+void propagation_watch::settle(const std::function<bool()>& give_up) {
   if (nodes_.empty()) return;
   const auto t0 = std::chrono::steady_clock::now();
   on_watch_thread([this] {
@@ -208,7 +208,7 @@ void propagation_watch::settle() {
                          [this](const auto& n) { return n->head >= *run_last_; });
     });
     if (all) caught_up_ = true;
-    if (all || std::chrono::steady_clock::now() >= deadline) break;
+    if (all || std::chrono::steady_clock::now() >= deadline || (give_up && give_up())) break;
     std::this_thread::sleep_for(100ms);
   }
   grace_waited_ms_ =

@@ -40,6 +40,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -61,8 +62,9 @@ class propagation_watch {
   // Watches every distinct node URL, from block `head_block_number` + 1 on.
   void open(const std::vector<scenarios::node_endpoint>& nodes, std::uint32_t head_block_number);
   // The end of the run: fixes the run's last block, waits for the nodes (bounded, see above) and
-  // asks them for what they did not announce. No-op when not opened.
-  void settle();
+  // asks them for what they did not announce. `give_up` (optional), polled every 100 ms, ends
+  // the wait early (e.g. a second stop request). No-op when not opened.
+  void settle(const std::function<bool()>& give_up = {});
   void close();
 
   boost::json::object summary(const std::string& first_url, std::int64_t maximum_block_size) const;
