@@ -99,7 +99,7 @@ class runner {
                   [this](store::block_record b) {
                     if (o_.on_block) out_.post([this, b = std::move(b)] { o_.on_block(b); });
                   }}),
-        propagation_(watch_io_.get_executor(), o.call_timeout, o.connect_timeout),
+        propagation_(watch_io_.get_executor(), o.call_timeout, o.connect_timeout, o.sc.propagation),
         gauges_(clock_, seq_, pool_, bc_, node_load_, o.sc.count),
         out_(std::max<std::size_t>(1, o.output_queue_capacity)) {
     head_.set(setup_.head, clock_.now().time_since_epoch().count());
@@ -135,6 +135,7 @@ class runner {
       // Closes the connections, gives them 50 ms to say goodbye, then stops the send thread.
       asio::post(io_, [this] {
         close_all();
+        propagation_.close();
         tick_timer_.expires_after(50ms);
         tick_timer_.async_wait([this](boost::system::error_code) { io_.stop(); });
       });
@@ -150,6 +151,11 @@ class runner {
     node_load_.start(watch_io_.get_executor());
     asio::post(io_, [this] { start_schedule(); });
     loop.join();
+    // block_watch all_nodes: the late blocks' grace, bounded by the scenario's
+    // propagation.grace (propagation_watch.hpp), cut short by a second stop request; the
+    // watcher's thread still runs.
+    if (started_) propagation_.settle([this] { return stop_requests_.load() > 1; });
+    propagation_.close();
     node_load_.stop();
     stop_watcher();
     pool_.stop();
@@ -190,7 +196,6 @@ class runner {
   void close_all() {
     bc_.close();
     tracker_.close();
-    propagation_.close();
   }
 
   rate_searcher::hooks search_hooks() {
@@ -393,8 +398,8 @@ class runner {
   // The propagation note and the stop event.
   void emit_end() {
     if (o_.sc.watch == scenarios::block_watch::all_nodes) {
-      propagation_summary_ = propagation_.summary(tracker_.blocks(), o_.sc.nodes.front().url,
-                                                  setup_.parameters.maximum_block_size);
+      propagation_summary_ =
+          propagation_.summary(o_.sc.nodes.front().url, setup_.parameters.maximum_block_size);
     }
     if (!started_) return;
     if (!propagation_summary_.empty())

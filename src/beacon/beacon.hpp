@@ -24,7 +24,8 @@
 //      their arrival time to the send thread, which matches them. Every block seen becomes a
 //      store::block_record (once per block number).
 //   3. when the schedule ends (duration, count, or request_stop) it waits for answers and
-//      inclusions up to `drain_timeout`, then closes the last second.
+//      inclusions up to `drain_timeout`, then closes the last second; with block_watch
+//      all_nodes it then waits for late blocks (propagation_watch.hpp, bounded).
 // Disconnects are reconnected by the rpc client and counted; rejections are counted by fc code;
 // neither stops the run.
 //
@@ -46,7 +47,10 @@
 //
 // Events (on_event, output thread, in order with the rows): start {rate}, rate_change {from,
 // to, step?}, break_point {rate, reason, step, ...}, stop {...}, and with block_watch all_nodes
-// a note {propagated, nodes: [...]} saying whether the run's blocks reached every node.
+// a note {propagated, nodes: [...], summary, ...} saying when the run's blocks reached each node
+// and which never did (propagation_watch.hpp). With all_nodes, run() returns only after the
+// grace for late blocks (at most the scenario's propagation.grace, 30 s by default; a second
+// request_stop() ends it).
 //
 // Parts (beacon.cpp wires them): run_setup.hpp (the chain facts read at setup), presign_pool.hpp
 // (signers), send_loop.hpp (the hot path) over broadcaster.hpp (the connections), rate_searcher.hpp

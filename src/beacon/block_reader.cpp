@@ -21,8 +21,10 @@ const protocol::json_read_options lenient{
     protocol::json_read_options::unknown_field_policy::ignore};
 
 // The signed header's packed size: decoded and packed when possible, else the size of a header
-// with empty extensions and this witness (what every BitShares block has).
-std::size_t header_size(const json::object& block, std::uint64_t witness_instance) {
+// with empty extensions and this witness (what every BitShares block has). `id` gets the
+// header's block id (hex) when it decodes.
+std::size_t header_size(const json::object& block, std::uint64_t witness_instance,
+                        std::string& id) {
   try {
     // The header members only: copying the whole block (its transactions) would be costly.
     json::object header;
@@ -32,6 +34,7 @@ std::size_t header_size(const json::object& block, std::uint64_t witness_instanc
     }
     chain::signed_block_header h;
     protocol::from_json(json::value(std::move(header)), h, lenient);
+    id = to_hex(h.id());
     return protocol::pack_to_bytes(h).size();
   } catch (const std::exception&) {
     chain::signed_block_header h;
@@ -67,7 +70,7 @@ block_contents read_block(const json::object& block, std::uint32_t block_num) {
   if (const auto* t = block.if_contains("transaction_ids"); t && t->is_array())
     ids = &t->as_array();
 
-  std::size_t bytes = header_size(block, witness_instance) + varint_size(txs->size());
+  std::size_t bytes = header_size(block, witness_instance, out.id) + varint_size(txs->size());
   r.transactions = static_cast<std::int64_t>(txs->size());
   out.transactions.resize(txs->size());
   for (std::size_t i = 0; i < txs->size(); ++i) {

@@ -23,6 +23,7 @@
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct block_transaction {
 
 struct block_contents {
   store::block_record record;  // run_transactions and max_block_size left 0 for the caller
+  // The block id (lower-case hex) computed from the decoded header as bitshares-core does
+  // (get_block's answer carries none); empty when the header does not decode.
+  std::string id;
   std::vector<block_transaction> transactions;
   std::uint32_t undecodable = 0;  // transactions whose size was estimated
   bool size_estimated = false;

@@ -498,6 +498,51 @@ void search_and_p2p(writer& w, const json::value& run, const std::string& p) {
   }
 }
 
+// block_watch all_nodes: when each block reached each node (behind the first node that had it,
+// and behind the block's timestamp), and which blocks a node never got: two separate findings.
+void propagation(writer& w, const json::value& run, const std::string& p, int index) {
+  const json::value& list = at(run, {"p2p_limit", "propagation"});
+  if (!list.is_array() || list.as_array().empty()) return;
+  w.begin(p + "propagation");
+  w.heading(3, "Block propagation");
+  for (const auto& b : list.as_array()) {
+    // One entry per beacon that watched; a single one is not named.
+    const std::string beacon = list.as_array().size() > 1 ? str(at(b, {"beacon"})) : "";
+    const bool ok = at(b, {"propagated"}).is_bool() && at(b, {"propagated"}).as_bool();
+    w.para((beacon.empty() ? "" : "Beacon " + beacon + ": ") + "blocks #" +
+               cell(at(b, {"first_block"})) + " to #" + cell(at(b, {"last_block"})) + " (" +
+               cell(at(b, {"run_blocks"})) + "); " + str(at(b, {"summary"})) + ".",
+           ok ? "good" : "bad");
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& n : at(b, {"nodes"}).as_array()) {
+      rows.push_back({str(at(n, {"url"})), cell(at(n, {"blocks_seen"})),
+                      cell(at(n, {"seen_after_run"})), cell(at(n, {"missed_count"})),
+                      latency_cell(at(n, {"vs_first_node_us", "p50"})),
+                      latency_cell(at(n, {"vs_first_node_us", "p99"})),
+                      latency_cell(at(n, {"vs_first_node_us", "max"})),
+                      latency_cell(at(n, {"vs_block_time_us", "p50"})),
+                      latency_cell(at(n, {"vs_block_time_us", "p99"}))});
+    }
+    w.table(
+        {"node", "blocks seen", "after the run", "missed", "behind first p50", "behind first p99",
+         "behind first max", "after block time p50", "after block time p99"},
+        std::move(rows));
+    const json::value& g = at(b, {"grace"});
+    if (g.is_object()) {
+      w.para("Latency and misses are separate: a block is missed only if, after the grace (" +
+                 latency_cell(json::value(num(at(g, {"waited_ms"})) * 1000)) + " of at most " +
+                 latency_cell(json::value(num(at(g, {"bound_ms"})) * 1000)) +
+                 ", until every node's head passed the run's last block), get_block on that "
+                 "node still did not return it with the same id. Block timestamps have whole-"
+                 "second resolution.",
+             "note");
+    }
+  }
+  w.plot(p + "plot-propagation", "propagation",
+         "Propagation latency behind the first node, per node (percentile spectrum)", index);
+  w.end();
+}
+
 void events(writer& w, const json::value& run, const std::string& p) {
   w.begin(p + "events");
   w.heading(3, "Events");
@@ -509,9 +554,13 @@ void events(writer& w, const json::value& run, const std::string& p) {
     constexpr std::size_t shown = 200;
     for (std::size_t i = 0; i < a.size() && i < shown; ++i) {
       const auto& e = a[i];
+      const json::value& d = at(e, {"data"});
+      // A propagation note carries histograms: its summary says it (report.json has the rest).
+      const bool propagation_note = at(d, {"nodes"}).is_array() && at(d, {"summary"}).is_string() &&
+                                    at(d, {"latency_summary"}).is_string();
       rows.push_back({number(num(at(e, {"at_second"})), 3), str(at(e, {"kind"})),
                       str(at(e, {"beacon"})).empty() ? "(run)" : str(at(e, {"beacon"})),
-                      json::serialize(at(e, {"data"}))});
+                      propagation_note ? str(at(d, {"summary"})) : json::serialize(d)});
     }
     w.table({"second", "kind", "beacon", "data"}, std::move(rows));
     if (a.size() > shown) {
@@ -616,6 +665,7 @@ std::vector<element> build_document(const json::object& model) {
     blocks(w, run, p, index);
     beacons_and_nodes(w, run, p, index);
     search_and_p2p(w, run, p);
+    propagation(w, run, p, index);
     events(w, run, p);
     appendix(w, run, p);
     w.end();

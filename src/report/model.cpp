@@ -160,9 +160,8 @@ const std::vector<const stats::counter_field*>& report_columns() {
     for (const auto& c : stats::counter_fields) {
       if (c.report_column > 0) v.push_back(&c);
     }
-    std::sort(v.begin(), v.end(), [](const auto* a, const auto* b) {
-      return a->report_column < b->report_column;
-    });
+    std::sort(v.begin(), v.end(),
+              [](const auto* a, const auto* b) { return a->report_column < b->report_column; });
     return v;
   }();
   return columns;
@@ -522,6 +521,60 @@ json::object blocks_json(const store::run_record& run,
   return o;
 }
 
+// block_watch all_nodes: each beacon's propagation note (beacon/propagation_watch.hpp) as the
+// report shows it: per node the counts, the digests of both latencies and the spectrum of the
+// latency behind the first node (from its HDR histogram). A fleet run has one entry per beacon,
+// as each beacon measured it: the overseer does not merge them. Empty when none was recorded
+// with latencies (older runs).
+json::array propagation_json(const store::run_record& run) {
+  json::array out;
+  for (const auto& e : run.events) {
+    const json::value* nodes = e.data.if_contains("nodes");
+    if (e.data.if_contains("propagated") == nullptr || nodes == nullptr || !nodes->is_array())
+      continue;
+    json::object one;
+    one["beacon"] = e.beacon;
+    for (const char* k :
+         {"propagated", "summary", "latency_summary", "missed_summary", "first_block", "last_block",
+          "run_blocks", "largest_block_bytes", "p2p_max_message_size", "grace"}) {
+      if (const json::value* v = e.data.if_contains(k)) one[k] = *v;
+    }
+    json::array rows;
+    for (const auto& n : nodes->as_array()) {
+      const json::object* no = n.if_object();
+      if (no == nullptr || no->if_contains("vs_first_node_us") == nullptr) continue;
+      json::object r;
+      for (const char* k :
+           {"url", "blocks_seen", "seen_after_run", "found_by_get_block", "missed_count", "missed",
+            "missed_reason", "other_id_count", "head_at_end"}) {
+        if (const json::value* v = no->if_contains(k)) r[k] = *v;
+      }
+      for (const char* k : {"vs_block_time_us", "vs_first_node_us"}) {
+        const json::value* d = no->if_contains(k);
+        if (d == nullptr || !d->is_object()) continue;
+        json::object digest;
+        for (const char* m : {"count", "p50", "p90", "p99", "max"})
+          if (const json::value* v = d->as_object().if_contains(m)) digest[m] = *v;
+        r[k] = std::move(digest);
+        if (std::string_view(k) != "vs_first_node_us") continue;
+        json::array spectrum;
+        if (const json::value* h = d->as_object().if_contains("hdr"); h && h->is_string()) {
+          try {
+            spectrum = spectrum_json(stats::latency_histogram::decode(h->as_string()));
+          } catch (const std::exception&) {
+          }
+        }
+        r["vs_first_node_spectrum"] = std::move(spectrum);
+      }
+      rows.emplace_back(std::move(r));
+    }
+    if (rows.empty()) continue;
+    one["nodes"] = std::move(rows);
+    out.emplace_back(std::move(one));
+  }
+  return out;
+}
+
 json::value p2p_limit(const store::run_record& run, const json::object& blocks, bool p2p_preset) {
   const store::event* propagation = nullptr;
   for (const auto& e : run.events) {
@@ -534,6 +587,8 @@ json::value p2p_limit(const store::run_record& run, const json::object& blocks, 
     const json::value& p = propagation->data.at("propagated");
     o["propagated"] = p.is_bool() ? p : json::value(nullptr);
     o["evidence"] = event_json(run, *propagation);
+    if (json::array per_beacon = propagation_json(run); !per_beacon.empty())
+      o["propagation"] = std::move(per_beacon);
   } else {
     o["propagated"] = nullptr;
     o["evidence"] = nullptr;

@@ -342,7 +342,7 @@ scenario parse_scenario(std::string_view yaml_text, const std::string& source) {
               "order_asset",   "load",          "duration",         "count",
               "max_in_flight", "presign_depth", "signer_threads",   "expiration_seconds",
               "seed",          "broadcast",     "node_metrics_url", "thresholds",
-              "block_watch",   "outputs",       "ignore_fee_budget"});
+              "block_watch",   "outputs",       "ignore_fee_budget", "propagation"});
   // `outputs:` is read by the commands (outputs::parse_outputs_yaml), not by the beacon.
   if (root["name"]) s.name = scalar(c, root["name"], "name");
   if (root["nodes"]) parse_nodes(c, root["nodes"], s);
@@ -400,6 +400,18 @@ scenario parse_scenario(std::string_view yaml_text, const std::string& source) {
     else
       c.fail(root["block_watch"], "block_watch",
              "expected first_node or all_nodes, got \"" + v + "\"");
+  }
+  if (const YAML::Node p = root["propagation"]) {
+    check_keys(c, p, "propagation", {"grace", "p2p_max_message_size"});
+    if (p["grace"]) {
+      const auto g = duration_field(c, p["grace"], "propagation.grace");
+      if (g > std::chrono::minutes(10))
+        c.fail(p["grace"], "propagation.grace", "expected at most 10m");
+      s.propagation.grace = std::chrono::duration_cast<std::chrono::milliseconds>(g);
+    }
+    if (p["p2p_max_message_size"])
+      s.propagation.p2p_max_message_size =
+          integer(c, p["p2p_max_message_size"], "propagation.p2p_max_message_size", 1, 1 << 30);
   }
   if (root["duration"]) {
     try {

@@ -1,6 +1,7 @@
-// A beacon's scenario (read by the beacon, the control agent and the overseer): which nodes, which accounts, which operations in which mix, how many per
-// transaction, how large, at what rate, for how long. Read from YAML (docs/scenarios.md documents
-// every field); command-line flags override single fields after parsing.
+// A beacon's scenario (read by the beacon, the control agent and the overseer): which nodes, which
+// accounts, which operations in which mix, how many per transaction, how large, at what rate, for
+// how long. Read from YAML (docs/scenarios.md documents every field); command-line flags override
+// single fields after parsing.
 //
 //   scenarios::scenario s = scenarios::parse_scenario(text, "max.yaml");  // throws input_error
 //   s.rate = load::rate_profile::parse(...);                         // a flag overriding it
@@ -102,6 +103,16 @@ struct search_thresholds {
 // per node the largest block it saw and which blocks it missed (did large blocks propagate?).
 enum class block_watch { first_node, all_nodes };
 
+// `propagation:` (used with block_watch all_nodes). After the run, the beacon waits until every
+// node's head passed the run's last block, at most `grace`, then asks each node for the run's
+// blocks it has not announced; only blocks it still does not return (with the same id) are
+// missed. A missed block larger than `p2p_max_message_size` (graphene's MAX_MESSAGE_SIZE,
+// 2 MiB) is said to be above the P2P message limit.
+struct propagation_settings {
+  std::chrono::milliseconds grace{30000};
+  std::int64_t p2p_max_message_size = 2 * 1024 * 1024;
+};
+
 struct scenario {
   std::string name;  // from the file name or `name:`; for manifests
   std::vector<node_endpoint> nodes;
@@ -127,6 +138,7 @@ struct scenario {
   std::optional<rate_search> search;
   search_thresholds thresholds;
   block_watch watch = block_watch::first_node;
+  propagation_settings propagation;
 
   std::size_t presign_depth = 0;     // pre-signed pool size; 0 = from rate x refill lead time
   std::uint32_t signer_threads = 0;  // 0 = hardware threads - 1 (at least 1)

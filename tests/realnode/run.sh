@@ -12,8 +12,9 @@
 # and stops every process it started on exit.
 #
 # Steps (one `ok NAME: numbers` or `FAIL NAME: why` line each), then `N passed, M failed`:
-#   testnet, provision, provision-again, fee-budget-refused, preset-<each of the six>, fleet,
-#   uptime, report, run-command, differential.
+#   testnet, provision, provision-again, fee-budget-refused, preset-<each of the six>,
+#   rejection-shape, search-dry-accounts, propagation-late, fleet, uptime, report, run-command,
+#   differential.
 # The work directory (logs, run directories, stores) is kept on failure, or always with
 # BTS_REALNODE_KEEP=1; BTS_REALNODE_WORK=DIR picks it.
 set -euo pipefail
@@ -346,10 +347,14 @@ step_preset() {
       extra=" search: sustained $sustained tx/s over $(jq '.search.steps | length' "$s") steps, ended: $ended;"
       ;;
     p2p-limit)
-      local prop
+      local prop measured
       prop=$(jq -c '.propagation.propagated' "$s")
-      [[ $prop == true ]] || fail "blocks did not propagate: $(jq -c '.propagation' "$s")"
-      extra=" propagated to all 3 nodes, largest block $(j "$s" .propagation.largest_block_bytes) bytes;"
+      [[ $prop == true ]] || fail "blocks did not propagate: $(jq -c '.propagation.summary' "$s")"
+      # Latency per node: every node's blocks measured against the first node that had them.
+      measured=$(jq '[.propagation.nodes[] | select(.vs_first_node_us.count > 0)] | length' "$s")
+      ((measured == 3)) || fail "propagation latency measured on $measured of 3 nodes: $(jq -c '.propagation.nodes' "$s")"
+      extra=" $(j "$s" .propagation.summary);"
+      extra+=" behind the first node p99 (ms) per node: $(jq -r '[.propagation.nodes[] | "\(.url) \(.vs_first_node_us.p99 / 1000 | floor)"] | join(", ")' "$s");"
       ;;
   esac
   if grep -q limit_order_cancel "$scen"; then
@@ -427,6 +432,43 @@ step_search_dry_accounts() {
   [[ $(j "$s" '.verdict.valid_for_throughput') == false ]] || fail "the run claims to be valid for throughput"
   ok "search ended \"$(j "$s" .search.ended)\": $(j "$s" .search.invalid_reason);" \
     "rejected_by_reason $(jq -c .totals.rejected_by_reason "$s"), by side $(jq -c .totals.rejected_by_side "$s")"
+# b2. late is not missed: a1 is watched (block_watch all_nodes) but gets no transactions (weight
+# 0), and is stopped (SIGSTOP) for 5 s from the run's third second, across the run's end: the
+# blocks of the run's last seconds reach it after the run; the grace waits for a1's head, and they
+# must be measured late, not counted missed.
+step_propagation_late() {
+  local dir=$work/runs/propagation-late scen=$work/propagation-late.yaml s rc=0
+  printf '%s\n' "name: propagation-late" "spread: weighted" "nodes:" \
+    "  - {url: \"${TN_WS[0]}\", weight: 1}" "  - {url: \"${TN_WS[1]}\", weight: 0}" \
+    "  - {url: \"${TN_WS[2]}\", weight: 1}" "mix: {transfer: 1}" "amount: 1" \
+    "load: {kind: constant, rate: 2}" "duration: 6s" "block_watch: all_nodes" \
+    "propagation: {grace: 20s}" >"$scen"
+  timeout 90 "$bin" beacon run --scenario "$scen" --accounts "$accounts" --out "$dir" --quiet \
+    >"$work/propagation-late.out" 2>&1 &
+  local bp=$! deadline=$((SECONDS + 30))
+  track "$bp"
+  # Three seconds into the run (three rows in series.jsonl), stop a1 for 5 s.
+  until [[ -f $dir/series.jsonl && $(wc -l <"$dir/series.jsonl") -ge 3 ]]; do
+    kill -0 "$bp" 2>/dev/null || break
+    ((SECONDS < deadline)) || break
+    sleep 0.2
+  done
+  kill -STOP "${TN_PIDS[1]}"
+  sleep 5
+  kill -CONT "${TN_PIDS[1]}"
+  wait "$bp" || rc=$?
+  ((rc == 0)) || fail "beacon run exited $rc: $(tail -2 "$work/propagation-late.out" | tr '\n' ' ')"
+  s=$dir/summary.json
+  local row missed late max waited
+  row=$(jq -c --arg u "${TN_WS[1]}" '.propagation.nodes[] | select(.url == $u)' "$s")
+  [[ -n $row ]] || fail "no propagation row for ${TN_WS[1]}: $(jq -c '.propagation' "$s")"
+  missed=$(jq '.missed_count' <<<"$row"); late=$(jq '.seen_after_run' <<<"$row")
+  max=$(jq '.vs_first_node_us.max' <<<"$row"); waited=$(j "$s" .propagation.grace.waited_ms)
+  ((missed == 0)) || fail "a1 stopped for 5 s: $missed blocks counted missed: $(j "$s" .propagation.summary)"
+  ((late > 0 && waited > 0)) || fail "a1 stopped across the run's end, but $late blocks seen after the run (grace waited $waited ms): $row"
+  ((max >= 2000000)) || fail "a1 stopped for 5 s but its blocks were at most $((max / 1000)) ms late: $row"
+  ok "a1 stopped 5 s across the run's end: 0 missed, $late blocks seen after the run, up to" \
+    "$((max / 1000)) ms behind the first node; grace waited $waited ms; $(j "$s" .propagation.summary)"
 }
 
 # c. a fleet: the overseer and two beacons (tokens from 0600 files), a run created and started
@@ -685,6 +727,7 @@ if start_testnet; then
   done
   run_step rejection-shape step_rejection_shape
   run_step search-dry-accounts step_search_dry_accounts
+  run_step propagation-late step_propagation_late
   run_step fleet step_fleet
   run_step uptime step_uptime
   run_step report step_report

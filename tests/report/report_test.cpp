@@ -15,6 +15,7 @@
 #include "report/report.hpp"
 #include "report/synthetic_run.hpp"
 #include "stats/json_io.hpp"
+#include "stats/latency_histogram.hpp"
 #include "store/results_store.hpp"
 #include "store/run_directory.hpp"
 #include "util/error.hpp"
@@ -517,6 +518,63 @@ TEST(Report, BlocksWhenRecordedElseSaysNone) {
     return r;
   }()));
   EXPECT_NE(p2p.find("It propagated to the other nodes."), std::string::npos) << p2p;
+}
+
+// block_watch all_nodes: the propagation note's per-node latencies and misses become a section
+// with a table, the separate findings and a spectrum plot fed from the HDR histogram.
+TEST(Report, PropagationSectionPerNode) {
+  test::synthetic_options o;
+  o.seconds = 5;
+  o.rate = 10;
+  o.scenario = "p2p-limit";
+  auto run = test::synthetic_run(o);
+  stats::latency_histogram late, prompt;
+  for (int i = 0; i < 20; ++i) late.record(4'000'000 + i * 10'000), prompt.record(20'000);
+  const auto digest = [](const stats::latency_histogram& h) {
+    return json::object{{"count", h.count()},      {"p50", h.percentile(50)},
+                        {"p90", h.percentile(90)}, {"p99", h.percentile(99)},
+                        {"max", h.max()},          {"hdr", h.encode()}};
+  };
+  json::array nodes;
+  nodes.push_back({{"url", "ws://127.0.0.1:12021"},
+                   {"blocks_seen", 18},
+                   {"seen_after_run", 4},
+                   {"missed_count", 2},
+                   {"missed", json::array{{{"block_num", 22}, {"bytes", 2097400}}}},
+                   {"missed_reason", "largest 2,097,400 bytes (#22) > the 2 MiB P2P message limit"},
+                   {"vs_block_time_us", digest(late)},
+                   {"vs_first_node_us", digest(late)}});
+  nodes.push_back({{"url", "ws://127.0.0.1:12011"},
+                   {"blocks_seen", 20},
+                   {"seen_after_run", 0},
+                   {"missed_count", 0},
+                   {"missed", json::array{}},
+                   {"missed_reason", ""},
+                   {"vs_block_time_us", digest(prompt)},
+                   {"vs_first_node_us", digest(prompt)}});
+  json::object note{{"propagated", false},
+                    {"first_block", 5},
+                    {"last_block", 24},
+                    {"run_blocks", 20},
+                    {"grace", {{"bound_ms", 30000}, {"waited_ms", 4200}, {"caught_up", true}}},
+                    {"summary", "ws://127.0.0.1:12021 never got blocks #22, #23"},
+                    {"latency_summary", "p99 of propagation 4.2 s behind the first node"},
+                    {"nodes", std::move(nodes)}};
+  run.events.push_back({*run.info.ended_at, store::event_kind::note, "", note});
+  const json::object model = model_of(run);
+  const auto& prop = run0(model).at("p2p_limit").at("propagation").as_array();
+  ASSERT_EQ(prop.size(), 1u);
+  const auto& late_row = prop[0].at("nodes").as_array()[0];
+  EXPECT_EQ(late_row.at("vs_first_node_us").at("p50").as_int64(), late.percentile(50));
+  EXPECT_FALSE(late_row.at("vs_first_node_us").as_object().contains("hdr"));
+  EXPECT_GT(late_row.at("vs_first_node_spectrum").as_array().size(), 3u);
+  const std::string md = render_markdown(model);
+  EXPECT_NE(md.find("Block propagation"), std::string::npos) << md;
+  EXPECT_NE(md.find("| ws://127.0.0.1:12021 | 18 | 4 | 2 | 4."), std::string::npos) << md;
+  EXPECT_NE(md.find("ws://127.0.0.1:12021 never got blocks #22, #23"), std::string::npos);
+  EXPECT_EQ(md.find("HISTFAA"), std::string::npos) << "histograms stay out of the text";
+  const std::string html = render_html(model);
+  EXPECT_NE(html.find("data-kind=\"propagation\""), std::string::npos);
 }
 
 TEST(Report, ComparisonOfSeveralRuns) {

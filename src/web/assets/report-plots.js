@@ -135,6 +135,28 @@
     node_disk(run) {
       return nodeLoad(run, [['disk_read_bytes_per_s', 'read'], ['disk_write_bytes_per_s', 'write']], 'disk', '/s');
     },
+    // One spectrum per node (and beacon) of the latency behind the first node that had a block.
+    propagation(run) {
+      const lines = [];
+      const list = (run.p2p_limit && run.p2p_limit.propagation) || [];
+      for (const b of list) {
+        for (const n of b.nodes) lines.push([list.length > 1 ? `${b.beacon} ${n.url}` : n.url, n.vs_first_node_spectrum || []]);
+      }
+      const xs = new Set();
+      const maps = lines.map(([, points]) => {
+        const m = new Map();
+        for (const [p, v] of points) {
+          if (p >= 100) continue;
+          const x = specX(p); xs.add(x); m.set(x, v / 1000);
+        }
+        return m;
+      });
+      const x = Array.from(xs).sort((a, b) => a - b);
+      if (!x.length) x.push(0, 1);
+      const data = [x].concat(maps.map((m) => x.map((v) => (m.has(v) ? m.get(v) : null))));
+      return fillGaps({ xLabel: 'percentile', yLabel: 'behind the first node (ms)', log: true, data,
+                        series: lines.map(([label]) => ({ label })) });
+    },
     spectrum_ack(run) { return spectrum([[run, 'ack_corrected', 'corrected'], [run, 'ack_uncorrected', 'uncorrected']]); },
     spectrum_inclusion(run) {
       return spectrum([[run, 'inclusion_corrected', 'corrected'], [run, 'inclusion_uncorrected', 'uncorrected']]);
