@@ -432,7 +432,9 @@ step_search_dry_accounts() {
   [[ $(j "$s" '.verdict.valid_for_throughput') == false ]] || fail "the run claims to be valid for throughput"
   ok "search ended \"$(j "$s" .search.ended)\": $(j "$s" .search.invalid_reason);" \
     "rejected_by_reason $(jq -c .totals.rejected_by_reason "$s"), by side $(jq -c .totals.rejected_by_side "$s")"
-# b2. late is not missed: a1 is watched (block_watch all_nodes) but gets no transactions (weight
+}
+
+# b3. late is not missed: a1 is watched (block_watch all_nodes) but gets no transactions (weight
 # 0), and is stopped (SIGSTOP) for 5 s from the run's third second, across the run's end: the
 # blocks of the run's last seconds reach it after the run; the grace waits for a1's head, and they
 # must be measured late, not counted missed.
