@@ -61,6 +61,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,6 +69,7 @@
 #include "beacon/chain_context.hpp"
 #include "load/clock.hpp"
 #include "scenario/scenario.hpp"
+#include "stats/run_summary.hpp"
 #include "stats/second_series.hpp"
 #include "store/run_record.hpp"
 
@@ -104,6 +106,9 @@ struct beacon_result {
   // Chain id, parameters, node info, factory/pool/connectivity counters: for manifest.json.
   boost::json::object info;
   std::vector<std::string> notes;  // e.g. "12 pool misses: signers could not keep up"
+  // Per node URL: the transactions sent to it, accepted by it and of those, included
+  // (summary_options::node_tx).
+  std::map<std::string, stats::node_tx_counts> node_tx;
 };
 
 class beacon {
