@@ -40,8 +40,11 @@
 // sustained rate and the break.
 //
 // Events (on_event, output thread, in order with the rows): start {rate}, rate_change {from,
-// to, step?}, break_point {rate, reason, step, ...}, stop {...}, and with block_watch all_nodes
-// a note {propagated, nodes: [...]} saying whether the run's blocks reached every node.
+// to, step?}, break_point {rate, reason, step, ...}, stop {...}, with block_watch all_nodes
+// a note {propagated, nodes: [...]} saying whether the run's blocks reached every node, and
+// before stop a note {per_node: [{url, sent, accepted, included}]} (the overseer sums a
+// fleet's). Every node's head is sampled once a second (head_sampling.hpp) into the rows'
+// node_load; result.node_tx has each node's transactions for the summary's per_node.
 //
 // Parts (beacon.cpp wires them): run_setup.hpp (the chain facts read at setup), presign_pool.hpp
 // (signers), send_loop.hpp (the hot path) over broadcaster.hpp (the connections), rate_searcher.hpp
