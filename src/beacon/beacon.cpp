@@ -2,8 +2,8 @@
 // The parts (each with its own header): run_setup (chain facts read before the run),
 // presign_pool (signers), send_loop (the hot path) over broadcaster (the wire),
 // rate_searcher (a search over the schedule), inclusion_tracker (blocks, matching, orders),
-// propagation_watch (all_nodes), node_load_sampling, run_gauges (per-second gauges) and
-// run_result (the result). beacon.hpp has the contract.
+// propagation_watch (all_nodes), node_load_sampling, head_sampling, run_gauges (per-second gauges)
+// and run_result (the result). beacon.hpp has the contract.
 #include "beacon/beacon.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -21,6 +21,7 @@
 
 #include "beacon/broadcaster.hpp"
 #include "beacon/factory.hpp"
+#include "beacon/head_sampling.hpp"
 #include "beacon/inclusion_tracker.hpp"
 #include "beacon/node_load_sampling.hpp"
 #include "beacon/output_queue.hpp"
@@ -71,7 +72,8 @@ struct connect_signal {
 };
 
 // One run: owns the parts and drives them from the send thread (io_); the watcher's thread
-// (watch_io_) runs the inclusion watcher, the propagation watch and the node-load samplers.
+// (watch_io_) runs the inclusion watcher, the propagation watch, the node-load samplers and
+// the head sampling.
 class runner {
  public:
   runner(const beacon_options& o, std::atomic<int>& stop_requests, run_setup s,
@@ -100,6 +102,7 @@ class runner {
                     if (o_.on_block) out_.post([this, b = std::move(b)] { o_.on_block(b); });
                   }}),
         propagation_(watch_io_.get_executor(), o.call_timeout, o.connect_timeout, o.sc.propagation),
+        heads_(watch_io_.get_executor(), o.call_timeout, o.connect_timeout),
         gauges_(clock_, seq_, pool_, bc_, node_load_, o.sc.count),
         out_(std::max<std::size_t>(1, o.output_queue_capacity)) {
     head_.set(setup_.head, clock_.now().time_since_epoch().count());
@@ -141,6 +144,7 @@ class runner {
       });
       work.reset();
       loop.join();
+      heads_.stop();
       stop_watcher();
       pool_.stop();
       throw input_error(o_.sc.nodes.front().url, "cannot open the broadcast connections");
@@ -157,6 +161,7 @@ class runner {
     if (started_) propagation_.settle([this] { return stop_requests_.load() > 1; });
     propagation_.close();
     node_load_.stop();
+    heads_.stop();
     stop_watcher();
     pool_.stop();
     emit_end();
@@ -183,6 +188,8 @@ class runner {
     tracker_.open(on_connected);
     if (o_.sc.watch == scenarios::block_watch::all_nodes)
       propagation_.open(o_.sc.nodes, setup_.head.head_block_number);
+    // Every node's head, once a second on the watcher's thread, on connections of its own.
+    heads_.start(o_.sc.nodes);
   }
 
   // Until every broadcast connection and the inclusion watcher are up, at most connect_timeout.
@@ -223,6 +230,7 @@ class runner {
         now,
         [this](stats::second_row& row, load::clock::time_point end) {
           gauges_.fill(row, end, schedule_end());
+          heads_.fill(row);
         },
         [this](const stats::second_row& row) {
           if (o_.on_second)
@@ -404,6 +412,8 @@ class runner {
     if (!started_) return;
     if (!propagation_summary_.empty())
       emit(store::event_kind::note, propagation_summary_, ended_at_);
+    // Each node's transactions, for the overseer's per-node summary of a fleet.
+    emit(store::event_kind::note, per_node_note(node_tx_of(o_.sc.nodes, bc_, rec_)), ended_at_);
     emit(store::event_kind::stop,
          {{"interrupted", interrupted_},
           {"sent", loop_ ? loop_->sent() : 0},
@@ -426,6 +436,7 @@ class runner {
                             .connections = bc_,
                             .inclusion = tracker_,
                             .node_load = node_load_,
+                            .heads = heads_,
                             .output = out_,
                             .search = search_ ? &*search_ : nullptr,
                             .schedule_end = schedule_end(),
@@ -472,6 +483,7 @@ class runner {
   propagation_watch propagation_;
   boost::json::object propagation_summary_;
   node_load_sampling node_load_;
+  head_sampling heads_;
   run_gauges gauges_;
   std::optional<rate_searcher> search_;
   output_queue out_;  // last: destroyed (drained) first

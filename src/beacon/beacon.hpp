@@ -51,6 +51,9 @@
 // and which never did (propagation_watch.hpp). With all_nodes, run() returns only after the
 // grace for late blocks (at most the scenario's propagation.grace, 30 s by default; a second
 // request_stop() ends it).
+// Before stop, a note {per_node: [{url, sent, accepted, included}]} (the overseer sums a
+// fleet's). Every node's head is sampled once a second (head_sampling.hpp) into the rows'
+// node_load; result.node_tx has each node's transactions for the summary's per_node.
 //
 // Parts (beacon.cpp wires them): run_setup.hpp (the chain facts read at setup), presign_pool.hpp
 // (signers), send_loop.hpp (the hot path) over broadcaster.hpp (the connections), rate_searcher.hpp
@@ -70,6 +73,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -78,6 +82,7 @@
 #include "beacon/fee_budget.hpp"
 #include "load/clock.hpp"
 #include "scenario/scenario.hpp"
+#include "stats/run_summary.hpp"
 #include "stats/second_series.hpp"
 #include "store/run_record.hpp"
 
@@ -116,6 +121,9 @@ struct beacon_result {
   // Chain id, parameters, node info, factory/pool/connectivity counters: for manifest.json.
   boost::json::object info;
   std::vector<std::string> notes;  // e.g. "12 pool misses: signers could not keep up"
+  // Per node URL: the transactions sent to it, accepted by it and of those, included
+  // (summary_options::node_tx).
+  std::map<std::string, stats::node_tx_counts> node_tx;
 };
 
 class beacon {

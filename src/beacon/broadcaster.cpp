@@ -37,10 +37,13 @@ broadcaster::broadcaster(asio::any_io_executor executor,
       on_notice_(std::move(on_inclusion_notice)) {}
 
 void broadcaster::open(std::function<void()> on_connected) {
-  for (const scenarios::node_endpoint& n : nodes_) {
+  sent_per_node_.assign(nodes_.size(), 0);
+  for (std::size_t k = 0; k < nodes_.size(); ++k) {
+    const scenarios::node_endpoint& n = nodes_[k];
     for (int i = 0; i < n.connections; ++i) {
       auto c = std::make_unique<connection>();
       c->url = n.url;
+      c->node = static_cast<std::uint32_t>(k);
       rpc::client_options co;
       co.url = n.url;
       co.call_timeout = options_.call_timeout;
@@ -97,8 +100,13 @@ void broadcaster::send(prepared_tx& tx, std::function<void(ack_outcome)> done) {
     params_text_.append(std::to_string(c.callback_id)).push_back(',');
   }
   params_text_.append(tx.json).push_back(']');
+  ++sent_per_node_[c.node];
   c.client->async_call_raw(c.broadcast_api->load(), method, params_text_,
-                           [done = std::move(done)](rpc::call_result r) { done(outcome_of(r)); });
+                           [done = std::move(done), node = c.node](rpc::call_result r) {
+                             ack_outcome o = outcome_of(r);
+                             o.node = node;
+                             done(std::move(o));
+                           });
 }
 
 broadcaster::totals broadcaster::counters() const {

@@ -71,10 +71,14 @@ class broadcaster final : public tx_sender {
   totals counters() const;
   // info["connections"]: each connection's url and rpc counters.
   boost::json::array connections_json() const;
+  // Broadcasts sent to each node, by its index in the scenario's nodes (ack_outcome::node).
+  // Read on the executor's thread, or once it stopped.
+  const std::vector<std::uint64_t>& sent_per_node() const { return sent_per_node_; }
 
  private:
   struct connection {
     std::string url;
+    std::uint32_t node = 0;  // index in the scenario's nodes
     std::shared_ptr<std::atomic<std::uint64_t>> broadcast_api =
         std::make_shared<std::atomic<std::uint64_t>>(0);
     std::uint64_t callback_id = 0;  // broadcast_transaction_with_callback
@@ -93,6 +97,7 @@ class broadcaster final : public tx_sender {
   std::mt19937_64 spread_rng_{42};
   std::size_t next_connection_ = 0;
   std::string params_text_;  // send(): the broadcast params, reused
+  std::vector<std::uint64_t> sent_per_node_;
 };
 
 }  // namespace bts::beacon

@@ -86,9 +86,14 @@ void run_recorder::on_ack(const protocol::transaction_id_type& id, const ack_out
   if (it == records_.end() || it->second.answered) return;
   sent_record& r = it->second;
   r.answered = true;
+  r.node = outcome.node;
   --in_flight_;
+  if (per_node_.size() <= outcome.node) per_node_.resize(outcome.node + 1);
+  node_tally& tally = per_node_[outcome.node];
+  if (r.included && outcome.type != ack_outcome::kind::rejected) ++tally.included;
   switch (outcome.type) {
     case ack_outcome::kind::accepted: {
+      ++tally.accepted;
       for (auto* row : {&current_, &totals_}) ++row->accepted;
       const auto corrected = micros(at - r.intended), uncorrected = micros(at - r.actual);
       for (auto* set : {&window_, &cumulative_}) {
@@ -99,6 +104,7 @@ void run_recorder::on_ack(const protocol::transaction_id_type& id, const ack_out
       break;
     }
     case ack_outcome::kind::rejected:
+      ++tally.rejected;
       for (auto* row : {&current_, &totals_}) {
         ++row->rejected;
         stats::add_rejection(row->rejected_by_reason, outcome.reason, 1);
@@ -106,6 +112,7 @@ void run_recorder::on_ack(const protocol::transaction_id_type& id, const ack_out
       break;
     case ack_outcome::kind::unanswered:
       // Not an answer: the transaction stays "sent", and counts as unanswered in the summary.
+      ++tally.unanswered;
       if (outcome.reason == "timeout") {
         for (auto* row : {&current_, &totals_}) ++row->timeouts;
       }
@@ -131,6 +138,7 @@ const sent_record* run_recorder::on_included(const protocol::transaction_id_type
     (*set)[stats::latency_kind::inclusion_uncorrected].record(uncorrected);
   }
   if (r.answered) {
+    if (r.node < per_node_.size()) ++per_node_[r.node].included;
     if (awaiting_inclusion_ > 0) --awaiting_inclusion_;
     // Keep the record until the next call: the caller reads order_creates through the pointer.
     static thread_local sent_record last;

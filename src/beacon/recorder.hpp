@@ -37,6 +37,15 @@ struct ack_outcome {
   // Rejected: the reason's key ("fc:10 insufficient_balance", stats::rejection_key).
   // Unanswered: "timeout", "disconnected" or "protocol".
   std::string reason;
+  // The node it was sent to: its index in the scenario's nodes (the sender sets it).
+  std::uint32_t node = 0;
+};
+
+// One node's answers and inclusions (by the node index of ack_outcome).
+struct node_tally {
+  std::int64_t accepted = 0, rejected = 0, unanswered = 0;
+  std::int64_t included = 0;  // of those it answered (any answer but a rejection)
+  friend bool operator==(const node_tally&, const node_tally&) = default;
 };
 
 // What the recorder keeps of a transaction in flight.
@@ -47,6 +56,7 @@ struct sent_record {
   std::uint32_t expiration = 0;
   bool answered = false;
   bool included = false;
+  std::uint32_t node = 0;                                              // set by the answer
   std::vector<std::pair<std::uint32_t, std::uint32_t>> order_creates;  // see prepared_tx
 };
 
@@ -86,6 +96,8 @@ class run_recorder {
   // Transactions sent and not yet answered; accepted and not yet seen included.
   std::size_t in_flight() const { return in_flight_; }
   std::size_t awaiting_inclusion() const { return awaiting_inclusion_; }
+  // Per node index (ack_outcome::node): answers and inclusions so far.
+  const std::vector<node_tally>& per_node() const { return per_node_; }
   // Run totals so far (for the progress line): the closed seconds' counters, plus the open
   // second's sends, answers and inclusions as they happen; gauges of the last closed second.
   const stats::second_row& totals() const { return totals_; }
@@ -112,6 +124,7 @@ class run_recorder {
   std::unordered_map<protocol::transaction_id_type, sent_record, id_hash> records_;
   std::size_t in_flight_ = 0;
   std::size_t awaiting_inclusion_ = 0;
+  std::vector<node_tally> per_node_;
 };
 
 }  // namespace bts::beacon

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <cmath>
+#include <map>
 
 namespace bts::beacon {
 
@@ -80,7 +81,55 @@ void beacon_notes(const run_parts& p, std::vector<std::string>& notes) {
   }
 }
 
+// info["per_node"]: each node URL's transactions, answers included.
+void per_node(const run_parts& p, beacon_result& out) {
+  const auto& nodes = p.options.sc.nodes;
+  const auto& tally = p.rec.per_node();
+  out.node_tx = node_tx_of(nodes, p.connections, p.rec);
+  std::map<std::string, node_tally> answers;
+  for (std::size_t i = 0; i < nodes.size() && i < tally.size(); ++i) {
+    answers[nodes[i].url].rejected += tally[i].rejected;
+    answers[nodes[i].url].unanswered += tally[i].unanswered;
+  }
+  json::array rows;
+  for (const auto& [url, c] : out.node_tx) {
+    rows.push_back({{"url", url},
+                    {"sent", c.sent},
+                    {"accepted", c.accepted},
+                    {"rejected", answers[url].rejected},
+                    {"unanswered", answers[url].unanswered},
+                    {"included", c.included}});
+  }
+  out.info["per_node"] = std::move(rows);
+}
+
 }  // namespace
+
+std::map<std::string, stats::node_tx_counts> node_tx_of(
+    const std::vector<scenarios::node_endpoint>& nodes, const broadcaster& connections,
+    const run_recorder& rec) {
+  std::map<std::string, stats::node_tx_counts> out;
+  const auto& sent = connections.sent_per_node();
+  const auto& tally = rec.per_node();
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    stats::node_tx_counts& c = out[nodes[i].url];
+    if (i < sent.size()) c.sent += static_cast<std::int64_t>(sent[i]);
+    if (i < tally.size()) {
+      c.accepted += tally[i].accepted;
+      c.included += tally[i].included;
+    }
+  }
+  return out;
+}
+
+json::object per_node_note(const std::map<std::string, stats::node_tx_counts>& node_tx) {
+  json::array rows;
+  for (const auto& [url, c] : node_tx) {
+    rows.push_back(
+        {{"url", url}, {"sent", c.sent}, {"accepted", c.accepted}, {"included", c.included}});
+  }
+  return {{"per_node", std::move(rows)}};
+}
 
 beacon_result assemble_result(const run_parts& p) {
   beacon_result out;
@@ -94,6 +143,8 @@ beacon_result assemble_result(const run_parts& p) {
   out.info["connections"] = p.connections.connections_json();
   out.info["inclusion_watcher"] = p.inclusion.info_json();
   out.info["node_load"] = p.node_load.info_json();
+  out.info["head_sampling"] = p.heads.info_json();
+  per_node(p, out);
   out.info["output"] = {{"full_waits", p.output.full_waits()},
                         {"peak_depth", p.output.peak_depth()}};
   search_and_propagation(p, out);

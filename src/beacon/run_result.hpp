@@ -4,10 +4,11 @@
 //   beacon_result r = assemble_result(run_parts{...});
 //
 // info: beacon, chain_id, node, head_block_at_start, chain_parameters, key_prefix, accounts,
-// factory, pool, connections, inclusion_watcher, node_load, output, search (a rate search),
-// propagation (block_watch all_nodes). Notes: the search's outcome, propagation, pool misses,
-// unmeasured node CPU, an incomplete pre-fill, expired transactions, output waits, blocks that
-// could not be fetched.
+// factory, pool, connections, inclusion_watcher, node_load, head_sampling, per_node (each node
+// URL's sent, accepted, rejected, unanswered, included), output, search (a rate search),
+// propagation (block_watch all_nodes). node_tx: the same counts for the summary. Notes: the
+// search's outcome, propagation, pool misses, unmeasured node CPU, an incomplete pre-fill, expired
+// transactions, output waits, blocks that could not be fetched.
 //
 // Threads: once the run's threads have stopped.
 #pragma once
@@ -15,10 +16,14 @@
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "beacon/beacon.hpp"
 #include "beacon/broadcaster.hpp"
 #include "beacon/factory.hpp"
+#include "beacon/head_sampling.hpp"
 #include "beacon/inclusion_tracker.hpp"
 #include "beacon/node_load_sampling.hpp"
 #include "beacon/output_queue.hpp"
@@ -50,6 +55,7 @@ struct run_parts {
   const broadcaster& connections;
   const inclusion_tracker& inclusion;
   const node_load_sampling& node_load;
+  const head_sampling& heads;
   const output_queue& output;
   const rate_searcher* search = nullptr;  // a rate search
   load::clock::time_point schedule_end{}, started_at{}, ended_at{};
@@ -58,5 +64,14 @@ struct run_parts {
 };
 
 beacon_result assemble_result(const run_parts& p);
+
+// Each node URL's transactions: sent (the broadcaster's count), accepted and included (the
+// recorder's, by the node that answered).
+std::map<std::string, stats::node_tx_counts> node_tx_of(
+    const std::vector<scenarios::node_endpoint>& nodes, const broadcaster& connections,
+    const run_recorder& rec);
+// The end-of-run note event's data: {"per_node": [{url, sent, accepted, included}]}, which the
+// overseer sums over a fleet's beacons (store::node_tx_of).
+boost::json::object per_node_note(const std::map<std::string, stats::node_tx_counts>& node_tx);
 
 }  // namespace bts::beacon

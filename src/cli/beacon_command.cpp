@@ -397,6 +397,7 @@ int run_beacon(const run_options& opt, io& s) {
     so.target_rate = target;
   so.unlimited = sc.rate.is_unlimited();
   so.duration_seconds = r.duration_seconds;
+  so.node_tx = r.node_tx;
   const stats::run_summary summary = stats::summarize(r.series, r.cumulative, so);
   boost::json::object sj = stats::to_json(summary);
   boost::json::array notes;

@@ -156,7 +156,9 @@ void run_merger::finish(const std::string& id, run_state& r, store::run_status s
     store::results_store::load_options lo;
     lo.per_beacon = false;
     store::run_record rec = db.load_run(id, lo);
-    json::object summary = stats::to_json(stats::summarize(rec.merged, *cumulative, so));
+    stats::summary_options with_nodes = so;
+    with_nodes.node_tx = store::node_tx_of(rec.events);  // the beacons' per-node notes
+    json::object summary = stats::to_json(stats::summarize(rec.merged, *cumulative, with_nodes));
     db.finish_run(id, status, ended, summary);
     if (cb) w->once_committed([cb, info] { cb(info, {}); });
   });

@@ -436,6 +436,33 @@ void beacons_and_nodes(writer& w, const json::value& run, const std::string& p, 
   w.end();
 }
 
+// Each node's head lag behind the freshest node (summary per_node, series.node_load).
+void head_lag(writer& w, const json::value& run, const std::string& p, int index) {
+  const json::value& nodes = at(run, {"summary", "per_node"});
+  if (!nodes.is_array() || nodes.as_array().empty()) return;
+  w.begin(p + "head-lag");
+  w.heading(3, "Node head lag");
+  std::vector<std::vector<std::string>> rows;
+  std::string behind;
+  for (const auto& n : nodes.as_array()) {
+    rows.push_back({str(at(n, {"url"})), cell(at(n, {"peak_head_lag_blocks"})),
+                    cell(at(n, {"seconds_behind"})), cell(at(n, {"sent"})),
+                    cell(at(n, {"accepted"})), cell(at(n, {"included"})),
+                    cell(at(n, {"not_included"}))});
+    if (at(n, {"seconds_behind"}).is_int64() && at(n, {"seconds_behind"}).as_int64() > 0)
+      behind += (behind.empty() ? "" : ", ") + str(at(n, {"url"}));
+  }
+  w.para(
+      "Each node's head, sampled once a second, against the freshest node's: a node is behind "
+      "in a second when it lags by 2 blocks or more. " +
+      (behind.empty() ? std::string("No node fell behind.") : "Fell behind: " + behind + "."));
+  w.table({"node", "peak lag (blocks)", "seconds behind", "sent", "accepted", "included",
+           "not included"},
+          std::move(rows));
+  w.plot(p + "plot-node-head-lag", "node_head_lag", "Head lag per node (blocks behind)", index);
+  w.end();
+}
+
 void search_and_p2p(writer& w, const json::value& run, const std::string& p) {
   const json::value& s = run.at("rate_search");
   if (s.is_object()) {
@@ -664,6 +691,7 @@ std::vector<element> build_document(const json::object& model) {
     distribution(w, run, p, index);
     blocks(w, run, p, index);
     beacons_and_nodes(w, run, p, index);
+    head_lag(w, run, p, index);
     search_and_p2p(w, run, p);
     propagation(w, run, p, index);
     events(w, run, p);

@@ -246,6 +246,7 @@ json::object summary_of(const store::run_record& run, const stats::latency_set& 
   if (run.info.started_at && run.info.ended_at && *run.info.ended_at > *run.info.started_at) {
     o.duration_seconds = static_cast<double>(*run.info.ended_at - *run.info.started_at) / 1000.0;
   }
+  o.node_tx = store::node_tx_of(run.events);
   return stats::to_json(stats::summarize(run.merged, cumulative, o));
 }
 
@@ -263,6 +264,32 @@ std::optional<double> number_at(const json::object& o,
 
 std::int64_t int_at(const json::object& o, std::initializer_list<std::string_view> keys) {
   return static_cast<std::int64_t>(number_at(o, keys).value_or(0));
+}
+
+// Transactions not included: each node that fell behind (summary per_node) named as the likely
+// cause, with its own transactions when known.
+void lagging_nodes(const json::object& summary, json::array& out) {
+  const json::value* nodes = find_path(summary, {"per_node"});
+  if (nodes == nullptr || !nodes->is_array()) return;
+  for (const json::value& v : nodes->as_array()) {
+    if (!v.is_object()) continue;
+    const json::object& n = v.as_object();
+    const std::int64_t behind = int_at(n, {"seconds_behind"});
+    const json::value* url = n.if_contains("url");
+    if (behind <= 0 || url == nullptr || !url->is_string()) continue;
+    const std::int64_t peak = int_at(n, {"peak_head_lag_blocks"});
+    const std::int64_t least = int_at(n, {"head_lag_behind_min_blocks"});
+    std::string s = "likely cause: " + std::string(url->as_string()) + " was " +
+                    (least > 0 && least < peak ? std::to_string(least) + "\u2013" : "") +
+                    std::to_string(peak) + " blocks behind the freshest node for " +
+                    std::to_string(behind) + " s";
+    const std::int64_t accepted = int_at(n, {"accepted"});
+    if (accepted > 0) {
+      s += "; " + detail::thousands(int_at(n, {"not_included"})) + " of the " +
+           detail::thousands(accepted) + " transactions it accepted were never included";
+    }
+    out.emplace_back(s);
+  }
 }
 
 // What held a run back or cost it transactions, one sentence each, from the summary.
@@ -318,6 +345,7 @@ json::array losses(const json::object& summary) {
         detail::percent(
             ratio_or_zero(static_cast<double>(included), static_cast<double>(accepted)) * 100) +
         " of accepted were included)");
+    lagging_nodes(summary, out);
   }
   return out;
 }
@@ -774,7 +802,7 @@ json::array per_node(const store::run_record& run, const node_peaks& peaks) {
     const auto p = peaks.find(url);
     const stats::node_load_row none;
     const stats::node_load_row& l = p == peaks.end() ? none : p->second;
-    o["load_measured"] = p != peaks.end() && !p->second.empty();
+    o["load_measured"] = p != peaks.end() && p->second.has_load();
     for (const auto* m : load_members()) o[m->report_peak] = load_value(l.*(m->member), m->bytes);
     for (const auto& m : stats::node_load_fields) {  // sizes, not loads: no peak (cpu_cores)
       if (m.report_peak.empty()) o[m.key] = load_value(l.*(m.member), m.bytes);

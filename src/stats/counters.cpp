@@ -19,6 +19,13 @@ bool node_load_row::empty() const {
   return true;
 }
 
+bool node_load_row::has_load() const {
+  for (const auto& f : node_load_fields) {
+    if (!f.head && this->*(f.member)) return true;
+  }
+  return false;
+}
+
 void node_load_row::merge(const node_load_row& other) {
   for (const auto& f : node_load_fields) {
     auto& mine = this->*(f.member);

@@ -141,9 +141,11 @@ inline constexpr std::array<cpu_gauge_field, 3> cpu_gauge_fields = {{
 }};
 
 // The load of one node under test at the end of a second, as the beacon's node_load source read
-// it (monitor/node_load.hpp). Every field is null when the source does not give it or the
-// reading failed or is older than 3 s. Merged (several beacons sampling the same node, or the
-// seconds of a run folded into totals): each field's maximum.
+// it (monitor/node_load.hpp), and its head as the beacon's head sampling read it
+// (beacon/head_sampling.hpp: every node a run sends to, whatever its node_load). Every field is
+// null when the source does not give it or the reading failed or is older than 3 s. Merged
+// (several beacons sampling the same node, or the seconds of a run folded into totals): each
+// field's maximum (a lag's maximum is the worst any beacon saw).
 struct node_load_row {
   std::optional<double> cpu_percent;   // % of one core (2 busy cores = 200)
   std::optional<double> cpu_cores;     // cores the host (node_exporter) or process has
@@ -152,8 +154,19 @@ struct node_load_row {
   std::optional<double> net_tx_bytes_per_s;
   std::optional<double> disk_read_bytes_per_s;
   std::optional<double> disk_write_bytes_per_s;
+  // The node's head: block number, and how far it is behind. head_lag_blocks is the freshest
+  // head among the nodes the same beacon sampled in that second minus this node's (0 for the
+  // freshest; a node that stopped answering keeps its last answered head, so its lag grows);
+  // head_age_seconds is the sample's time minus the head block's timestamp;
+  // irreversible_lag_blocks is head - last irreversible block.
+  std::optional<double> head_block_num;
+  std::optional<double> head_lag_blocks;
+  std::optional<double> head_age_seconds;
+  std::optional<double> irreversible_lag_blocks;
 
   bool empty() const;
+  // Some member that is not the head (node_load_field::head) is set.
+  bool has_load() const;
   // Each member becomes the maximum of the two (null only when both are).
   void merge(const node_load_row& other);
   friend bool operator==(const node_load_row&, const node_load_row&) = default;
@@ -164,7 +177,8 @@ struct node_load_row {
 struct node_load_field {
   std::string_view key;
   std::optional<double> node_load_row::*member;
-  // Bytes are written as whole numbers (an Elasticsearch long); the rest with 2 decimals (float).
+  // Bytes and block counts are written as whole numbers (an Elasticsearch long); the rest with
+  // 2 decimals (float).
   bool bytes;
   std::string_view prometheus;  // gauge family suffix, one sample per node (label `node`)
   std::string_view help;
@@ -172,9 +186,12 @@ struct node_load_field {
   // report.json: the member of per_node holding the run's peak, and a column of
   // series.node_load; empty: shown once per node under `key` (after the peaks), no column.
   std::string_view report_peak;
+  // The node's head (head_sampling), not its load: sampled for every node, so it does not make
+  // a node count as load-measured.
+  bool head = false;
 };
 
-inline constexpr std::array<node_load_field, 7> node_load_fields = {{
+inline constexpr std::array<node_load_field, 11> node_load_fields = {{
     {"cpu_percent", &node_load_row::cpu_percent, false, "_node_load_cpu_ratio",
      "CPU of the node under test (host or process), in cores (1 = one core busy).", true,
      "cpu_peak_percent"},
@@ -195,6 +212,19 @@ inline constexpr std::array<node_load_field, 7> node_load_fields = {{
     {"disk_write_bytes_per_s", &node_load_row::disk_write_bytes_per_s, true,
      "_node_load_disk_written_bytes_per_second", "Bytes the node's host wrote to disk per second.",
      false, "disk_write_peak_bytes_per_s"},
+    {"head_block_num", &node_load_row::head_block_num, true, "_node_head_block_number",
+     "Head block number of the node.", false, "", true},
+    {"head_lag_blocks", &node_load_row::head_lag_blocks, true, "_node_head_lag_blocks",
+     "Blocks the node's head is behind the freshest node the beacon samples.", false,
+     "head_lag_peak_blocks", true},
+    {"head_age_seconds", &node_load_row::head_age_seconds, false, "_node_head_age_seconds",
+     "Seconds between the node's head block timestamp and the sample.", false,
+     "head_age_peak_seconds", true},
+    {"irreversible_lag_blocks", &node_load_row::irreversible_lag_blocks, true,
+     "_node_irreversible_lag_blocks",
+     "Blocks between the node's head and its last irreversible "
+     "block.",
+     false, "irreversible_lag_peak_blocks", true},
 }};
 
 // Every counter is in the table: counters holds 13 counters and rejected_by_reason (a table

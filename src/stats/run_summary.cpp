@@ -1,7 +1,9 @@
 #include "stats/run_summary.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "stats/json_io.hpp"
 #include "stats/rejection.hpp"
@@ -145,7 +147,56 @@ void consistency_notes(const second_series& merged, run_summary& s) {
   if (s.sent == 0) s.notes.push_back("no transaction was sent");
 }
 
+std::string grouped(std::int64_t v) {
+  std::string digits = std::to_string(v < 0 ? -v : v), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return v < 0 ? "-" + out : out;
+}
+
+void per_node(const second_series& merged, const summary_options& options, run_summary& s) {
+  std::map<std::string, node_summary> nodes;
+  for (const auto& r : merged.rows()) {
+    for (const auto& [url, l] : r.node_load) {
+      if (!l.head_lag_blocks) continue;
+      node_summary& n = nodes[url];
+      const double lag = *l.head_lag_blocks;
+      n.peak_head_lag_blocks = std::max(n.peak_head_lag_blocks.value_or(0), lag);
+      if (lag >= behind_lag_blocks) {
+        n.least_lag_behind_blocks =
+            n.seconds_behind == 0 ? lag : std::min(n.least_lag_behind_blocks, lag);
+        ++n.seconds_behind;
+      }
+    }
+  }
+  for (const auto& [url, c] : options.node_tx) nodes[url].tx = c;
+  for (auto& [url, n] : nodes) {
+    n.url = url;
+    const std::string note = behind_note(n);
+    if (!note.empty()) s.notes.push_back(note);
+    s.per_node.push_back(std::move(n));
+  }
+}
+
 }  // namespace
+
+std::string behind_note(const node_summary& n) {
+  if (n.seconds_behind == 0 || !n.peak_head_lag_blocks) return {};
+  const auto least = static_cast<std::int64_t>(n.least_lag_behind_blocks);
+  const auto peak = static_cast<std::int64_t>(*n.peak_head_lag_blocks);
+  std::string text = n.url + " was " +
+                     (least == peak ? std::to_string(peak)
+                                    : std::to_string(least) + "\u2013" + std::to_string(peak)) +
+                     " blocks behind the freshest node for " + std::to_string(n.seconds_behind) +
+                     " s";
+  if (n.tx && n.tx->accepted > 0) {
+    text += "; " + grouped(n.tx->accepted - n.tx->included) + " of the " + grouped(n.tx->accepted) +
+            " transactions it accepted were never included";
+  }
+  return text;
+}
 
 run_summary summarize(const second_series& merged, const latency_set& cumulative,
                       const summary_options& options) {
@@ -190,6 +241,7 @@ run_summary summarize(const second_series& merged, const latency_set& cumulative
   check_send_cpu(merged, t, s);
   check_beacon_side_rejections(t, s);
   consistency_notes(merged, s);
+  per_node(merged, options, s);
   s.valid_for_throughput = s.invalid_reasons.empty();
   return s;
 }
@@ -246,6 +298,34 @@ boost::json::object to_json(const run_summary& s) {
   // No hdr: the summary's digests carry none (the histograms are stored next to it).
   for (latency_kind k : all_latency_kinds) latency[name(k)] = to_json(s[k]);
   o["latency_us"] = std::move(latency);
+
+  if (!s.per_node.empty()) {
+    boost::json::array nodes;
+    for (const auto& n : s.per_node) {
+      boost::json::object j;
+      j["url"] = n.url;
+      if (n.tx) {
+        j["sent"] = n.tx->sent;
+        j["accepted"] = n.tx->accepted;
+        j["included"] = n.tx->included;
+        j["not_included"] = n.tx->accepted - n.tx->included;
+      } else {
+        for (const char* k : {"sent", "accepted", "included", "not_included"}) j[k] = nullptr;
+      }
+      if (n.peak_head_lag_blocks)
+        j["peak_head_lag_blocks"] =
+            static_cast<std::int64_t>(std::llround(*n.peak_head_lag_blocks));
+      else
+        j["peak_head_lag_blocks"] = nullptr;
+      j["seconds_behind"] = n.seconds_behind;
+      if (n.seconds_behind > 0)
+        j["head_lag_behind_min_blocks"] = static_cast<std::int64_t>(n.least_lag_behind_blocks);
+      else
+        j["head_lag_behind_min_blocks"] = nullptr;
+      nodes.push_back(std::move(j));
+    }
+    o["per_node"] = std::move(nodes);
+  }
   return o;
 }
 

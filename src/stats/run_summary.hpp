@@ -38,6 +38,17 @@ struct validity_thresholds {
   double max_beacon_side_rejection_ratio = 0.01;
 };
 
+// A node is "behind" in a second when its head_lag_blocks is at least this (one block of lag is
+// a block still on its way).
+inline constexpr double behind_lag_blocks = 2;
+
+// The transactions one beacon-side node received (by node URL): known to the beacon that sent
+// them, not to the merged rows.
+struct node_tx_counts {
+  std::int64_t sent = 0, accepted = 0, included = 0;
+  friend bool operator==(const node_tx_counts&, const node_tx_counts&) = default;
+};
+
 struct summary_options {
   // Nominal target rate in tx/s, for display (the check uses the offered count, which follows
   // ramps and steps). Empty for unlimited or varying profiles.
@@ -46,6 +57,18 @@ struct summary_options {
   // Exact run length; when empty, the span of seconds in the series is used.
   std::optional<double> duration_seconds;
   validity_thresholds thresholds;
+  // Per node URL, when the caller knows them (a beacon; a fleet's beacons' merged).
+  std::map<std::string, node_tx_counts> node_tx;
+};
+
+// One node of the run: its head lag over the seconds (the rows' node_load head_lag_blocks) and,
+// when known, its transactions.
+struct node_summary {
+  std::string url;
+  std::optional<node_tx_counts> tx;
+  std::optional<double> peak_head_lag_blocks;  // null: the head was never sampled
+  std::int64_t seconds_behind = 0;             // seconds with a lag >= behind_lag_blocks
+  double least_lag_behind_blocks = 0;          // the smallest lag among those seconds
 };
 
 // The counters (stats::counters, the base) are the run's totals.
@@ -75,6 +98,9 @@ struct run_summary : counters {
     return latency[static_cast<std::size_t>(k)];
   }
 
+  // By URL: every node with a sampled head or known transactions.
+  std::vector<node_summary> per_node;
+
   bool valid_for_throughput = true;
   std::vector<std::string> invalid_reasons;  // why not, each with its evidence
   std::vector<std::string> notes;            // observations that do not invalidate the run
@@ -85,8 +111,14 @@ struct run_summary : counters {
 run_summary summarize(const second_series& merged, const latency_set& cumulative,
                       const summary_options& options);
 
+// "ws://... was 5–7 blocks behind for 24 s; 2,990 of the 3,000 transactions it accepted were
+// never included"; empty when the node was never behind.
+std::string behind_note(const node_summary& n);
+
 // The form written to summary.json (docs/formats.md). Rates rounded to 0.01 tx/s, ratios to
-// 1e-4.
+// 1e-4. per_node: [{url, sent, accepted, included, not_included (null when not known),
+// peak_head_lag_blocks, seconds_behind, head_lag_behind_min_blocks (null when never behind)}],
+// absent when empty.
 boost::json::object to_json(const run_summary& s);
 
 }  // namespace bts::stats

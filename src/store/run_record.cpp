@@ -197,4 +197,28 @@ block_record block_from_json(const boost::json::value& v, const std::string& whe
   return b;
 }
 
+std::map<std::string, stats::node_tx_counts> node_tx_of(const std::vector<event>& events) {
+  std::map<std::string, stats::node_tx_counts> out;
+  for (const event& e : events) {
+    if (e.kind != event_kind::note) continue;
+    const boost::json::value* nodes = e.data.if_contains("per_node");
+    if (nodes == nullptr || !nodes->is_array()) continue;
+    for (const boost::json::value& v : nodes->get_array()) {
+      const boost::json::object* o = v.if_object();
+      if (o == nullptr) continue;
+      const boost::json::value* url = o->if_contains("url");
+      if (url == nullptr || !url->is_string()) continue;
+      const auto count = [o](const char* key) -> std::int64_t {
+        const boost::json::value* n = o->if_contains(key);
+        return n != nullptr && n->is_int64() && n->as_int64() >= 0 ? n->as_int64() : 0;
+      };
+      stats::node_tx_counts& c = out[std::string(url->get_string())];
+      c.sent += count("sent");
+      c.accepted += count("accepted");
+      c.included += count("included");
+    }
+  }
+  return out;
+}
+
 }  // namespace bts::store

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "stats/run_summary.hpp"
 #include "stats/second_series.hpp"
 
 namespace bts::store {
@@ -128,6 +129,11 @@ struct run_record {
 
   friend bool operator==(const run_record&, const run_record&) = default;
 };
+
+// Each node URL's transactions over a run's beacons: the sum of the beacons' end-of-run note
+// events {"per_node": [{url, sent, accepted, included}]} (beacon.hpp). Malformed items are
+// skipped: a beacon's note is informative, not a contract the store enforces.
+std::map<std::string, stats::node_tx_counts> node_tx_of(const std::vector<event>& events);
 
 // JSON forms shared by the store and run directories (docs/formats.md).
 boost::json::object to_json(const event& e);

@@ -79,7 +79,9 @@ TEST(beacon_runner, change_rate_reaches_the_beacon_and_events_come_out) {
   EXPECT_EQ(error, "");
   std::vector<std::string> kinds;
   for (const auto& e : events) kinds.emplace_back(store::name(e.kind));
-  ASSERT_EQ(kinds, (std::vector<std::string>{"start", "rate_change", "stop"}));
+  // The note: the beacon's transactions per node, for the overseer's per-node summary.
+  ASSERT_EQ(kinds, (std::vector<std::string>{"start", "rate_change", "note", "stop"}));
+  EXPECT_EQ(events[2].data.at("per_node").as_array().size(), 1u);
   EXPECT_EQ(events[1].data.at("to").to_number<double>(), 250);
   // The offered count follows the change from the moment it took effect.
   const double c = static_cast<double>(events[1].time - events[0].time) / 1000;

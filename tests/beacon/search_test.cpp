@@ -343,7 +343,9 @@ TEST_F(live, all_nodes_block_watch_reports_propagation) {
   beacon b(o);
   const beacon_result r = b.run();
   const auto notes = log.of(store::event_kind::note);
-  ASSERT_EQ(notes.size(), 1u);
+  // The propagation note, then the per-node transactions note.
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_TRUE(notes[1].data.contains("per_node"));
   const auto& p = notes[0].data;
   EXPECT_TRUE(p.at("propagated").as_bool()) << json::serialize(p);
   ASSERT_EQ(p.at("nodes").as_array().size(), 2u);

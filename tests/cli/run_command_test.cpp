@@ -174,6 +174,18 @@ TEST(RunCommand, TwoBeaconsTwoEndpointsStoreTheRun) {
   EXPECT_EQ(sent, accepted + total(s, "rejected") + total(s, "unanswered"));
   EXPECT_GT(accepted, 0);
   EXPECT_GE(total(s, "included") * 10, accepted * 9) << json::serialize(s);
+  // Per node: each endpoint's head sampled (neither fell behind), and its transactions summed
+  // from the beacons' end-of-run notes.
+  ASSERT_TRUE(s.contains("per_node")) << json::serialize(s);
+  ASSERT_EQ(s.at("per_node").as_array().size(), 2u) << json::serialize(s.at("per_node"));
+  std::int64_t node_sent = 0;
+  for (const auto& n : s.at("per_node").as_array()) {
+    EXPECT_TRUE(nodes.count(std::string(n.at("url").as_string()))) << n;
+    EXPECT_EQ(n.at("seconds_behind").as_int64(), 0) << n;
+    EXPECT_LE(n.at("peak_head_lag_blocks").as_int64(), 1) << n;
+    node_sent += n.at("sent").as_int64();
+  }
+  EXPECT_EQ(node_sent, sent);
 
   // Secrets: tokens and accounts are owner-only files; the registrar key file is gone and the key
   // was never printed or logged.

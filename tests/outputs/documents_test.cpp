@@ -89,6 +89,10 @@ TEST(Documents, NodeLoadIsOneRecordPerNodeAfterTheRejections) {
   a.net_tx_bytes_per_s = 64000;
   a.disk_read_bytes_per_s = 0;
   a.disk_write_bytes_per_s = 1048576;
+  a.head_block_num = 1234;
+  a.head_lag_blocks = 2;
+  a.head_age_seconds = 0.5;
+  a.irreversible_lag_blocks = 15;
   row.node_load["ws://10.0.0.5:8090"] = a;
   stats::node_load_row b;
   b.cpu_percent = 40;
@@ -104,21 +108,25 @@ TEST(Documents, NodeLoadIsOneRecordPerNodeAfterTheRejections) {
       sample_row_head +
       R"("send_cpu_percent":3.25,"node_cpu_percent":150.25,"node_load":[)"
       R"({"node":"ws://10.0.0.5:8090","cpu_percent":150.25,"cpu_cores":8,"memory_bytes":2147483648,)"
-      R"("net_rx_bytes_per_s":125000,"net_tx_bytes_per_s":64000,"disk_read_bytes_per_s":0,"disk_write_bytes_per_s":1048576},)"
+      R"("net_rx_bytes_per_s":125000,"net_tx_bytes_per_s":64000,"disk_read_bytes_per_s":0,"disk_write_bytes_per_s":1048576,)"
+      R"("head_block_num":1234,"head_lag_blocks":2,"head_age_seconds":0.5,"irreversible_lag_blocks":15},)"
       R"({"node":"wss://node.example.org/ws","cpu_percent":40,"cpu_cores":null,"memory_bytes":null,)"
-      R"("net_rx_bytes_per_s":null,"net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,"disk_write_bytes_per_s":null}],)" +
+      R"("net_rx_bytes_per_s":null,"net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,"disk_write_bytes_per_s":null,)"
+      R"("head_block_num":null,"head_lag_blocks":null,"head_age_seconds":null,"irreversible_lag_blocks":null}],)" +
       sample_row_tail +
       R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3:node:ws://10.0.0.5:8090"}})"
       "\n"
       R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"node_load",)"
       R"("second":3,"node":"ws://10.0.0.5:8090","cpu_percent":150.25,"cpu_cores":8,"memory_bytes":2147483648,)"
-      R"("net_rx_bytes_per_s":125000,"net_tx_bytes_per_s":64000,"disk_read_bytes_per_s":0,"disk_write_bytes_per_s":1048576})"
+      R"("net_rx_bytes_per_s":125000,"net_tx_bytes_per_s":64000,"disk_read_bytes_per_s":0,"disk_write_bytes_per_s":1048576,)"
+      R"("head_block_num":1234,"head_lag_blocks":2,"head_age_seconds":0.5,"irreversible_lag_blocks":15})"
       "\n"
       R"({"index":{"_index":"bts-stats-2024.05.01","_id":"r1:alpha:3:node:wss://node.example.org/ws"}})"
       "\n"
       R"({"@timestamp":"2024-05-01T12:00:03.000Z","run":"r1","beacon":"alpha","scope":"beacon","record":"node_load",)"
       R"("second":3,"node":"wss://node.example.org/ws","cpu_percent":40,"cpu_cores":null,"memory_bytes":null,)"
-      R"("net_rx_bytes_per_s":null,"net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,"disk_write_bytes_per_s":null})"
+      R"("net_rx_bytes_per_s":null,"net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,"disk_write_bytes_per_s":null,)"
+      R"("head_block_num":null,"head_lag_blocks":null,"head_age_seconds":null,"irreversible_lag_blocks":null})"
       "\n";
   EXPECT_EQ(out, expected);
 

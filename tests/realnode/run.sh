@@ -13,8 +13,8 @@
 #
 # Steps (one `ok NAME: numbers` or `FAIL NAME: why` line each), then `N passed, M failed`:
 #   testnet, provision, provision-again, fee-budget-refused, preset-<each of the six>,
-#   rejection-shape, search-dry-accounts, propagation-late, fleet, uptime, report, run-command,
-#   differential.
+#   rejection-shape, search-dry-accounts, propagation-late, fleet, head-lag, uptime, report,
+#   run-command, differential.
 # The work directory (logs, run directories, stores) is kept on failure, or always with
 # BTS_REALNODE_KEEP=1; BTS_REALNODE_WORK=DIR picks it.
 set -euo pipefail
@@ -652,6 +652,39 @@ step_run_command() {
 }
 
 # g. the devnet against witness_node on the same genesis (tests/realnode/differential.js).
+# d. head lag: a 16 s run over the three nodes while API node a2 is stopped (SIGSTOP) for 8 s
+# mid-run: the summary names a2 behind (lag > 0, seconds behind, a verdict note), the producer
+# and a1 stay within a block.
+step_head_lag() {
+  local dir=$work/runs/head-lag s stopped=0
+  NODE_FLAGS=()
+  node_flags 0 1 2
+  timeout 90 "$bin" beacon run --rate 20 --duration 16s "${NODE_FLAGS[@]}" --accounts "$accounts" \
+    --out "$dir" --store "$store" --name rn-head-lag --quiet >"$work/head-lag.out" &
+  local beacon=$!
+  sleep 4
+  # Whatever happens to this step (it runs in a subshell), a2 runs again when it ends.
+  trap 'kill -CONT "${TN_PIDS[2]}" 2>/dev/null || true' EXIT
+  kill -STOP "${TN_PIDS[2]}" && stopped=1
+  sleep 8
+  ((stopped)) && kill -CONT "${TN_PIDS[2]}"
+  wait "$beacon" || fail "beacon run exited $? ($(tail -1 "$work/steps/$STEP.log"))"
+  s=$dir/summary.json
+  [[ -s $s ]] || fail "no summary.json"
+  jq -c '.per_node' "$s"
+  local a2=${TN_WS[2]} lag behind others
+  lag=$(jq -r --arg u "$a2" '.per_node[] | select(.url == $u) | .peak_head_lag_blocks // 0' "$s")
+  behind=$(jq -r --arg u "$a2" '.per_node[] | select(.url == $u) | .seconds_behind // 0' "$s")
+  ((${lag:-0} >= 2 && ${behind:-0} >= 1)) ||
+    fail "a2 stopped for 8 s, but per_node says lag ${lag:-none}, ${behind:-none} s behind: $(jq -c '.per_node' "$s")"
+  others=$(jq -r --arg u "$a2" '[.per_node[] | select(.url != $u) | .peak_head_lag_blocks // 0] | max' "$s")
+  ((${others:-9} <= 1)) || fail "the producer or a1 lagged too: $(jq -c '.per_node' "$s")"
+  jq -e --arg u "$a2" '.verdict.notes | any(startswith($u + " was "))' "$s" >/dev/null ||
+    fail "no verdict note names $a2: $(jq -c '.verdict.notes' "$s")"
+  ok "a2 (stopped 8 s) peak lag $lag blocks, $behind s behind; others peak lag $others;" \
+    "$(jq -r --arg u "$a2" '.verdict.notes[] | select(startswith($u))' "$s")"
+}
+
 step_differential() {
   if [[ ! -f $here/differential.js ]]; then
     echo "skip differential: tests/realnode/differential.js missing" >&3
@@ -731,6 +764,7 @@ if start_testnet; then
   run_step search-dry-accounts step_search_dry_accounts
   run_step propagation-late step_propagation_late
   run_step fleet step_fleet
+  run_step head-lag step_head_lag
   run_step uptime step_uptime
   run_step report step_report
   run_step run-command step_run_command

@@ -674,3 +674,80 @@ TEST(Report, BrowserFixtureRunDirectory) {
 
 }  // namespace
 }  // namespace bts::report
+
+namespace bts::report {
+namespace {
+
+// A node that fell behind is named as the likely cause of transactions not included, with its
+// own transactions from the beacons' end-of-run per-node notes; its lag has a table and a plot.
+TEST(Report, ALaggingNodeIsNamedAsTheLikelyCauseOfMissingInclusions) {
+  test::synthetic_options o;
+  o.seconds = 8;
+  o.rate = 50;
+  o.include_share = 0.5;
+  o.summary = false;  // the report computes it, with the per-node notes below
+  store::run_record run = test::synthetic_run(o);
+  stats::second_series lagged;
+  for (stats::second_row r : run.merged.rows()) {
+    r.node_load["ws://10.0.0.1:8090"].head_lag_blocks = 0;
+    r.node_load["ws://10.0.0.2:8090"].head_lag_blocks =
+        r.second >= 2 && r.second <= 5 ? 5 + (r.second - 2) % 3 : 0;
+    lagged.insert(std::move(r));
+  }
+  run.merged = std::move(lagged);
+  const auto node = [](const char* url, int sent, int included) {
+    return json::object{{"url", url}, {"sent", sent}, {"accepted", sent}, {"included", included}};
+  };
+  // Two beacons sent to the lagging node: their counts add up.
+  run.events.push_back(
+      {*run.info.ended_at, store::event_kind::note, "b1",
+       json::object{{"per_node", json::array{node("ws://10.0.0.1:8090", 100, 95),
+                                             node("ws://10.0.0.2:8090", 100, 4)}}}});
+  run.events.push_back(
+      {*run.info.ended_at, store::event_kind::note, "b2",
+       json::object{{"per_node", json::array{node("ws://10.0.0.2:8090", 100, 6)}}}});
+  const json::object model = model_of(run);
+  const std::string md = render_markdown(model);
+  EXPECT_NE(md.find("likely cause: ws://10.0.0.2:8090 was 5\u20137 blocks behind the freshest node "
+                    "for 4 s; 190 of the 200 transactions it accepted were never included"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("likely cause: ws://10.0.0.1:8090"), std::string::npos);
+  EXPECT_NE(md.find("Node head lag"), std::string::npos);
+  EXPECT_NE(md.find("Fell behind: ws://10.0.0.2:8090."), std::string::npos);
+  EXPECT_NE(render_html(model).find("data-kind=\"node_head_lag\""), std::string::npos);
+  for (const auto& n : run0(model).at("per_node").as_array()) {
+    if (n.at("url").as_string() == "ws://10.0.0.2:8090")
+      EXPECT_EQ(n.at("head_lag_peak_blocks").as_int64(), 7);
+  }
+  EXPECT_EQ(run0(model)
+                .at("series")
+                .at("node_load")
+                .at("ws://10.0.0.2:8090")
+                .at("head_lag_blocks")
+                .as_array()[3]
+                .as_int64(),
+            6);
+}
+
+// A run whose nodes were never behind has no likely-cause line, only the table.
+TEST(Report, NoLaggingNodeNoLikelyCause) {
+  test::synthetic_options o;
+  o.seconds = 4;
+  o.rate = 20;
+  o.include_share = 0.5;
+  o.summary = false;
+  store::run_record run = test::synthetic_run(o);
+  stats::second_series rows;
+  for (stats::second_row r : run.merged.rows()) {
+    r.node_load["ws://10.0.0.1:8090"].head_lag_blocks = 1;
+    rows.insert(std::move(r));
+  }
+  run.merged = std::move(rows);
+  const std::string md = render_markdown(model_of(run));
+  EXPECT_EQ(md.find("likely cause"), std::string::npos) << md;
+  EXPECT_NE(md.find("No node fell behind."), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bts::report

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "stats/json_io.hpp"
 
 namespace bts::stats {
@@ -244,6 +246,74 @@ TEST(RunSummary, JsonShape) {
   EXPECT_EQ(json::write(j.at("cpu_percent")),
             R"({"beacon_peak":35,"send_thread_peak":20,"node_peak":50})");
   EXPECT_FALSE(j.at("latency_us").at("ack_corrected").as_object().contains("hdr"));
+}
+
+}  // namespace
+}  // namespace bts::stats
+
+namespace bts::stats {
+namespace {
+
+// Head lag per node: ws://b falls 5 to 7 blocks behind for 3 seconds; its transactions and the
+// note name it; ws://a (the freshest) and a node never sampled stay quiet.
+TEST(RunSummary, PerNodeHeadLagNamesTheNodeThatFellBehind) {
+  run_fixture f;
+  for (int s = 0; s < 10; ++s) {
+    f.add_second(s, [s](second_row& r, latency_set&) {
+      node_load_row a, b;
+      a.head_lag_blocks = 0;
+      b.head_lag_blocks = s >= 4 && s <= 6 ? 5.0 + (s - 4) : (s == 7 ? 1.0 : 0.0);
+      r.node_load["ws://a"] = a;
+      r.node_load["ws://b"] = b;
+    });
+  }
+  summary_options o;
+  o.node_tx["ws://a"] = {600, 590, 590};
+  o.node_tx["ws://b"] = {3000, 3000, 10};
+  const run_summary s = f.summary(o);
+  ASSERT_EQ(s.per_node.size(), 2u);
+  EXPECT_EQ(s.per_node[0].url, "ws://a");
+  EXPECT_EQ(s.per_node[0].peak_head_lag_blocks, 0);
+  EXPECT_EQ(s.per_node[0].seconds_behind, 0);
+  EXPECT_EQ(s.per_node[1].url, "ws://b");
+  EXPECT_EQ(s.per_node[1].peak_head_lag_blocks, 7);
+  EXPECT_EQ(s.per_node[1].seconds_behind, 3);
+  EXPECT_EQ(s.per_node[1].least_lag_behind_blocks, 5);
+  const std::string note =
+      "ws://b was 5\u20137 blocks behind the freshest node for 3 s; 2,990 of the 3,000 "
+      "transactions it accepted were never included";
+  EXPECT_NE(std::find(s.notes.begin(), s.notes.end(), note), s.notes.end());
+  EXPECT_EQ(std::count_if(s.notes.begin(), s.notes.end(),
+                          [](const std::string& n) { return n.rfind("ws://a", 0) == 0; }),
+            0);
+
+  const boost::json::object j = to_json(s);
+  const auto& b = j.at("per_node").as_array().at(1).as_object();
+  EXPECT_EQ(b.at("url").as_string(), "ws://b");
+  EXPECT_EQ(b.at("sent").as_int64(), 3000);
+  EXPECT_EQ(b.at("accepted").as_int64(), 3000);
+  EXPECT_EQ(b.at("included").as_int64(), 10);
+  EXPECT_EQ(b.at("not_included").as_int64(), 2990);
+  EXPECT_EQ(b.at("peak_head_lag_blocks").as_int64(), 7);
+  EXPECT_EQ(b.at("seconds_behind").as_int64(), 3);
+  EXPECT_EQ(b.at("head_lag_behind_min_blocks").as_int64(), 5);
+  EXPECT_TRUE(
+      j.at("per_node").as_array().at(0).as_object().at("head_lag_behind_min_blocks").is_null());
+
+  // Without transaction counts (a fleet whose beacons sent no per-node note): lag only.
+  const run_summary lag_only = f.summary();
+  EXPECT_FALSE(lag_only.per_node[1].tx);
+  EXPECT_TRUE(to_json(lag_only).at("per_node").as_array().at(1).as_object().at("sent").is_null());
+  EXPECT_NE(std::find(lag_only.notes.begin(), lag_only.notes.end(),
+                      "ws://b was 5\u20137 blocks behind the freshest node for 3 s"),
+            lag_only.notes.end());
+}
+
+TEST(RunSummary, NoHeadSampledNoPerNode) {
+  run_fixture f;
+  const run_summary s = f.summary();
+  EXPECT_TRUE(s.per_node.empty());
+  EXPECT_FALSE(to_json(s).contains("per_node"));
 }
 
 }  // namespace

@@ -270,13 +270,20 @@ TEST(NodeLoad, JsonIsAnArraySortedByNodeAndAbsentWhenEmpty) {
   EXPECT_FALSE(to_json(r).contains("node_load"));
   r.node_load["ws://b:8090"] = load(150.04, 1.5e9, 2048.4);
   r.node_load["ws://a:8090"] = load(std::nullopt, 1024.6);
+  r.node_load["ws://a:8090"].head_block_num = 1234;
+  r.node_load["ws://a:8090"].head_lag_blocks = 3;
+  r.node_load["ws://a:8090"].head_age_seconds = 0.456;
   const std::string text = json::write(to_json(r).at("node_load"));
   EXPECT_EQ(text,
             R"([{"node":"ws://a:8090","cpu_percent":null,"cpu_cores":null,"memory_bytes":1025,)"
             R"("net_rx_bytes_per_s":null,"net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,)"
-            R"("disk_write_bytes_per_s":null},{"node":"ws://b:8090","cpu_percent":150.04,)"
+            R"("disk_write_bytes_per_s":null,"head_block_num":1234,"head_lag_blocks":3,)"
+            R"("head_age_seconds":0.46,"irreversible_lag_blocks":null},)"
+            R"({"node":"ws://b:8090","cpu_percent":150.04,)"
             R"("cpu_cores":null,"memory_bytes":1500000000,"net_rx_bytes_per_s":2048,)"
-            R"("net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,"disk_write_bytes_per_s":null}])");
+            R"("net_tx_bytes_per_s":null,"disk_read_bytes_per_s":null,"disk_write_bytes_per_s":null,)"
+            R"("head_block_num":null,"head_lag_blocks":null,"head_age_seconds":null,)"
+            R"("irreversible_lag_blocks":null}])");
   // node_load sits after node_cpu_percent, before latency_us.
   const std::string line = json::write(to_json(r));
   EXPECT_LT(line.find("\"node_cpu_percent\""), line.find("\"node_load\""));
@@ -285,6 +292,8 @@ TEST(NodeLoad, JsonIsAnArraySortedByNodeAndAbsentWhenEmpty) {
   const second_row back = row_from_json(to_json(r), "row");
   ASSERT_EQ(back.node_load.size(), 2u);
   EXPECT_EQ(back.node_load.at("ws://a:8090").memory_bytes, 1025);
+  EXPECT_EQ(back.node_load.at("ws://a:8090").head_lag_blocks, 3);
+  EXPECT_FALSE(back.node_load.at("ws://a:8090").irreversible_lag_blocks);
   EXPECT_EQ(back.node_load.at("ws://b:8090").cpu_percent, 150.04);
   EXPECT_FALSE(back.node_load.at("ws://b:8090").net_tx_bytes_per_s);
 }

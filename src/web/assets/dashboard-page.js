@@ -217,6 +217,17 @@
         box.append(el('div', (side === 'beacon' ? "Rejected, beacon-side (the beacons' own setup, not the network): " : 'Rejected, network-side: ') +
           of.map((x) => `${x.reason} ×${fmt(x.count, 0)}`).join(', ')));
       }
+      appendHeadLag(box, s.per_node);
+    }
+  }
+
+  // Each node that fell behind (summary per_node: seconds with a head lag of 2 blocks or more).
+  function appendHeadLag(box, perNode) {
+    for (const n of Array.isArray(perNode) ? perNode : []) {
+      if (!n || !(n.seconds_behind > 0)) continue;
+      let text = `${n.url} was up to ${n.peak_head_lag_blocks} blocks behind for ${n.seconds_behind} s`;
+      if (typeof n.accepted === 'number' && n.accepted > 0) text += `; ${n.not_included} of the ${n.accepted} transactions it accepted were never included`;
+      box.append(el('div', text));
     }
   }
 
@@ -229,6 +240,8 @@
   let reasons = [];
   // Node URLs seen in the rows' node_load (each measured node's memory, network and disk).
   let nodes = [];
+  // Node URLs whose head was sampled (head_lag_blocks: every node a run sends to).
+  let headNodes = [];
   function nodeValue(r, node, key, scale) {
     const l = Array.isArray(r.node_load) ? r.node_load.find((x) => x && x.node === node) : null;
     return l && typeof l[key] === 'number' ? l[key] / scale : null;
@@ -290,6 +303,10 @@
     node_memory: {
       id: 'chart-node-memory', unit: 'MiB',
       series: () => nodes.map((n) => [nodeName(n), (r) => nodeValue(r, n, 'memory_bytes', 1048576)]),
+    },
+    node_head_lag: {
+      id: 'chart-node-head-lag', unit: 'blocks',
+      series: () => headNodes.map((n) => [nodeName(n), (r) => nodeValue(r, n, 'head_lag_blocks', 1)]),
     },
     node_io: {
       id: 'chart-node-io', unit: 'KiB/s',
@@ -356,17 +373,23 @@
       }
     }
     reasons.sort();
-    let newNode = false;
+    let newNode = false, newHeadNode = false;
+    const HEAD_KEYS = ['head_block_num', 'head_lag_blocks', 'head_age_seconds', 'irreversible_lag_blocks'];
     for (const r of fresh) {
       for (const l of Array.isArray(r.node_load) ? r.node_load : []) {
-        if (l && typeof l.node === 'string' && !nodes.includes(l.node)) { nodes.push(l.node); newNode = true; }
+        if (!l || typeof l.node !== 'string') continue;
+        const load = Object.keys(l).some((k) => k !== 'node' && !HEAD_KEYS.includes(k) && typeof l[k] === 'number');
+        if (load && !nodes.includes(l.node)) { nodes.push(l.node); newNode = true; }
+        if (typeof l.head_lag_blocks === 'number' && !headNodes.includes(l.node)) { headNodes.push(l.node); newHeadNode = true; }
       }
     }
     nodes.sort();
+    headNodes.sort();
     for (const key of Object.keys(specs)) {
       if (specs[key].source) continue;
       if (key === 'errors' && newReason) { buildChart(key); continue; }
       if ((key === 'node_memory' || key === 'node_io') && newNode) { buildChart(key); continue; }
+      if (key === 'node_head_lag' && newHeadNode) { buildChart(key); continue; }
       const c = charts[key];
       if (!c) { buildChart(key); continue; }
       c.data[0].push(...fresh.map((r) => r.second));
@@ -427,6 +450,7 @@
     blockPolls = 0;
     reasons = [];
     nodes = [];
+    headNodes = [];
     for (const key of Object.keys(specs)) buildChart(key);
     updateNotes();
   }

@@ -132,6 +132,9 @@
     node_network(run) {
       return nodeLoad(run, [['net_rx_bytes_per_s', 'rx'], ['net_tx_bytes_per_s', 'tx']], 'network', '/s');
     },
+    node_head_lag(run) {
+      return nodeLoad(run, [['head_lag_blocks', '']], null, 'blocks behind');
+    },
     node_disk(run) {
       return nodeLoad(run, [['disk_read_bytes_per_s', 'read'], ['disk_write_bytes_per_s', 'write']], 'disk', '/s');
     },
