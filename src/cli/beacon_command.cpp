@@ -189,8 +189,7 @@ int run_beacon(const run_options& opt, io& s) {
   if (opt.unlimited || !opt.rate.empty()) sc.search.reset();  // a fixed rate instead of a search
   if (opt.unlimited) sc.rate = load::rate_profile::unlimited();
   if (!opt.rate.empty())
-    sc.rate = load::rate_profile::constant(load::parse_rate(opt.rate, "--rate"));
-  if (!opt.rate.empty() && !(sc.rate.rate_at({}) > 0)) throw input_error("--rate", "must be > 0");
+    sc.rate = load::rate_profile::constant(load::parse_sending_rate(opt.rate, "--rate"));
   if (!opt.duration.empty() && !opt.count.empty())
     throw input_error("--duration", "give --duration or --count, not both");
   if (!opt.duration.empty()) {
@@ -245,8 +244,13 @@ int run_beacon(const run_options& opt, io& s) {
 
   const std::filesystem::path dir =
       out_dir.empty() ? std::filesystem::path("runs") / info.id : std::filesystem::path(out_dir);
+  // A run that fails before it starts (node unreachable, chain refused) leaves no directory:
+  // what the writer made is removed again (see the catch around b.run()).
+  const bool dir_existed = std::filesystem::exists(dir);
+  const bool parent_existed = !dir.has_parent_path() || std::filesystem::exists(dir.parent_path());
   std::optional<store::run_directory_writer> writer;
   writer.emplace(dir, info, beacons);
+  bool run_started = false;  // the start event was seen (output thread, until run() returns)
   std::optional<store::results_store> db;
   if (!opt.store.empty()) {
     db.emplace(opt.store);
@@ -304,6 +308,7 @@ int run_beacon(const run_options& opt, io& s) {
   double shown_target = target;  // the progress line follows rate changes (search steps)
   bo.on_event = [&](const store::event& e) {
     if (e.kind == store::event_kind::start) {
+      run_started = true;
       info.started_at = e.time;
       writer->update_manifest(info, beacons);
       if (db) db->start_run(info.id, e.time);
@@ -366,7 +371,20 @@ int run_beacon(const run_options& opt, io& s) {
     std::signal(SIGTERM, SIG_DFL);
     info.status = store::run_status::failed;
     info.ended_at = store::now_unix_ms();
-    writer->update_manifest(info, beacons);
+    if (!run_started) {
+      writer.reset();
+      std::error_code ec;
+      if (!dir_existed) {
+        std::filesystem::remove_all(dir, ec);
+        if (!parent_existed) std::filesystem::remove(dir.parent_path(), ec);  // only when empty
+      } else {
+        for (const char* made : {"manifest.json", "series.jsonl", "events.jsonl", "blocks.jsonl",
+                                 "histograms", "summary.json", "beacons"})
+          std::filesystem::remove_all(dir / made, ec);
+      }
+    } else {
+      writer->update_manifest(info, beacons);
+    }
     if (es) {
       es->push(outputs::run_document{info, beacons});
       es->flush(std::chrono::seconds(10));
