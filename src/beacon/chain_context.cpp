@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "chain/names.hpp"
 #include "protocol/json.hpp"
 #include "protocol/wire.hpp"
 #include "util/error.hpp"
@@ -96,6 +97,12 @@ std::vector<account_entry> parse_accounts(std::string_view text, const std::stri
     if (space == std::string_view::npos)
       throw input_error(where, "expected \"<account name> <WIF key>\"");
     const std::string name(line.substr(0, space));
+    // A first column that is no account name may be the key itself (columns swapped): it is
+    // never echoed, nor anything else on the line.
+    if (!chain::is_valid_name(name))
+      throw input_error(where,
+                        "the first column is not an account name (expected \"<account name> <WIF "
+                        "key>\"; are the columns swapped?)");
     std::string_view rest = line.substr(space);
     const auto ks = rest.find_first_not_of(" \t");
     rest = rest.substr(ks);

@@ -60,7 +60,8 @@ struct account {
 
 // Parses an accounts file: "name WIF" per line, '#' comments and blank lines skipped; the text
 // of an environment variable may separate entries with ';' too. `source` names it in errors
-// ("accounts.txt:3: ..."); keys never appear in messages.
+// ("accounts.txt:3: ..."); keys never appear in messages, nor does a first column that is not a
+// valid account name (it may be a key: columns swapped).
 struct account_entry {
   std::string name;
   crypto::private_key key;

@@ -194,8 +194,7 @@ int run_beacon(const run_options& opt, io& s) {
   if (opt.unlimited || !opt.rate.empty()) sc.search.reset();  // a fixed rate instead of a search
   if (opt.unlimited) sc.rate = load::rate_profile::unlimited();
   if (!opt.rate.empty())
-    sc.rate = load::rate_profile::constant(load::parse_rate(opt.rate, "--rate"));
-  if (!opt.rate.empty() && !(sc.rate.rate_at({}) > 0)) throw input_error("--rate", "must be > 0");
+    sc.rate = load::rate_profile::constant(load::parse_sending_rate(opt.rate, "--rate"));
   if (!opt.duration.empty() && !opt.count.empty())
     throw input_error("--duration", "give --duration or --count, not both");
   if (!opt.duration.empty()) {

@@ -11,12 +11,42 @@
 namespace bts::cli {
 namespace {
 
+bool is_base58(char c) {
+  return (c >= '1' && c <= '9') || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'O') ||
+         (c >= 'a' && c <= 'z' && c != 'l');
+}
+
+// The last guard of "never echo a key": whatever a parser put in an error (a path, an argument
+// CLI11 did not expect), a run of base58 shaped like a WIF private key (or most of one: 45 to 52
+// characters starting with 5, K or L) is replaced before the line reaches stderr. Public keys
+// (BTS...), hex ids and digests do not have that shape.
+std::string redact_keys(std::string text) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t j = i;
+    while (j < text.size() && is_base58(text[j])) ++j;
+    if (j == i) {
+      out += text[i++];
+      continue;
+    }
+    const std::size_t n = j - i;
+    const char first = text[i];
+    if (n >= 45 && n <= 52 && (first == '5' || first == 'K' || first == 'L'))
+      out += "<private key>";
+    else
+      out.append(text, i, n);
+    i = j;
+  }
+  return out;
+}
+
 std::string one_line(std::string text) {
   for (char& c : text) {
     if (c == '\n' || c == '\r') c = ' ';
   }
   while (!text.empty() && text.back() == ' ') text.pop_back();
-  return text;
+  return redact_keys(std::move(text));
 }
 
 }  // namespace
@@ -74,7 +104,7 @@ int run(int argc, const char* const* argv, io& streams) {
         return 0;
       }
     }
-    streams.err << prog << " help: unknown command '" << help_topic << "'\n";
+    streams.err << prog << " help: unknown command '" << one_line(help_topic) << "'\n";
     return exit_bad_input;
   }
 

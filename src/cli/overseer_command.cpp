@@ -3,8 +3,9 @@
 //
 //   overseer serve [--listen 127.0.0.1:8700] [--store results.db] --token-file F
 //                  --admin-token-file F [--tls-cert PEM --tls-key PEM]
-//   overseer agent --overseer ws://host:8700 --name NAME [--token-file F] [--accounts FILE]
-//                  [--simulate] [--tls-ca-file PEM | --tls-insecure]
+//   overseer agent --overseer ws://host:8700 --name NAME [--token-file F]
+//                  (--accounts FILE | --accounts-env VAR | --simulate)   two accounts at least,
+//                  checked at start [--tls-ca-file PEM | --tls-insecure]
 //                  [--metrics-listen HOST:PORT] [--out prometheus]
 //
 // The agent serves its rows on GET http://HOST:PORT/metrics (Prometheus text format,
@@ -275,7 +276,16 @@ int beacon_serve(const beacon_serve_options& o, io& s) {
       accounts = beacon::parse_accounts(v, "$" + o.accounts_env);
     } else if (!o.accounts.empty()) {
       accounts = beacon::parse_accounts(read_text(o.accounts, "--accounts"), o.accounts);
+    } else {
+      throw input_error("--accounts",
+                        "no accounts: give --accounts FILE or --accounts-env VAR (see `beacon "
+                        "provision`), or --simulate");
     }
+    // Checked now, not when the overseer starts a run: a beacon that cannot run never registers.
+    if (accounts.size() < 2)
+      throw input_error(o.accounts_env.empty() ? o.accounts : "$" + o.accounts_env,
+                        "the beacon needs at least two accounts (transfers go between them), "
+                        "found 1");
     ao.make_runner = beacon::beacon_runner(std::move(accounts));
   }
   if (metrics_srv) {

@@ -278,16 +278,7 @@ int run_local(const run_flags& f, io& s) {
   o.scenario_text = text;
   o.beacons = f.beacons;
   o.accounts_per_beacon = f.accounts_per_beacon;
-  if (!f.rate.empty()) {
-    try {
-      std::size_t used = 0;
-      const double r = std::stod(f.rate, &used);
-      if (used != f.rate.size() || !(r > 0)) throw std::invalid_argument("rate");
-      o.rate = r;
-    } catch (const std::exception&) {
-      throw input_error("--rate", "expected a rate in tx/s > 0, got \"" + f.rate + "\"");
-    }
-  }
+  if (!f.rate.empty()) o.rate = load::parse_sending_rate(f.rate, "--rate");
   if (!f.duration.empty()) load::parse_duration(f.duration, "--duration");
   o.duration = f.duration;
   o.ignore_fee_budget = f.ignore_fee_budget;

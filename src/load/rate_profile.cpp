@@ -136,15 +136,36 @@ std::string format_duration(duration d) {
 
 double parse_rate(std::string_view text, const std::string& where) {
   std::string_view rest = text;
+  if (rest.starts_with('-')) rest.remove_prefix(1);
   const auto number = take_number(rest);
   if (rest == "/s" || rest == "tx/s" || rest == " tx/s") rest = {};
   if (!number || !rest.empty()) {
     throw input_error(where, "expected a rate in tx/s such as 500, got " + quoted(text));
   }
+  if (text.starts_with('-')) {
+    throw input_error(where, "expected a rate >= 0 in tx/s, got " + quoted(text));
+  }
   if (*number > max_rate) {
     throw input_error(where, "rate " + quoted(text) + " is above the limit of 10000000 tx/s");
   }
   return *number;
+}
+
+double parse_sending_rate(std::string_view text, const std::string& where) {
+  const auto zero_or_less = [&] {
+    return input_error(where, "expected a rate > 0 in tx/s such as 500, got " + quoted(text));
+  };
+  double r = 0;
+  try {
+    r = parse_rate(text, where);
+  } catch (const input_error&) {
+    std::string_view rest = text;
+    if (rest.starts_with('-')) rest.remove_prefix(1);
+    if (take_number(rest)) throw zero_or_less();  // a negative number
+    throw;
+  }
+  if (!(r > 0)) throw zero_or_less();
+  return r;
 }
 
 rate_profile rate_profile::constant(double tx_per_s) {
@@ -184,8 +205,7 @@ rate_profile rate_profile::parse(const rate_profile_spec& spec, const std::strin
   };
   if (spec.kind == "constant") {
     require_unused(spec, where, "constant", true, false, false);
-    const double r = rate_member(require(spec.rate, where, "rate", "tx/s"), "rate");
-    if (r <= 0) throw input_error(where + ".rate", "must be > 0 (a constant profile must send)");
+    const double r = parse_sending_rate(require(spec.rate, where, "rate", "tx/s"), where + ".rate");
     return constant(r);
   }
   if (spec.kind == "ramp") {

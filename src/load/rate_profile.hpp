@@ -33,6 +33,11 @@ std::string format_duration(duration d);
 // negatives, non-finite values, or more than 10,000,000 tx/s.
 double parse_rate(std::string_view text, const std::string& where);
 
+// A rate that must send (a constant profile, `--rate`): as parse_rate, and 0 or a negative
+// number is refused with the one wording every flag and file uses for this bound:
+// "expected a rate > 0 in tx/s such as 500, got \"-5\"".
+double parse_sending_rate(std::string_view text, const std::string& where);
+
 // The text form, as a scenario file's `load:` block gives it (YAML scalars are text).
 //   kind: constant   rate: "500"
 //   kind: ramp       from: "100"  to: "2000"  over: "60s"   (then holds `to`)

@@ -198,16 +198,18 @@ void parse_amount(const context& c, const YAML::Node& n, int_distribution& d) {
 
 std::chrono::nanoseconds duration_field(const context& c, const YAML::Node& n,
                                         const std::string& path) {
+  const std::string text = scalar(c, n, path);  // outside the try: it fails with its location
   try {
-    return load::parse_duration(scalar(c, n, path), path);
+    return load::parse_duration(text, path);
   } catch (const input_error& e) {
     c.fail(n, "", e.what());
   }
 }
 
 double rate_field(const context& c, const YAML::Node& n, const std::string& path) {
+  const std::string text = scalar(c, n, path);
   try {
-    return load::parse_rate(scalar(c, n, path), path);
+    return load::parse_rate(text, path);
   } catch (const input_error& e) {
     c.fail(n, "", e.what());
   }
@@ -414,15 +416,17 @@ scenario parse_scenario(std::string_view yaml_text, const std::string& source) {
           integer(c, p["p2p_max_message_size"], "propagation.p2p_max_message_size", 1, 1 << 30);
   }
   if (root["duration"]) {
+    const std::string text = scalar(c, root["duration"], "duration");
     try {
-      s.duration = load::parse_duration(scalar(c, root["duration"], "duration"), "duration");
+      s.duration = load::parse_duration(text, "duration");
     } catch (const input_error& e) {
       c.fail(root["duration"], "", e.what());
     }
   }
   if (root["count"]) {
+    const std::string text = scalar(c, root["count"], "count");
     try {
-      s.count = parse_count(scalar(c, root["count"], "count"), "count");
+      s.count = parse_count(text, "count");
     } catch (const input_error& e) {
       c.fail(root["count"], "", e.what());
     }

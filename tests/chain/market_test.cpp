@@ -152,10 +152,32 @@ TEST_F(MarketTest, ExpiredOrdersAreCancelledByTheBlock) {
 }
 
 TEST_F(MarketTest, TinyRemainderIsCulled) {
-  // Maker sells 3 BTS-satoshi for 2 DEV-satoshi; the taker takes all of it and both are gone.
+  // Maker: nathan sells 3 BTS-satoshi for 2 DEV-satoshi (1.5 BTS each). Taker: alice sells 3
+  // DEV-satoshi asking at least 2 BTS-satoshi. The maker is filled whole at its price: alice pays
+  // 2 DEV and receives 3 BTS. Her remaining 1 DEV-satoshi would buy 1 * 2/3 = 0 BTS-satoshi at
+  // her own price, so bitshares-core's maybe_cull_small_order (db_market.cpp, apply_order)
+  // cancels it and refunds it instead of leaving it on the book.
   place(order(nathan, {3, core}, {2, dev}), f.dev_key);
-  place(order(alice, {2, dev}, {3, core}), alice_key);
+  const auto alice_bts = f.balance(alice);
+  const auto alice_dev = f.balance(alice, dev);
+  const auto taker = place(order(alice, {3, dev}, {2, core}), alice_key);
+  EXPECT_EQ(f.db->find_limit_order(taker), nullptr)
+      << "the 1-satoshi remainder was left on the book";
   EXPECT_EQ(f.db->limit_order_count(), 0u);
+  EXPECT_EQ(f.balance(alice, dev), alice_dev - 2);  // the remainder came back
+  EXPECT_EQ(f.balance(alice), alice_bts - 500000 + 3);
+  EXPECT_EQ(f.balance(nathan, dev), 2);
+  EXPECT_EQ(f.db->account_statistics(nathan).total_core_in_orders, 0);
+}
+
+TEST_F(MarketTest, RemainderThatCanStillBuyRests) {
+  // The same trade with 4 DEV for at least 2 BTS: 2 DEV left would buy 2 * 2/4 = 1 BTS-satoshi
+  // at the taker's price, so the remainder rests on the book (culling is only for nothing).
+  place(order(nathan, {3, core}, {2, dev}), f.dev_key);
+  const auto taker = place(order(alice, {4, dev}, {2, core}), alice_key);
+  const auto* rest = f.db->find_limit_order(taker);
+  ASSERT_NE(rest, nullptr);
+  EXPECT_EQ(rest->for_sale, 2);
 }
 
 }  // namespace

@@ -100,6 +100,7 @@ sleep 3
 stop_devnet -KILL
 sleep 1
 start_devnet "$hostport" "$work/devnet2"
+restarted_ms=$(date +%s%3N)
 [[ $url == "ws://$hostport"* ]] || fail "restarted devnet at $url, not $hostport"
 rc=0; wait "$beacon_pid" || rc=$?
 [[ $rc -eq 0 ]] || fail "beacon run across the restart exited $rc"
@@ -108,6 +109,18 @@ disconnects=$(total restart disconnects); reconnects=$(total restart reconnects)
 [[ $disconnects -ge 1 ]] || fail "restart: no disconnect counted"
 [[ $reconnects -ge 1 ]] || fail "restart: no reconnect counted"
 kill -0 "$devnet_pid" 2>/dev/null || fail "restarted devnet died"
+# After the restart the run goes on: transactions sent once the beacon reconnected are accepted
+# (rows after the first reconnect), and blocks the restarted devnet produced hold this run's
+# transactions (a block stamped after the restart can only hold what the new process accepted).
+series=$work/restart/series.jsonl
+reconnect_second=$(jq -s '[.[] | select(.reconnects > 0) | .second] | min // -1' "$series")
+[[ $reconnect_second -ge 0 ]] || fail "restart: no row counts the reconnect"
+accepted_after=$(jq -s "[.[] | select(.second > $reconnect_second) | .accepted] | add // 0" "$series")
+included_after=$(jq -s "[.[] | select(.time_ms >= $restarted_ms) | .run_transactions] | add // 0" \
+  "$work/restart/blocks.jsonl")
+[[ $accepted_after -gt 0 ]] || fail "restart: nothing accepted after the reconnect (second $reconnect_second)"
+[[ $included_after -gt 0 ]] || fail "restart: none of this run's transactions in a block after the restart"
 echo "restart: sent $(total restart sent) accepted $(total restart accepted)" \
-  "included $(total restart included) disconnects $disconnects reconnects $reconnects"
+  "included $(total restart included) disconnects $disconnects reconnects $reconnects;" \
+  "after the restart: accepted $accepted_after, included $included_after"
 echo PASS

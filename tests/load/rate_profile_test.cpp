@@ -177,6 +177,18 @@ TEST(RateProfileSpec, ParsesEveryKind) {
   EXPECT_TRUE(rate_profile::parse(spec("unlimited"), "load").is_unlimited());
 }
 
+TEST(Rate, ASendingRateIsAboveZeroInOneWording) {
+  EXPECT_EQ(parse_sending_rate("500/s", "--rate"), 500);
+  for (const char* bad : {"0", "-5", "-0", "-2.5/s"}) {
+    EXPECT_EQ(error_of([&] { parse_sending_rate(bad, "--rate"); }),
+              std::string("--rate: expected a rate > 0 in tx/s such as 500, got \"") + bad + "\"");
+  }
+  EXPECT_EQ(error_of([] { parse_sending_rate("fast", "--rate"); }),
+            "--rate: expected a rate in tx/s such as 500, got \"fast\"");
+  EXPECT_EQ(error_of([] { parse_rate("-5", "load.steps[0].rate"); }),
+            "load.steps[0].rate: expected a rate >= 0 in tx/s, got \"-5\"");
+}
+
 TEST(RateProfileSpec, ErrorsNameTheMember) {
   const auto err = [](const rate_profile_spec& s) {
     return error_of([&] { rate_profile::parse(s, "scenario.yaml: load"); });
@@ -185,7 +197,9 @@ TEST(RateProfileSpec, ErrorsNameTheMember) {
             "scenario.yaml: load.kind: expected one of constant, ramp, steps, unlimited, got \"fast\"");
   EXPECT_EQ(err(spec("constant")), "scenario.yaml: load.rate: missing (tx/s)");
   EXPECT_EQ(err(spec("constant", {{"rate", "0"}})),
-            "scenario.yaml: load.rate: must be > 0 (a constant profile must send)");
+            "scenario.yaml: load.rate: expected a rate > 0 in tx/s such as 500, got \"0\"");
+  EXPECT_EQ(err(spec("constant", {{"rate", "-5"}})),
+            "scenario.yaml: load.rate: expected a rate > 0 in tx/s such as 500, got \"-5\"");
   EXPECT_EQ(err(spec("constant", {{"rate", "5"}, {"over", "10s"}})),
             "scenario.yaml: load.over: not used when kind is constant");
   EXPECT_EQ(err(spec("ramp", {{"from", "1"}, {"to", "2"}})),

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace bts::rpc {
 namespace {
 
@@ -239,12 +241,35 @@ TEST(Backoff, GrowsExponentiallyWithJitterAndCap) {
 }
 
 TEST(Backoff, JitterSpreadsDelays) {
+  // With the base held at its cap (1000 ms) and jitter 0.5, each delay lies in [500, 1000] ms
+  // and the draws cover that range evenly: every 50 ms bucket gets some, none gets most.
   backoff_options o;
-  o.jitter = 1.0;
-  backoff a(o, 1), b(o, 2);
-  int differ = 0;
-  for (int i = 0; i < 5; ++i) differ += a.next() != b.next();
-  EXPECT_GT(differ, 0);
+  o.initial = std::chrono::milliseconds(1000);
+  o.max = std::chrono::milliseconds(1000);
+  o.jitter = 0.5;
+  backoff b(o, 7);
+  constexpr int draws = 4000;
+  int buckets[10] = {};
+  long lo = 1'000'000, hi = 0;
+  for (int i = 0; i < draws; ++i) {
+    const long d = b.next().count();
+    ASSERT_GE(d, 500);
+    ASSERT_LE(d, 1000);
+    lo = std::min(lo, d);
+    hi = std::max(hi, d);
+    ++buckets[std::min(9L, (d - 500) / 50)];
+  }
+  EXPECT_LT(lo, 510);
+  EXPECT_GT(hi, 990);
+  for (int n : buckets) {
+    EXPECT_GT(n, draws / 10 / 2) << "a tenth of the range got less than half its share";
+    EXPECT_LT(n, draws / 10 * 2) << "a tenth of the range got more than twice its share";
+  }
+  // Two clients (different seeds) that lose the same node do not come back in step.
+  backoff a(o, 1), c(o, 2);
+  int same = 0;
+  for (int i = 0; i < 100; ++i) same += a.next() == c.next();
+  EXPECT_LT(same, 20);
 }
 
 }  // namespace

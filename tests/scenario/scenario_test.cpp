@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include "scenario/scenario.hpp"
 #include "util/error.hpp"
@@ -62,6 +63,32 @@ TEST(scenario, errors_name_file_line_column_and_expectation) {
     FAIL();
   } catch (const input_error& e) {
     EXPECT_NE(std::string(e.what()).find("s.yaml:1:7: load.rate"), std::string::npos) << e.what();
+  }
+}
+
+// Every error names its location once, whichever layer found the problem (a list where a value
+// belongs is found by the YAML reader, a bad duration by the duration parser).
+TEST(scenario, an_error_names_its_location_once) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"seed: 1\nduration: [1, 2]\n", "s.yaml:2:11: duration: expected a value, got a list"},
+      {"count: [1]\n", "s.yaml:1:8: count: expected a value, got a list"},
+      {"duration: soon\n",
+       "s.yaml:1:11: duration: expected a duration such as 30s, 1.5m or 500ms, got \"soon\""},
+      {"load: {search: {start: 10, step: [5]}}\n",
+       "s.yaml:1:34: load.search.step: expected a value, got a list"},
+      {"load: {search: {start: 10, hold: {a: 1}}}\n",
+       "s.yaml:1:34: load.search.hold: expected a value, got a mapping"},
+      {"load: {kind: constant, rate: -5}\n",
+       "s.yaml:1:7: load.rate: expected a rate > 0 in tx/s such as 500, got \"-5\""},
+      {"load: -5\n", "s.yaml:1:7: load.rate: expected a rate > 0 in tx/s such as 500, got \"-5\""},
+  };
+  for (const auto& [text, expected] : cases) {
+    try {
+      parse_scenario(text, "s.yaml");
+      ADD_FAILURE() << "no error for " << text;
+    } catch (const input_error& e) {
+      EXPECT_EQ(std::string(e.what()), expected) << text;
+    }
   }
 }
 
