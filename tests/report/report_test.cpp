@@ -717,8 +717,9 @@ TEST(Report, ALaggingNodeIsNamedAsTheLikelyCauseOfMissingInclusions) {
   EXPECT_NE(md.find("Fell behind: ws://10.0.0.2:8090."), std::string::npos);
   EXPECT_NE(render_html(model).find("data-kind=\"node_head_lag\""), std::string::npos);
   for (const auto& n : run0(model).at("per_node").as_array()) {
-    if (n.at("url").as_string() == "ws://10.0.0.2:8090")
+    if (n.at("url").as_string() == "ws://10.0.0.2:8090") {
       EXPECT_EQ(n.at("head_lag_peak_blocks").as_int64(), 7);
+    }
   }
   EXPECT_EQ(run0(model)
                 .at("series")
