@@ -145,18 +145,7 @@
       for (const b of list) {
         for (const n of b.nodes) lines.push([list.length > 1 ? `${b.beacon} ${n.url}` : n.url, n.vs_first_node_spectrum || []]);
       }
-      const xs = new Set();
-      const maps = lines.map(([, points]) => {
-        const m = new Map();
-        for (const [p, v] of points) {
-          if (p >= 100) continue;
-          const x = specX(p); xs.add(x); m.set(x, v / 1000);
-        }
-        return m;
-      });
-      const x = Array.from(xs).sort((a, b) => a - b);
-      if (!x.length) x.push(0, 1);
-      const data = [x].concat(maps.map((m) => x.map((v) => (m.has(v) ? m.get(v) : null))));
+      const data = joinSpectra(lines.map(([, points]) => points));
       return fillGaps({ xLabel: 'percentile', yLabel: 'behind the first node (ms)', log: true, data,
                         series: lines.map(([label]) => ({ label })) });
     },
@@ -192,12 +181,13 @@
     return { xLabel: 'seconds since start', yLabel: what ? `${what} (${unit})` : perSecond, data, series, points: isolated };
   }
 
-  // Several spectra on one plot: each has its own percentiles, so they are joined on a shared x.
-  function spectrum(list) {
+  // Spectra ([[percentile, µs], ...] each) joined on a shared x (specX of the percentiles below
+  // 100), in ms: [x, ys of the first, ys of the second, ...], null where one has no point.
+  function joinSpectra(spectra) {
     const xs = new Set();
-    const maps = list.map(([run, kind]) => {
+    const maps = spectra.map((points) => {
       const m = new Map();
-      for (const [p, v] of run.latency_distribution.kinds[kind].spectrum) {
+      for (const [p, v] of points) {
         if (p >= 100) continue;
         const x = specX(p); xs.add(x); m.set(x, v / 1000);
       }
@@ -205,7 +195,11 @@
     });
     const x = Array.from(xs).sort((a, b) => a - b);
     if (!x.length) x.push(0, 1);
-    const data = [x].concat(maps.map((m) => x.map((v) => (m.has(v) ? m.get(v) : null))));
+    return [x].concat(maps.map((m) => x.map((v) => (m.has(v) ? m.get(v) : null))));
+  }
+  // Several spectra on one plot: each has its own percentiles, so they are joined on a shared x.
+  function spectrum(list) {
+    const data = joinSpectra(list.map(([run, kind]) => run.latency_distribution.kinds[kind].spectrum));
     return { xLabel: 'percentile', yLabel: 'latency (ms)', log: true,
              data, series: list.map(([run, , label]) => ({ label: model.runs.length > 1 ? `${run.id} ${label}` : label })) };
   }
