@@ -23,6 +23,7 @@
 #include "devnet/devnet.hpp"
 #include "store/results_store.hpp"
 #include "support/cli_run.hpp"
+#include "support/temp_dir.hpp"
 
 namespace bts::cli {
 namespace {
@@ -32,16 +33,9 @@ namespace json = boost::json;
 
 constexpr const char* nathan_wif = "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3";
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string t = (fs::temp_directory_path() / "fee_budget_test.XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+// tests/support/temp_dir.hpp, named for this test.
+struct temp_dir : test::temp_dir {
+  temp_dir() : test::temp_dir("fee_budget_test") {}
 };
 
 // A devnet on an ephemeral 127.0.0.1 port, one block a second, run by two threads of its own.

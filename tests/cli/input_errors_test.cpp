@@ -15,6 +15,7 @@
 
 #include "crypto/keys.hpp"
 #include "support/cli_run.hpp"
+#include "support/temp_dir.hpp"
 
 namespace bts::cli {
 namespace {
@@ -28,20 +29,9 @@ const std::string bob_wif = crypto::private_key::from_seed("bob").to_wif();
 // Closed on 127.0.0.1: nothing listens on port 1.
 constexpr const char* unreachable = "ws://127.0.0.1:1";
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string t = (fs::temp_directory_path() / "input_errors_test.XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
+// tests/support/temp_dir.hpp, named for this test.
+struct temp_dir : test::temp_dir {
+  temp_dir() : test::temp_dir("input_errors_test") {}
 };
 
 // Sets an environment variable for one scope.

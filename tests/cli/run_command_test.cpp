@@ -23,12 +23,13 @@
 #include <thread>
 #include <vector>
 
-#include "scenario/scenario.hpp"
 #include "cli/command.hpp"
-#include "devnet/devnet.hpp"
 #include "cli/local_run.hpp"
+#include "devnet/devnet.hpp"
+#include "scenario/scenario.hpp"
 #include "store/results_store.hpp"
 #include "support/cli_run.hpp"
+#include "support/temp_dir.hpp"
 #include "util/error.hpp"
 #include "util/hex.hpp"
 
@@ -43,16 +44,9 @@ constexpr const char* nathan_wif = "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP7
 using result = test::cli_result;
 using test::run_cli;
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string t = (fs::temp_directory_path() / "run_command_test.XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+// tests/support/temp_dir.hpp, named for this test.
+struct temp_dir : test::temp_dir {
+  temp_dir() : test::temp_dir("run_command_test") {}
 };
 
 std::string read_all(const fs::path& p) {
@@ -278,8 +272,7 @@ TEST(RunCommand, ScenarioNodesAreReplaced) {
 
   // JSON is YAML too; a scenario without nodes gets them.
   const scenarios::scenario js = scenarios::parse_scenario(
-      replace_scenario_nodes("{\"name\": \"j\", \"seed\": 3}", nodes, "j.json"),
-      "j.json");
+      replace_scenario_nodes("{\"name\": \"j\", \"seed\": 3}", nodes, "j.json"), "j.json");
   EXPECT_EQ(js.nodes.size(), 3u);
   EXPECT_EQ(js.seed, 3u);
 
